@@ -1,0 +1,204 @@
+"""Jinja → Markdown → (pandoc) Typst → (typst) PDF.
+
+Templates see the report's ``context.json`` as ``ctx``, the configuration as ``config`` and the
+machine fingerprint as ``sys``, plus
+
+* filters ``sig`` (significant figures), ``pm`` (value ± error), ``md_table`` (a table dict from
+  :mod:`kadai.tables`), ``pct``;
+* ``figure(key, path, caption)`` and ``table(key, data, caption)``, which number 図n / 表n in
+  order of appearance, and ``ref(key)``, which gives 「図n」/「表n」 anywhere in the text (also
+  before the definition: rendering runs twice, the first pass only collects the numbers);
+* ``listing(path, name)``, a fenced code block cut from a real source file (a function or class
+  by name, or the whole file), so the report always shows the code that ran.
+
+Undefined names are errors (StrictUndefined), never silent blanks.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import os
+import re
+from pathlib import Path
+
+import jinja2
+
+from . import tables
+from .io import atomic_path, write_text
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+KIND_PREFIX = {"fig": "図", "table": "表"}
+
+
+class Numbering:
+    """Numbers figures and tables in order of definition; references resolve in pass two."""
+
+    def __init__(self, known: dict | None = None):
+        self.known = known or {}
+        self.defined: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.referenced: set[str] = set()
+        self._count = {k: 0 for k in KIND_PREFIX}
+
+    def define(self, key: str, kind: str) -> str:
+        if key in self.defined:
+            raise ValueError(f"{KIND_PREFIX[kind]} key {key!r} is defined twice")
+        self._count[kind] += 1
+        label = f"{KIND_PREFIX[kind]}{self._count[kind]}"
+        self.defined[key] = label
+        self.kinds[key] = kind
+        return label
+
+    def ref(self, key: str) -> str:
+        self.referenced.add(key)
+        if key in self.defined:
+            return self.defined[key]
+        if key in self.known:
+            return self.known[key]
+        if self.known:  # second pass: the key was never defined anywhere
+            raise KeyError(f"the text refers to {key!r}, but no figure or table has that key")
+        return "??"
+
+
+def extract_source(path, name: str | None = None) -> str:
+    """The source of function/class ``name`` in ``path`` (the whole file if ``name`` is None)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if name is None:
+        return text.rstrip("\n")
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            lines = text.splitlines()
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            return "\n".join(lines[start - 1:node.end_lineno])
+    raise KeyError(f"{path} has no function or class named {name!r}")
+
+
+def report_date(config: dict) -> str:
+    value = config.get("date")
+    day = _dt.date.fromisoformat(value) if value else _dt.date.today()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROOT,
+             templates: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["sig"] = lambda x, n=sig_figs: tables.sig(x, n)
+    env.filters["pm"] = tables.pm
+    env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
+    env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
+    env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
+
+    def figure(key: str, path: str, caption: str, width: str = "80%") -> str:
+        label = numbering.define(key, "fig")
+        rel = os.path.relpath(root / path, md_dir).replace(os.sep, "/")
+        return f"![{label}　{caption}]({rel}){{width={width}}}"
+
+    def table(key: str, data: dict, caption: str) -> str:
+        label = numbering.define(key, "table")
+        return f"{tables.md_table(data, sig_figs)}\n\n: {label}　{caption}"
+
+    def listing(path: str, name: str | None = None, lang: str = "python") -> str:
+        return f"```{lang}\n{extract_source(root / path, name)}\n```"
+
+    env.globals.update(figure=figure, table=table, ref=numbering.ref, listing=listing)
+    return env
+
+
+def render_markdown(template: str, context: dict, config: dict, sysinfo: dict, md_path,
+                    root: Path = ROOT, templates: Path = TEMPLATES) -> tuple[str, Numbering]:
+    """Render ``templates/<template>`` twice (numbering, then text). Returns text, numbering."""
+    md_dir = (root / md_path).parent if not Path(md_path).is_absolute() else Path(md_path).parent
+    sig_figs = config.get("tables", {}).get("sig_figs", 3)
+    variables = {"ctx": context, "config": config, "sys": sysinfo,
+                 "report_date": report_date(config)}
+    first = Numbering()
+    make_env(first, md_dir, sig_figs, root, templates).get_template(template).render(**variables)
+    second = Numbering(known=dict(first.defined))
+    text = make_env(second, md_dir, sig_figs, root, templates).get_template(template).render(**variables)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text, second
+
+
+# ---------------------------------------------------------------- fonts and PDF
+
+MINCHO = [  # (Typst family name, file names)
+    ("IPAexMincho", ("ipaexm.ttf",)),
+    ("IPAMincho", ("ipam.ttf", "ipamp.ttf")),
+    ("Noto Serif CJK JP", ("NotoSerifCJK-Regular.ttc", "NotoSerifCJKjp-Regular.otf",
+                           "NotoSerifJP-Regular.otf")),
+    ("Yu Mincho", ("yumin.ttf",)),
+    ("MS Mincho", ("msmincho.ttc",)),
+    ("Hiragino Mincho ProN", ("ヒラギノ明朝 ProN.ttc", "HiraginoMincho.ttc")),
+]
+FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
+             "C:/Windows/Fonts", "/Library/Fonts", "/System/Library/Fonts"]
+
+
+def gothic_dir() -> Path:
+    import japanize_matplotlib
+    return Path(japanize_matplotlib.__file__).parent / "fonts"
+
+
+def find_mincho() -> tuple[str, Path] | None:
+    """The first Mincho face installed on this machine, as (family, folder)."""
+    wanted = {fname.lower(): family for family, fnames in MINCHO for fname in fnames}
+    order = [family for family, _ in MINCHO]
+    found: dict[str, Path] = {}
+    for d in FONT_DIRS:
+        base = Path(os.path.expanduser(d))
+        if not base.is_dir():
+            continue
+        for dirpath, _, files in os.walk(base):
+            for f in files:
+                fam = wanted.get(f.lower())
+                if fam and fam not in found:
+                    found[fam] = Path(dirpath)
+    for fam in order:
+        if fam in found:
+            return fam, found[fam]
+    return None
+
+
+def fonts() -> dict:
+    """Font families for the page template and the folders Typst must search."""
+    import matplotlib
+    mono_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    dirs = [gothic_dir(), mono_dir]
+    mincho = find_mincho()
+    if mincho:
+        dirs.append(mincho[1])
+    return {"body": mincho[0] if mincho else "IPAexGothic", "heading": "IPAexGothic",
+            "mono": "DejaVu Sans Mono", "dirs": [str(d) for d in dirs]}
+
+
+def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
+                    root: Path = ROOT) -> dict:
+    """pandoc (Markdown → Typst with our page template), then typst (→ PDF). Returns fonts."""
+    import pypandoc
+    import typst
+
+    md_path, pdf_path = Path(md_path), Path(pdf_path)
+    f = fonts()
+    args = ["--template", str(template), "--wrap=none",
+            "-V", f"body-font={f['body']}", "-V", f"heading-font={f['heading']}",
+            "-V", f"mono-font={f['mono']}"]
+    typ_text = pypandoc.convert_file(str(md_path), "typst", format="markdown", extra_args=args)
+    typ_path = md_path.with_name(f".{md_path.stem}.typ")
+    write_text(typ_path, typ_text)
+    try:
+        with atomic_path(pdf_path) as tmp:
+            typst.compile(str(typ_path), output=str(tmp), root=str(root), font_paths=f["dirs"])
+    finally:
+        typ_path.unlink(missing_ok=True)
+    return f

@@ -1,0 +1,81 @@
+"""Numbers with significant figures, and Markdown tables with units in their headers.
+
+A table travels through ``context.json`` as plain data::
+
+    {"columns": [{"name": "行列サイズ N", "kind": "int"},
+                 {"name": "実行時間の中央値", "unit": "s", "kind": "sig"}],
+     "rows": [[64, 0.0123], [128, 0.0981]]}
+
+and the template turns it into Markdown with the ``md_table`` filter. Numeric columns are
+right-aligned; ``sig`` columns are written with the configured significant figures (6.98, not
+6.97910), ``int`` columns as exact integers, ``text`` columns as they are.
+"""
+
+from __future__ import annotations
+
+import math
+
+KINDS = ("int", "sig", "text", "percent")
+
+
+def sig(x, n: int = 3) -> str:
+    """``x`` with ``n`` significant figures, trailing zeros kept (0.0500, 6.98, 1.20×10^-5^)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    x = float(x)
+    if x == 0:
+        return "0" if n <= 1 else "0." + "0" * (n - 1)
+    exp = math.floor(math.log10(abs(x)))
+    # rounding may carry into the next decade (9.996 → 10.0)
+    rounded = round(x, -exp + n - 1)
+    if rounded != 0:
+        exp = math.floor(math.log10(abs(rounded)))
+    if -4 <= exp < 6:
+        decimals = max(n - 1 - exp, 0)
+        if decimals == 0 and exp >= n:
+            # integer part longer than n digits: zero the insignificant ones
+            return f"{int(round(rounded, -exp + n - 1)):d}"
+        return f"{rounded:.{decimals}f}"
+    mant = rounded / 10**exp
+    return f"{mant:.{n - 1}f}×10^{exp}^"
+
+
+def pm(value, err, n: int = 2) -> str:
+    """``value ± err`` with err to ``n`` significant figures and value to the same decimal."""
+    if err is None or not math.isfinite(err) or err <= 0:
+        return sig(value, 3)
+    exp = math.floor(math.log10(abs(err)))
+    decimals = max(n - 1 - exp, 0)
+    return f"{value:.{decimals}f} ± {err:.{decimals}f}"
+
+
+def header(col: dict) -> str:
+    unit = col.get("unit")
+    return f"{col['name']} [{unit}]" if unit else col["name"]
+
+
+def cell(value, kind: str, n: int) -> str:
+    if kind == "text":
+        return str(value)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if kind == "int":
+        return f"{int(value):d}"
+    if kind == "percent":
+        return sig(100.0 * float(value), n)
+    return sig(value, n)
+
+
+def md_table(table: dict, n: int = 3) -> str:
+    """Pipe table; numeric columns right-aligned. The caption is added by the template macro."""
+    cols = table["columns"]
+    for c in cols:
+        if c.get("kind", "sig") not in KINDS:
+            raise ValueError(f"column {c['name']!r}: kind must be one of {KINDS}")
+    heads = [header(c) for c in cols]
+    align = ["---:" if c.get("kind", "sig") != "text" else ":---" for c in cols]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(align) + "|"]
+    for row in table["rows"]:
+        cells = [cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+# 課題1: pure-Python matrix product (the submission file itself is measured).
+
+KADAI1_VARIANTS = config["kadai1"]["variants"]
+KADAI1_SWEEP = {k: v for k, v in config["kadai1"].items() if k != "variants"}
+KADAI1_RAW = expand("results/kadai1/raw/matmul_{variant}.csv", variant=KADAI1_VARIANTS)
+FIGURES["kadai1"] = ["results/kadai1/fig/time.svg", "results/kadai1/fig/mflops.svg"]
+SOURCES["kadai1"] = ["workflow/submission/kadai1.py"]
+
+
+rule kadai1_measure:
+    input:
+        program="workflow/submission/kadai1.py",
+        code=src("kadai1", "measure"),
+    output:
+        "results/kadai1/raw/matmul_{variant}.csv",
+    params:
+        sweep=KADAI1_SWEEP,
+    threads: 1
+    resources:
+        runtime=lambda wc: int(KADAI1_SWEEP["total_budget_s"] / 60) + 5,
+    log:
+        "results/logs/kadai1/measure_{variant}.log",
+    script:
+        "../scripts/kadai1.py"
+
+
+rule kadai1_fit:
+    input:
+        raw=KADAI1_RAW,
+        code=src("kadai1", "fit", "measure"),
+    output:
+        "results/kadai1/fits.json",
+    params:
+        fit=config["fit"],
+    log:
+        "results/logs/kadai1/fit.log",
+    script:
+        "../scripts/kadai1.py"
+
+
+rule kadai1_figures:
+    input:
+        raw=KADAI1_RAW,
+        fits="results/kadai1/fits.json",
+        code=src("kadai1", "figures"),
+    output:
+        FIGURES["kadai1"],
+    log:
+        "results/logs/kadai1/figures.log",
+    script:
+        "../scripts/kadai1.py"
+
+
+rule kadai1_context:
+    input:
+        raw=KADAI1_RAW,
+        fits="results/kadai1/fits.json",
+        code=src("kadai1", "measure"),
+    output:
+        "results/kadai1/context.json",
+    params:
+        sweep=KADAI1_SWEEP,
+        fit=config["fit"],
+    log:
+        "results/logs/kadai1/context.log",
+    script:
+        "../scripts/kadai1.py"
