@@ -2,15 +2,23 @@
 #   snakemake --cores 1 report/kadai1.pdf      one report
 #   snakemake --cores 1                        every report
 # Settings: config/config.yaml (checked against config/schema.yaml before any job runs).
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))  # works without `pip install -e .`
+# The library (workflow/kadai) is importable here and in every job, even without `pip install -e .`
+_LIB = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, _LIB)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
 from kadai.config import validate as validate_config
 
 
 configfile: "config/config.yaml"
+
+
+envvars:
+    "PYTHONPATH",
 
 
 validate_config(config)

@@ -128,12 +128,12 @@ class Series:
                               dtype=self.dtype, device=self.device, repeat=repeat,
                               seconds=seconds, status=status, note=note))
 
-    def _timed(self, inputs):
+    def _timed(self, inputs, clock=time.perf_counter):
         self.sync()
-        t0 = time.perf_counter()
+        t0 = clock()
         out = self.kernel(*inputs)
         self.sync()
-        return out, time.perf_counter() - t0
+        return out, clock() - t0
 
 
 def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
@@ -172,7 +172,7 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
         try:
             inputs = series.make_inputs(n, rng)
             ref = series.reference(*inputs)
-            status, times = _measure_size(series, cfg, n, inputs, ref, predicted)
+            status, times = _measure_size(series, cfg, n, inputs, ref, predicted, clock)
         except series.oom_errors as exc:  # noqa: PERF203 - one size at a time
             series._row(n, 0, float("nan"), OOM, _one_line(exc))
             inputs = ref = None
@@ -199,15 +199,16 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
     return pd.DataFrame(series.rows, columns=COLUMNS)
 
 
-def _measure_size(series: Series, cfg: SweepConfig, n: int, inputs, ref, predicted: float):
+def _measure_size(series: Series, cfg: SweepConfig, n: int, inputs, ref, predicted: float,
+                  clock=time.perf_counter):
     do_warmup = predicted <= cfg.warmup_max_s
     for w in range(cfg.warmup if do_warmup else 0):
-        _, dt = series._timed(inputs)
+        _, dt = series._timed(inputs, clock)
         series._row(n, w, dt, WARMUP, "untimed warm-up")
     times: list[float] = []
     note = "" if do_warmup or cfg.warmup == 0 else "warm-up skipped (long run)"
     while len(times) < cfg.max_repeats and (len(times) < cfg.min_repeats or sum(times) < cfg.min_time_s):
-        out, dt = series._timed(inputs)
+        out, dt = series._timed(inputs, clock)
         if not times and not series.check(out, ref):
             series._row(n, 0, dt, WRONG, "result differs from the reference")
             return WRONG, times

@@ -56,6 +56,7 @@ class Violation:
     rule: str
     where: str
     message: str
+    needle: str = ""  # the offending fragment, used to find the template line
 
     def __str__(self):
         return f"[{self.rule}] {self.where}: {self.message}"
@@ -146,22 +147,25 @@ def sig_digits(cell: str) -> int | None:
 def check_text(md: str, max_sentence: int = 200) -> list[Violation]:
     out = []
     for i, s in sentences(md):
-        if POLITE.search(s):
-            out.append(Violation("style_mix", f"line {i}", f"です/ます調の文末: 「{s[:60]}」"))
+        m = POLITE.search(s)
+        if m:
+            out.append(Violation("style_mix", f"line {i}", f"です/ます調の文末: 「{s[:60]}」",
+                                 s[max(0, m.start() - 4):m.end()]))
         for w in COLLOQUIAL:
             if w in s:
-                out.append(Violation("colloquial", f"line {i}", f"口語表現「{w}」: 「{s[:60]}」"))
+                out.append(Violation("colloquial", f"line {i}", f"口語表現「{w}」: 「{s[:60]}」", w))
         if len(s) > max_sentence:
             out.append(Violation("long_sentence", f"line {i}",
-                                 f"{len(s)} 文字の文（上限 {max_sentence}）: 「{s[:40]}…」"))
+                                 f"{len(s)} 文字の文（上限 {max_sentence}）: 「{s[:40]}…」", s[:10]))
         for w in VAGUE:
             if w in s and not any(c in s for c in COMPARED):
                 out.append(Violation("vague_comparative", f"line {i}",
-                                     f"「{w}」の比較対象が同じ文にない: 「{s[:60]}」"))
+                                     f"「{w}」の比較対象が同じ文にない: 「{s[:60]}」", w))
     for i, line in enumerate(md.splitlines(), 1):
         for w in PLACEHOLDERS:
             if w in line and not _in_code(md, i):
-                out.append(Violation("placeholder", f"line {i}", f"「{w}」が残っている: {line.strip()[:60]}"))
+                out.append(Violation("placeholder", f"line {i}",
+                                     f"「{w}」が残っている: {line.strip()[:60]}", w))
     for heading, start, body in sections(md):
         if "考察" in heading or "結論" in heading:
             for i, line in body:
@@ -264,15 +268,15 @@ def font_coverage(text: str, font_files) -> list[Violation]:
 def locate_in_template(v: Violation, md: str, template: str | None) -> Violation:
     """Point a line-level violation to the template line that produced it, where possible."""
     m = re.match(r"line (\d+)$", v.where)
-    if not template or not m:
+    if not template or not m or not v.needle:
         return v
-    line = md.splitlines()[int(m.group(1)) - 1]
-    words = re.findall(r"「([^」]{1,8})」", v.message)
-    needles = [w for w in words if w in line][:1] or [line.strip()[:12]]
-    hits = [i for i, t in enumerate(Path(template).read_text(encoding="utf-8").splitlines(), 1)
-            if needles[0] and needles[0] in t]
-    if hits:
-        v.where = f"{template}:{hits[0]} (report line {m.group(1)})"
+    tlines = Path(template).read_text(encoding="utf-8").splitlines()
+    # the fragment itself, else its tail (the part after a substituted number or name)
+    for needle in (v.needle, v.needle[-3:]):
+        hits = [i for i, t in enumerate(tlines, 1) if needle and needle in t]
+        if hits:
+            v.where = f"{template}:{hits[0]} (report line {m.group(1)})"
+            break
     return v
 
 

@@ -1,4 +1,6 @@
-# Shared helpers and the machine fingerprint used by every report.
+# Shared helpers (no rules here: snakemake --lint wants functions apart from rules).
+
+ENV = "../../environment.yml"  # `snakemake --sdm conda` builds this environment for every rule
 
 FIGURES = {}  # report -> figure SVGs its template shows (each rule file adds its own)
 SOURCES = {}  # report -> source files its template quotes as listings
@@ -12,14 +14,3 @@ def src(*modules):
 
 wildcard_constraints:
     report="|".join(REPORTS),
-
-
-rule sysinfo:
-    input:
-        src("sysinfo"),
-    output:
-        "results/sysinfo.json",
-    log:
-        "results/logs/sysinfo.log",
-    script:
-        "../scripts/sysinfo.py"

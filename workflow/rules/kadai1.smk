@@ -20,6 +20,8 @@ rule kadai1_measure:
         runtime=lambda wc: int(KADAI1_SWEEP["total_budget_s"] / 60) + 5,
     log:
         "results/logs/kadai1/measure_{variant}.log",
+    conda:
+        ENV
     script:
         "../scripts/kadai1.py"
 
@@ -34,6 +36,8 @@ rule kadai1_fit:
         fit=config["fit"],
     log:
         "results/logs/kadai1/fit.log",
+    conda:
+        ENV
     script:
         "../scripts/kadai1.py"
 
@@ -47,6 +51,8 @@ rule kadai1_figures:
         FIGURES["kadai1"],
     log:
         "results/logs/kadai1/figures.log",
+    conda:
+        ENV
     script:
         "../scripts/kadai1.py"
 
@@ -63,5 +69,7 @@ rule kadai1_context:
         fit=config["fit"],
     log:
         "results/logs/kadai1/context.log",
+    conda:
+        ENV
     script:
         "../scripts/kadai1.py"

@@ -1,4 +1,18 @@
-# Markdown and PDF of any report: templates/<report>.md.j2 + results/<report>/context.json.
+# Shared rules: the machine fingerprint, and the Markdown and PDF of any report
+# (templates/<report>.md.j2 + results/<report>/context.json).
+
+rule sysinfo:
+    input:
+        src("sysinfo"),
+    output:
+        "results/sysinfo.json",
+    log:
+        "results/logs/sysinfo.log",
+    conda:
+        ENV
+    script:
+        "../scripts/sysinfo.py"
+
 
 REPORT_CONFIG = {k: config.get(k) for k in ("student", "course", "date", "tables", "rubric")}
 
@@ -18,6 +32,8 @@ rule render_markdown:
         config=REPORT_CONFIG,
     log:
         "results/logs/{report}/render.log",
+    conda:
+        ENV
     script:
         "../scripts/render.py"
 
@@ -34,5 +50,7 @@ rule render_pdf:
         config=REPORT_CONFIG,
     log:
         "results/logs/{report}/pdf.log",
+    conda:
+        ENV
     script:
         "../scripts/pdf.py"

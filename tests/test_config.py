@@ -1,0 +1,38 @@
+"""Config validation: a wrong value names the key and the allowed range."""
+import copy
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from kadai import config as kconfig
+
+
+@pytest.fixture(scope="module")
+def base():
+    return yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+
+
+def test_shipped_configs_are_valid(base):
+    kconfig.validate(base)
+    merged = copy.deepcopy(base)
+    for k, v in yaml.safe_load((ROOT / "config/quick.yaml").read_text()).items():
+        merged[k].update(v)
+    kconfig.validate(merged)
+
+
+@pytest.mark.parametrize("section,key,value,words", [
+    ("kadai1", "per_run_budget_s", -1, ["kadai1.per_run_budget_s", "range > 0"]),
+    ("kadai1", "per_run_budget_s", 600, ["kadai1.per_run_budget_s", "≤ 60"]),
+    ("kadai1", "variants", ["slow"], ["kadai1.variants.0", "naive"]),
+    ("tables", "sig_figs", 9, ["tables.sig_figs", "range ≥ 2 and ≤ 6"]),
+    ("kadai1", "n_max", 4, ["kadai1.n_max", "n_min"]),
+    ("kadai1", "typo_key", 1, ["kadai1", "typo_key"]),
+])
+def test_bad_values_name_the_key(base, section, key, value, words):
+    cfg = copy.deepcopy(base)
+    cfg[section][key] = value
+    with pytest.raises(kconfig.ConfigError) as err:
+        kconfig.validate(cfg)
+    for w in words:
+        assert w in str(err.value)

@@ -1,0 +1,51 @@
+"""The figure style: labels with units are mandatory, sidecars record them."""
+import json
+
+import pytest
+
+from kadai import figures
+from kadai.figures import NO_UNIT, Axis
+
+
+def test_japanize_matplotlib_imports():
+    import japanize_matplotlib  # noqa: F401  (needs distutils → setuptools on Python ≥ 3.12)
+    import matplotlib
+    assert "IPAexGothic" in matplotlib.rcParams["font.family"]
+
+
+def test_axis_needs_label_and_unit():
+    assert Axis("実行時間", "s").text == "実行時間 [s]"
+    assert Axis("行列サイズ N", NO_UNIT).text == "行列サイズ N"
+    with pytest.raises(ValueError):
+        Axis("実行時間", "")
+    with pytest.raises(ValueError):
+        Axis("", "s")
+
+
+def test_save_writes_svg_and_sidecar(tmp_path):
+    fig, ax = figures.new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("実行時間", "s", "log"))
+    figures.plot_series(ax, "numpy", [8, 16, 32], [1e-3, 8e-3, 6.4e-2])
+    figures.plot_power_fit(ax, "numpy", {"a": 1e-3 / 512, "k": 3.0, "k_halfwidth": 0.1,
+                                         "n_first": 8, "n_last": 32})
+    out = tmp_path / "f.svg"
+    figures.save(fig, out, caption="テスト")
+    assert out.read_text().lstrip().startswith("<?xml")
+    meta = json.loads(figures.sidecar_path(out).read_text())
+    assert meta["axes"][0]["y"] == {"label": "実行時間", "unit": "s", "scale": "log",
+                                    "text": "実行時間 [s]"}
+    assert meta["axes"][0]["x"]["unit"] == NO_UNIT
+
+
+def test_an_undeclared_axes_cannot_be_saved(tmp_path):
+    fig, ax = figures.new_figure(Axis("x", "s"), Axis("y", "s"))
+    fig.add_subplot(2, 1, 2)  # drawn around the API: no declared labels
+    with pytest.raises(ValueError, match="without declared Axis"):
+        figures.save(fig, tmp_path / "bad.svg")
+    assert not (tmp_path / "bad.svg").exists()
+
+
+def test_colours_are_fixed_per_implementation():
+    assert figures.impl_color("numpy") == figures.IMPLEMENTATIONS["numpy"][1]
+    assert len({c for _, c in figures.IMPLEMENTATIONS.values()}) == len(figures.IMPLEMENTATIONS)
+    with pytest.raises(KeyError, match="no style"):
+        figures.impl_color("fortran")

@@ -1,0 +1,80 @@
+"""Rendering: numbering, strict templates, listings from source, Markdown → PDF."""
+import jinja2
+import pytest
+from conftest import ROOT
+
+from kadai import render
+
+
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+
+
+def test_numbering_resolves_references_before_definitions(tmp_path):
+    write(tmp_path, "r.md.j2",
+          "{{ ref('b') }}と{{ ref('a') }}を見よ。\n\n{{ figure('a', 'x.svg', 'A') }}\n\n"
+          "{{ figure('b', 'y.svg', 'B') }}\n\n{{ table('t', tab, 'T') }}\n{{ ref('t') }}\n")
+    text, numbering = _render(tmp_path)
+    assert text.startswith("図2と図1を見よ。")
+    assert "![図1　A](x.svg){width=80%}" in text
+    assert ": 表1　T" in text and text.rstrip().endswith("表1")
+    assert numbering.referenced == {"a", "b", "t"}
+
+
+def _render(tmp_path):
+    env_globals = {"tab": {"columns": [{"name": "N", "kind": "int"}], "rows": [[1]]}}
+    tmpl = (tmp_path / "r.md.j2").read_text()
+    (tmp_path / "r.md.j2").write_text("{% set tab = ctx.tab %}" + tmpl)
+    return render.render_markdown("r.md.j2", env_globals, {"tables": {"sig_figs": 3}}, {},
+                                  tmp_path / "out.md", root=tmp_path, templates=tmp_path)
+
+
+def test_reference_to_unknown_key_fails(tmp_path):
+    write(tmp_path, "r.md.j2", "{{ figure('a', 'x.svg', 'A') }} {{ ref('nope') }}")
+    with pytest.raises(KeyError, match="nope"):
+        render.render_markdown("r.md.j2", {}, {}, {}, tmp_path / "o.md", root=tmp_path,
+                               templates=tmp_path)
+
+
+def test_undefined_variable_is_an_error(tmp_path):
+    write(tmp_path, "r.md.j2", "実行時間は {{ ctx.missing }} s である。")
+    with pytest.raises(jinja2.UndefinedError):
+        render.render_markdown("r.md.j2", {}, {}, {}, tmp_path / "o.md", root=tmp_path,
+                               templates=tmp_path)
+
+
+def test_listing_comes_from_the_real_source():
+    code = render.extract_source(ROOT / "workflow/submission/kadai1.py", "matmul_naive")
+    assert code.startswith("def matmul_naive(a, b):") and "s += a[i][k] * b[k][j]" in code
+    with pytest.raises(KeyError):
+        render.extract_source(ROOT / "workflow/submission/kadai1.py", "nothing_here")
+
+
+def test_filters(tmp_path):
+    write(tmp_path, "r.md.j2", "{{ 6.97910 | sig }} {{ 2.987 | pm(0.031) }} {{ 0.1234 | pct }} "
+                               "{{ 'N^3 の項' | sup }}")
+    text, _ = render.render_markdown("r.md.j2", {}, {"tables": {"sig_figs": 3}}, {},
+                                     tmp_path / "o.md", root=tmp_path, templates=tmp_path)
+    assert text.strip() == "6.98 2.987 ± 0.031 12.3 N^3^ の項"
+
+
+def test_markdown_to_pdf_is_a4_with_embedded_japanese_fonts(tmp_path):
+    from pypdf import PdfReader
+
+    from kadai import rubric
+
+    md = tmp_path / "t.md"
+    md.write_text("---\ntitle: \"テスト\"\nsubtitle: \"副題\"\ncourse: \"深層実習\"\n"
+                  "author: \"山田\"\nstudent-id: \"123\"\ndate: \"2026年1月1日\"\n---\n\n"
+                  "# 目的\n\n行列サイズと実行時間の関係を調べる。N^3^ と 10^-5^。\n\n"
+                  "```python\nx = 1  # 日本語\n```\n", encoding="utf-8")
+    pdf = tmp_path / "t.pdf"
+    fonts = render.markdown_to_pdf(md, pdf, root=tmp_path)
+    reader = PdfReader(str(pdf))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = reader.pages[0].extract_text()
+    assert "目的" in text and "山田" in text
+    embedded = rubric.pdf_fonts(pdf)
+    assert "IPAexGothic" in embedded and fonts["body"] in embedded
+    assert not list(tmp_path.glob(".t.typ"))  # the intermediate Typst file is cleaned up

@@ -1,0 +1,105 @@
+"""Every rubric rule with one passing and one failing example."""
+import json
+
+import pytest
+
+from kadai import render, rubric
+from kadai.figures import NO_UNIT, Axis, new_figure, save
+
+GOOD = "# 考察\n\n図1 より、NumPy の実行時間は Python の 100 倍短い。\n"
+
+
+def rules_hit(md, **kw):
+    return {v.rule for v in rubric.check("t", md, **kw)}
+
+
+@pytest.mark.parametrize("rule,bad", [
+    ("style_mix", "実行時間は N^3^ に比例します。"),
+    ("colloquial", "畳み込みは1層でやった。"),
+    ("colloquial", "速いけど精度は低い。"),
+    ("placeholder", "行列サイズと実行時間の間には○○という関係がある。"),
+    ("placeholder", "理由は今後の課題である。"),
+    ("placeholder", "値は {{ ctx.x }} である。"),
+    ("placeholder", "図??を見よ。"),
+    ("vague_comparative", "PyTorch は比較的速い。"),
+    ("long_sentence", "あ" * 250 + "。"),
+])
+def test_text_rules(rule, bad):
+    assert rule not in rules_hit(GOOD)
+    assert rule in rules_hit(GOOD + "\n" + bad + "\n")
+
+
+def test_vague_comparative_with_named_comparison_passes():
+    assert "vague_comparative" not in rules_hit("PyTorch は NumPy より比較的速い。\n")
+
+
+def test_code_blocks_are_not_prose():
+    md = GOOD + "\n```python\n# TODO です。けど\nx = 1\n```\n"
+    assert rules_hit(md) == set()
+
+
+def test_bullet_list_in_discussion():
+    assert "bullet_discussion" in rules_hit("# 考察\n\n- 速い\n- 遅い\n")
+    assert "bullet_discussion" not in rules_hit("# 方法\n\n- 手順1\n\n# 考察\n\n文章である。\n")
+
+
+def test_numbering_rules():
+    n = render.Numbering()
+    n.define("a", "fig")
+    n.ref("a")
+    good = "図1を見よ。\n\n![図1　説明](x.svg)\n\n| N | t [s] |\n|---:|---:|\n| 1 | 2.00 |\n\n: 表1　説明\n"
+    assert "numbering" not in rules_hit(good, numbering=n)
+    assert "numbering" in rules_hit("![説明だけ](x.svg)\n")
+    assert "numbering" in rules_hit("| N | t [s] |\n|---:|---:|\n| 1 | 2.00 |\n\n本文。\n")
+    unref = render.Numbering()
+    unref.define("lonely", "fig")
+    assert "numbering" in rules_hit(good, numbering=unref)
+
+
+def test_table_units_and_sig_figs():
+    good = "| N | numpy [s] |\n|---:|---:|\n| 5000 | 6.98 |\n\n: 表1　x\n"
+    assert rules_hit(good, config={"tables": {"sig_figs": 3}}) & {"table_units", "sig_figs"} == set()
+    no_unit = "| N | numpy |\n|---:|---:|\n| 5000 | 6.98 |\n\n: 表1　x\n"
+    assert "table_units" in rules_hit(no_unit)
+    too_many = "| N | numpy [s] |\n|---:|---:|\n| 5000 | 6.97910 |\n\n: 表1　x\n"
+    assert "sig_figs" in rules_hit(too_many, config={"tables": {"sig_figs": 3}})
+
+
+def test_axis_units_from_sidecar(tmp_path):
+    fig, ax = new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("実行時間", "s", "log"))
+    save(fig, tmp_path / "ok.svg")
+    assert "axis_units" not in rules_hit(GOOD, figure_paths=[tmp_path / "ok.svg"])
+    meta = json.loads((tmp_path / "ok.svg.json").read_text())
+    meta["axes"][0]["y"]["unit"] = ""  # e.g. a figure made outside kadai.figures
+    (tmp_path / "bad.svg.json").write_text(json.dumps(meta))
+    assert "axis_units" in rules_hit(GOOD, figure_paths=[tmp_path / "bad.svg"])
+
+
+def test_relation_sentence_per_implementation():
+    md = "Python では、行列サイズと実行時間の間には N^3^ の関係がある。\n"
+    assert "relation_sentence" not in rules_hit(md, relations=["Python"])
+    assert "relation_sentence" in rules_hit(md, relations=["Python", "NumPy"])
+
+
+def test_font_coverage_finds_tofu():
+    files = rubric.font_files(render.fonts())
+    assert rubric.font_coverage("行列サイズと実行時間 [s] ±×∝≈", files) == []
+    bad = rubric.font_coverage("絵文字 \U0001F600", files)
+    assert bad and "U+1F600" in bad[0].message
+
+
+def test_ignore_and_non_strict_mode(capsys):
+    md = GOOD + "速いです。\n"
+    with pytest.raises(rubric.RubricError, match="style_mix"):
+        rubric.enforce("t", md, None, [], {"rubric": {"strict": True}})
+    assert rubric.enforce("t", md, None, [], {"rubric": {"strict": True, "ignore": ["style_mix"]}}) == []
+    found = rubric.enforce("t", md, None, [], {"rubric": {"strict": False}})
+    assert [v.rule for v in found] == ["style_mix"]
+    assert "WARNING" in capsys.readouterr().out
+
+
+def test_violation_points_to_the_template_line(tmp_path):
+    tpl = tmp_path / "r.md.j2"
+    tpl.write_text("# 考察\n\n{{ x }} は速いです。\n", encoding="utf-8")
+    found = rubric.check("t", "# 考察\n\nNumPy は速いです。\n", template=str(tpl))
+    assert found[0].where.startswith(f"{tpl}:3")

@@ -1,0 +1,34 @@
+"""Significant figures and Markdown tables."""
+import pytest
+
+from kadai import tables
+
+
+@pytest.mark.parametrize("x,n,expected", [
+    (6.97910, 3, "6.98"), (24.545112, 3, "24.5"), (24.545112, 4, "24.55"), (0.05, 3, "0.0500"),
+    (9.996, 3, "10.0"), (123456, 3, "123000"), (0.000123456, 3, "0.000123"),
+    (1.23456e-5, 3, "1.23×10^-5^"), (-2.5, 2, "-2.5"), (0, 3, "0.00"), (float("nan"), 3, "—"),
+])
+def test_sig(x, n, expected):
+    assert tables.sig(x, n) == expected
+
+
+def test_pm_rounds_value_to_the_error():
+    assert tables.pm(2.98765, 0.0312) == "2.988 ± 0.031"
+    assert tables.pm(2.98765, 0.31) == "2.99 ± 0.31"
+
+
+def test_md_table_units_alignment_and_sig_figs():
+    t = {"columns": [{"name": "N", "kind": "int"}, {"name": "numpy", "unit": "s", "kind": "sig"},
+                     {"name": "実装", "kind": "text"}],
+         "rows": [[5000, 6.97910, "a"], [10000, 24.545112, "b"]]}
+    md = tables.md_table(t, 3).splitlines()
+    assert md[0] == "| N | numpy [s] | 実装 |"
+    assert md[1] == "|---:|---:|:---|"
+    assert md[2] == "| 5000 | 6.98 | a |"
+    assert md[3] == "| 10000 | 24.5 | b |"
+
+
+def test_unknown_column_kind_is_an_error():
+    with pytest.raises(ValueError):
+        tables.md_table({"columns": [{"name": "x", "kind": "float"}], "rows": []})
