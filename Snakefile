@@ -23,7 +23,7 @@ envvars:
 
 validate_config(config)
 
-REPORTS = ["kadai1"]
+REPORTS = ["kadai1", "kadai2"]
 
 
 rule all:
@@ -34,4 +34,5 @@ rule all:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/kadai1.smk"
+include: "workflow/rules/kadai2.smk"
 include: "workflow/rules/render.smk"

@@ -51,8 +51,10 @@ def errors(config: dict, schema_path=SCHEMA) -> list[str]:
                                              "unevaluatedProperties"):
             msg += f" — allowed: {allowed}"
         out.append(msg)
-    for section in ("kadai1",):
-        s = config.get(section, {})
+    for section in ("kadai1", "kadai2.matmul", "kadai2.conv"):
+        s = config
+        for part in section.split("."):
+            s = s.get(part, {}) if isinstance(s, dict) else {}
         if isinstance(s, dict) and isinstance(s.get("n_min"), int) and isinstance(s.get("n_max"), int) \
                 and s["n_max"] < s["n_min"]:
             out.append(f"config key '{section}.n_max': {s['n_max']} is smaller than "

@@ -144,14 +144,11 @@ def plot_series(ax, impl: str, n, seconds, q1=None, q3=None, label: str | None =
 
 
 def plot_power_fit(ax, impl: str, fit: dict, unit_name: str = "N"):
-    """The fitted line over its region, dashed, with the exponent written at its end."""
+    """The fitted line over its region, dashed; the exponent and its interval go in the legend."""
     n = np.geomspace(fit["n_first"], fit["n_last"], 50)
-    t = fit["a"] * n ** fit["k"]
-    color = impl_color(impl)
-    ax.plot(n, t, "--", color=color, lw=1.2,
-            label=f"{impl_name(impl)}の当てはめ ∝ ${unit_name}^{{{fit['k']:.2f}}}$")
-    ax.annotate(f"k = {fit['k']:.2f} ± {fit['k_halfwidth']:.2f}", (n[-1], t[-1]),
-                xytext=(4, -10), textcoords="offset points", color=color, fontsize=8)
+    ax.plot(n, fit["a"] * n ** fit["k"], "--", color=impl_color(impl), lw=1.2,
+            label=f"{impl_name(impl)}の当てはめ ∝ ${unit_name}^{{k}}$, "
+                  f"k = {fit['k']:.2f} ± {fit['k_halfwidth']:.2f}")
 
 
 def save(fig: Figure, path, *, caption: str = "") -> None:

@@ -62,12 +62,8 @@ def run_measure(variant: str, sweep: dict, out_csv) -> pd.DataFrame:
     return raw
 
 
-def load_raw(paths) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
-
-
 def run_fits(raw_paths, fit_cfg: dict, out_json) -> dict:
-    raw = load_raw(raw_paths)
+    raw = measure.load_raw(raw_paths)
     summary = measure.summarise(raw)
     out = {}
     for impl, grp in summary.groupby("implementation"):
@@ -80,7 +76,7 @@ def run_fits(raw_paths, fit_cfg: dict, out_json) -> dict:
 
 
 def draw_figures(raw_paths, fits_json, out_dir) -> None:
-    raw = load_raw(raw_paths)
+    raw = measure.load_raw(raw_paths)
     summary = measure.summarise(raw)
     fits = read_json(fits_json)
     out_dir = Path(out_dir)
@@ -110,7 +106,7 @@ def _at(summary: pd.DataFrame, impl: str, n: int) -> float | None:
 
 
 def build_context(raw_paths, fits_json, sweep: dict, fit_cfg: dict, out_json) -> dict:
-    raw = load_raw(raw_paths)
+    raw = measure.load_raw(raw_paths)
     summary = measure.summarise(raw)
     fits = read_json(fits_json)
     series = {}

@@ -35,6 +35,7 @@ COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", 
 # estimate (not an allocation) exceeded the cap.
 #: statuses of one row of a raw table
 OK, WARMUP, WRONG, OOM, ERROR, STOP = "ok", "warmup", "wrong", "oom", "error", "stop"
+SKIPPED = "skipped"  # the implementation cannot run on this machine (note says why)
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,19 @@ def _one_line(exc: BaseException) -> str:
     return text[:200]
 
 
+def skipped(implementation: str, op: str, reason: str, dtype: str = "", device: str = "") -> pd.DataFrame:
+    """The table of a series that cannot run here: one row saying why."""
+    return pd.DataFrame([dict(implementation=implementation, op=op, N=0, dtype=dtype, device=device,
+                              repeat=0, seconds=float("nan"), status=SKIPPED, note=reason)],
+                        columns=COLUMNS)
+
+
+def load_raw(paths) -> pd.DataFrame:
+    """All raw tables of a report in one frame."""
+    return pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths],
+                     ignore_index=True)
+
+
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
     """Median, quartiles and count of the timed samples per implementation × op × N."""
     ok = raw[raw.status == OK]
@@ -235,7 +249,7 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
 
 def stop_reason(raw: pd.DataFrame) -> dict:
     """Why the series ended: status, kind, the N that was not run, predicted seconds, note."""
-    ends = raw[raw.status.isin([STOP, OOM, WRONG, ERROR])]
+    ends = raw[raw.status.isin([STOP, OOM, WRONG, ERROR, SKIPPED])]
     if ends.empty:
         return {"status": "incomplete", "kind": "incomplete", "N": None, "predicted_s": None,
                 "note": "no stop recorded"}

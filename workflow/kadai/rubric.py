@@ -237,12 +237,16 @@ def check_figures(sidecars) -> list[Violation]:
 
 
 def check_relations(md: str, names) -> list[Violation]:
+    """``names``: one entry per measured series, a name or a list of words (operation, library)
+    that must all stand in one relation sentence."""
     out = []
     sents = [s for _, s in sentences(md) if RELATION.search(s)]
     for name in names:
-        if not any(name in s for s in sents):
-            out.append(Violation("relation_sentence", name,
-                                 f"「{name}」について「行列サイズと実行時間の間には…関係がある」の文がない"))
+        words = [name] if isinstance(name, str) else list(name)
+        if not any(all(w in s for w in words) for s in sents):
+            label = "・".join(words)
+            out.append(Violation("relation_sentence", label,
+                                 f"「{label}」について「行列サイズと実行時間の間には…関係がある」の文がない"))
     return out
 
 
@@ -289,7 +293,10 @@ def check(report: str, md: str, numbering=None, figure_paths=(), config=None,
     out += check_numbering(md, numbering)
     out += check_tables(md, sig_figs)
     from .figures import sidecar_path
-    out += check_figures([sidecar_path(p) for p in figure_paths])
+    svgs = []
+    for p in map(Path, figure_paths):
+        svgs += sorted(p.glob("*.svg")) if p.is_dir() else [p]
+    out += check_figures([sidecar_path(p) for p in svgs])
     if relations is not None:
         out += check_relations(md, relations)
     ignore = set(rub.get("ignore", []))
