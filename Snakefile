@@ -11,6 +11,8 @@ _LIB = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, _LIB)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
+from kadai.backends import KERNELS
+from kadai.codedigest import measure_digest, module_constant
 from kadai.config import validate as validate_config
 
 

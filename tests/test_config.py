@@ -13,12 +13,20 @@ def base():
     return yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
 
 
+def deep_update(base, extra):
+    """The way Snakemake merges --configfile over the default config."""
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            deep_update(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
 def test_shipped_configs_are_valid(base):
     kconfig.validate(base)
-    merged = copy.deepcopy(base)
-    for k, v in yaml.safe_load((ROOT / "config/quick.yaml").read_text()).items():
-        merged[k].update(v)
-    kconfig.validate(merged)
+    quick = yaml.safe_load((ROOT / "config/quick.yaml").read_text(encoding="utf-8"))
+    kconfig.validate(deep_update(copy.deepcopy(base), quick))
 
 
 @pytest.mark.parametrize("section,key,value,words", [

@@ -44,8 +44,9 @@ def built(tmp_path_factory):
     (repo / "results").mkdir()
     (repo / "report").mkdir()
     t0 = time.perf_counter()
-    snakemake(repo, "report/kadai1.pdf", "--configfile", "config/quick.yaml")
-    print(f"quick build of report/kadai1.pdf: {time.perf_counter() - t0:.1f} s")
+    snakemake(repo, "report/kadai1.pdf", "report/kadai2.pdf", "--configfile", "config/quick.yaml",
+              "--cores", "2")
+    print(f"quick build of kadai1 and kadai2: {time.perf_counter() - t0:.1f} s")
     return repo
 
 
@@ -67,6 +68,19 @@ def test_quick_build_makes_the_report(built):
     raw = (built / "results/kadai1/raw/matmul_naive.csv").read_text().splitlines()
     assert raw[0] == "implementation,op,N,dtype,device,repeat,seconds,status,note"
     assert any(",ok," in r for r in raw) and any(",stop," in r for r in raw)
+
+
+def test_quick_build_makes_the_kadai2_report(built):
+    from pypdf import PdfReader
+
+    from kadai import backends
+
+    text = "".join(p.extract_text() for p in PdfReader(str(built / "report/kadai2.pdf")).pages)
+    flat = re.sub(r"\s+", "", text)
+    for words in (("NumPy", "行列積"), ("NumPy", "畳み込み"), ("PyTorch（CPU）", "畳み込み")):
+        assert re.search(words[0] + "による" + words[1] + r"では、行列サイズと実行時間の間には", flat)
+    if not backends.availability("cupy").ok:
+        assert "計測不可" in flat and "GPUがないため" in flat
 
 
 def test_nothing_to_do_after_a_build(built):
@@ -98,6 +112,32 @@ def test_figure_code_edit_redraws_without_measuring(built):
     finally:
         f.write_text(original, encoding="utf-8")
     assert "kadai1_figures" in plan and "kadai1_measure" not in plan
+
+
+def test_kernel_edit_reruns_only_that_series(built):
+    f = built / "workflow/kadai/backends.py"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("    return a @ b\n\n\ndef conv2d_xp",
+                          "    out = a @ b\n    return out\n\n\ndef conv2d_xp", 1), encoding="utf-8")
+    try:
+        plan = planned_rules(built, "report/kadai2.pdf", *QUICK)
+        edited_src = f.read_text(encoding="utf-8")
+    finally:
+        f.write_text(text, encoding="utf-8")
+    assert "out = a @ b" in edited_src  # the edit really changed matmul_xp
+    # matmul_xp serves NumPy (and CuPy, skipped here but still re-checked): nothing else reruns
+    assert plan.get("kadai2_measure") == 3, plan
+    assert "kadai1_measure" not in plan
+
+
+def test_analysis_code_edit_does_not_remeasure(built):
+    f = built / "workflow/kadai/kadai2.py"
+    original = edited(f, "\n\ndef _unused_helper():\n    return None\n")
+    try:
+        plan = planned_rules(built, "report/kadai2.pdf", *QUICK)
+    finally:
+        f.write_text(original, encoding="utf-8")
+    assert "kadai2_measure" not in plan and "kadai2_context" in plan
 
 
 def test_budget_change_reruns_the_measurement(built, tmp_path):

@@ -153,6 +153,19 @@ IMPLEMENTATIONS = {
 }
 
 
+# (operation, implementation) → the kernel function a series runs, as (file, function)
+KERNELS = {
+    ("matmul", "python_naive"): ("workflow/submission/kadai1.py", "matmul_naive"),
+    ("conv", "python_naive"): ("workflow/kadai/backends.py", "conv2d_python"),
+    **{(op, impl): ("workflow/kadai/backends.py", fn)
+       for impl in ("numpy", "cupy", "cupy_transfer")
+       for op, fn in (("matmul", "matmul_xp"), ("conv", "conv2d_xp"))},
+    **{(op, impl): ("workflow/kadai/backends.py", fn)
+       for impl in ("torch_cpu", "torch_cuda", "torch_cuda_transfer")
+       for op, fn in (("matmul", "matmul_torch"), ("conv", "conv2d_torch"))},
+}
+
+
 def availability(impl: str) -> Availability:
     lib, device, _, _ = IMPLEMENTATIONS[impl]
     if lib == "cupy":

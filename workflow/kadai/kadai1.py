@@ -20,6 +20,8 @@ from .io import read_json, write_csv, write_json
 PROGRAM = Path(__file__).resolve().parents[1] / "submission" / "kadai1.py"
 VARIANTS = {"naive": ("matmul_naive", "python_naive"), "fast": ("matmul_fast", "python_fast")}
 OP = "matmul"
+# the functions that build and run a series: their source is part of every series' fingerprint
+MEASURE_CODE = ("load_program", "make_series", "run_measure")
 
 
 def load_program(path=PROGRAM):
@@ -82,12 +84,12 @@ def draw_figures(raw_paths, fits_json, out_dir) -> None:
     out_dir = Path(out_dir)
     n_axis = Axis("行列サイズ N", NO_UNIT, "log")
 
-    fig, ax = figures.new_figure(n_axis, Axis("実行時間", "s", "log"))
+    fig, ax = figures.new_figure(n_axis, Axis("実行時間", "s", "log"), height=4.6)
     for impl, grp in summary.groupby("implementation"):
         figures.plot_series(ax, impl, grp.N, grp["median"], grp.q1, grp.q3)
         figures.plot_power_fit(ax, impl, fits[impl]["power"])
     figures.size_ticks(ax, summary.N)
-    ax.legend(loc="upper left")
+    figures.legend_below(ax)
     figures.save(fig, out_dir / "time.svg", caption="行列サイズ N と実行時間（両対数）")
 
     fig, ax = figures.new_figure(n_axis, Axis("計算速度", "MFLOPS", "linear"))

@@ -14,3 +14,20 @@ def src(*modules):
 
 wildcard_constraints:
     report="|".join(REPORTS),
+
+
+def src_measure(*modules):
+    """File inputs of a measurement: the harness only. The assignment's own code is tracked per
+    series by ``measure_digest`` (a param), so that editing one kernel reruns only its series."""
+    return [f"workflow/kadai/{m}.py" for m in ("measure", "io", "codedigest", *modules)]
+
+
+def kadai2_series_digest(op, impl):
+    """課題2 series fingerprint: its kernel, the registry, the check (and its reference)."""
+    backends = "workflow/kadai/backends.py"
+    shared = ["availability", "cupy_status", "torch_cuda_status", "rel_error", "tolerance"]
+    if op == "conv":
+        shared += ["conv2d_reference", "conv2d_xp"]
+    return measure_digest(
+        "workflow/kadai/kadai2.py", KERNELS[(op, impl)], *[(backends, f) for f in shared]
+    )

@@ -9,13 +9,17 @@ SOURCES["kadai1"] = ["workflow/submission/kadai1.py"]
 
 rule kadai1_measure:
     input:
-        program="workflow/submission/kadai1.py",
-        code=src("kadai1", "measure"),
+        code=src_measure(),
     output:
         "results/kadai1/raw/matmul_{variant}.csv",
     params:
         sweep=KADAI1_SWEEP,
-    threads: 1
+        code=lambda wc: measure_digest(
+            "workflow/kadai/kadai1.py",
+            ("workflow/submission/kadai1.py",
+             module_constant("workflow/kadai/kadai1.py", "VARIANTS")[wc.variant][0]),
+        ),
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     resources:
         runtime=lambda wc: int(KADAI1_SWEEP["total_budget_s"] / 60) + 5,
     log:

@@ -10,16 +10,16 @@ SOURCES["kadai2"] = ["workflow/kadai/backends.py", "workflow/submission/kadai1.p
 
 rule kadai2_measure:
     input:
-        program="workflow/submission/kadai1.py",
-        code=src("kadai2", "backends", "measure"),
+        code=src_measure(),
     output:
         "results/kadai2/raw/{op}_{impl}.csv",
     wildcard_constraints:
         op="matmul|conv",
     params:
+        code=lambda wc: kadai2_series_digest(wc.op, wc.impl),
         # only this operation's sweep, so editing the other one does not rerun this series
         settings=lambda wc: {k: v for k, v in KADAI2_SETTINGS.items() if k in (wc.op, "dtype", "padding", "gpu_memory_cap_gb", "host_memory_fraction")},
-    threads: workflow.cores
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     resources:
         gpu=lambda wc: 1 if "cuda" in wc.impl or "cupy" in wc.impl else 0,
         runtime=lambda wc: int(KADAI2[wc.op]["total_budget_s"] / 60) + 5,
