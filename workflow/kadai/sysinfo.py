@@ -42,6 +42,17 @@ def cpu_flags() -> list[str]:
     return []
 
 
+def cpu_mhz() -> float | None:
+    """Nominal clock: the highest frequency cpufreq reports, else /proc/cpuinfo's current MHz."""
+    fmax = _read("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+    if fmax:
+        return int(fmax) / 1000.0
+    for line in (_read("/proc/cpuinfo") or "").splitlines():
+        if line.lower().startswith("cpu mhz"):
+            return float(line.split(":", 1)[1])
+    return None
+
+
 def caches() -> list[dict]:
     """Per level cache sizes of CPU 0 from sysfs (Linux); empty elsewhere."""
     out = []
@@ -132,6 +143,7 @@ def collect() -> dict:
     return {
         "cpu": cpu_model(),
         "cpu_flags": cpu_flags(),
+        "cpu_mhz": cpu_mhz(),
         "logical_cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "caches": caches(),

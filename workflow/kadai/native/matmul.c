@@ -1,0 +1,236 @@
+/* 任意課題1: a ladder of C matrix products, C = A·B, row-major, double precision.
+ *
+ * Each step is one small function and one hypothesis about why "just C" is slower than NumPy:
+ *   mm_ijk      the textbook i-j-k loop: the inner loop walks B down a column (stride N)
+ *   mm_ikj      loop order i-k-j: every inner loop reads B and C along a row (stride 1)
+ *   mm_blocked  i-k-j on tiles that fit the cache, so each tile is reused many times
+ *   mm_packed   BLIS-style: copy ("pack") tiles of A and B into contiguous panels and run a
+ *               6×8 register-blocked micro-kernel with AVX2 FMA (portable C fallback when the
+ *               compiler does not target AVX2+FMA; chosen at build time)
+ *   mm_packed_omp  the same with the column panels shared among OpenMP threads
+ * All functions take (n, A, B, C) with n×n arrays and overwrite C.
+ */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define MM_SIMD "avx2+fma"
+#else
+#define MM_SIMD "portable"
+#endif
+
+const char *mm_simd(void) { return MM_SIMD; }
+
+int mm_max_threads(void) {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+void mm_set_threads(int t) {
+#ifdef _OPENMP
+    omp_set_num_threads(t);
+#else
+    (void)t;
+#endif
+}
+
+/* ---- step 1: textbook triple loop */
+void mm_ijk(int n, const double *A, const double *B, double *C) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0.0;
+            for (int k = 0; k < n; k++)
+                s += A[(size_t)i * n + k] * B[(size_t)k * n + j];
+            C[(size_t)i * n + j] = s;
+        }
+}
+
+/* ---- step 2: access order */
+void mm_ikj(int n, const double *A, const double *B, double *C) {
+    memset(C, 0, sizeof(double) * (size_t)n * n);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++) {
+            const double a = A[(size_t)i * n + k];
+            const double *b = B + (size_t)k * n;
+            double *c = C + (size_t)i * n;
+            for (int j = 0; j < n; j++)
+                c[j] += a * b[j];
+        }
+}
+
+/* ---- step 3: cache blocking (tiles of BI×BK of A and BK×BJ of B) */
+#define BI 64
+#define BK 128
+#define BJ 512
+void mm_blocked(int n, const double *A, const double *B, double *C) {
+    memset(C, 0, sizeof(double) * (size_t)n * n);
+    for (int jj = 0; jj < n; jj += BJ) {
+        const int je = jj + BJ < n ? jj + BJ : n;
+        for (int kk = 0; kk < n; kk += BK) {
+            const int ke = kk + BK < n ? kk + BK : n;
+            for (int ii = 0; ii < n; ii += BI) {
+                const int ie = ii + BI < n ? ii + BI : n;
+                for (int i = ii; i < ie; i++)
+                    for (int k = kk; k < ke; k++) {
+                        const double a = A[(size_t)i * n + k];
+                        const double *b = B + (size_t)k * n;
+                        double *c = C + (size_t)i * n;
+                        for (int j = jj; j < je; j++)
+                            c[j] += a * b[j];
+                    }
+            }
+        }
+    }
+}
+
+/* ---- step 4: packed panels + register-blocked micro-kernel */
+#define MR 6
+#define NR 8
+#define MC 96   /* MC×KC block of A (192 KiB) stays in L2 */
+#define KC 256  /* KC×NR sliver of B (16 KiB) stays in L1 */
+#define NC 4080 /* KC×NC panel of B (8 MiB) stays in L3; multiple of NR */
+
+/* Copy A[0:mc, 0:kc] (leading dimension lda) into slivers of MR rows, k-major, zero-padded. */
+static void pack_a(int mc, int kc, const double *A, int lda, double *Ap) {
+    for (int i0 = 0; i0 < mc; i0 += MR) {
+        const int mr = mc - i0 < MR ? mc - i0 : MR;
+        for (int k = 0; k < kc; k++) {
+            for (int i = 0; i < mr; i++) *Ap++ = A[(size_t)(i0 + i) * lda + k];
+            for (int i = mr; i < MR; i++) *Ap++ = 0.0;
+        }
+    }
+}
+
+/* Copy B[0:kc, 0:nc] into slivers of NR columns, k-major, zero-padded. */
+static void pack_b(int kc, int nc, const double *B, int ldb, double *Bp) {
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+        const int nr = nc - j0 < NR ? nc - j0 : NR;
+        for (int k = 0; k < kc; k++) {
+            const double *b = B + (size_t)k * ldb + j0;
+            for (int j = 0; j < nr; j++) *Bp++ = b[j];
+            for (int j = nr; j < NR; j++) *Bp++ = 0.0;
+        }
+    }
+}
+
+/* acc[MR][NR] = Σ_k a[k][0:MR] ⊗ b[k][0:NR]; then C[0:mr, 0:nr] += acc. */
+static void micro_kernel(int kc, const double *a, const double *b, double *C, int ldc, int mr, int nr) {
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
+    __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
+    __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
+    __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
+    __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
+    __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
+    for (int k = 0; k < kc; k++) {
+        const __m256d b0 = _mm256_load_pd(b), b1 = _mm256_load_pd(b + 4);
+        __m256d a0;
+        a0 = _mm256_broadcast_sd(a + 0); c00 = _mm256_fmadd_pd(a0, b0, c00); c01 = _mm256_fmadd_pd(a0, b1, c01);
+        a0 = _mm256_broadcast_sd(a + 1); c10 = _mm256_fmadd_pd(a0, b0, c10); c11 = _mm256_fmadd_pd(a0, b1, c11);
+        a0 = _mm256_broadcast_sd(a + 2); c20 = _mm256_fmadd_pd(a0, b0, c20); c21 = _mm256_fmadd_pd(a0, b1, c21);
+        a0 = _mm256_broadcast_sd(a + 3); c30 = _mm256_fmadd_pd(a0, b0, c30); c31 = _mm256_fmadd_pd(a0, b1, c31);
+        a0 = _mm256_broadcast_sd(a + 4); c40 = _mm256_fmadd_pd(a0, b0, c40); c41 = _mm256_fmadd_pd(a0, b1, c41);
+        a0 = _mm256_broadcast_sd(a + 5); c50 = _mm256_fmadd_pd(a0, b0, c50); c51 = _mm256_fmadd_pd(a0, b1, c51);
+        a += MR;
+        b += NR;
+    }
+    double acc[MR][NR] __attribute__((aligned(32)));
+    _mm256_store_pd(acc[0], c00); _mm256_store_pd(acc[0] + 4, c01);
+    _mm256_store_pd(acc[1], c10); _mm256_store_pd(acc[1] + 4, c11);
+    _mm256_store_pd(acc[2], c20); _mm256_store_pd(acc[2] + 4, c21);
+    _mm256_store_pd(acc[3], c30); _mm256_store_pd(acc[3] + 4, c31);
+    _mm256_store_pd(acc[4], c40); _mm256_store_pd(acc[4] + 4, c41);
+    _mm256_store_pd(acc[5], c50); _mm256_store_pd(acc[5] + 4, c51);
+#else
+    double acc[MR][NR] = {{0}};
+    for (int k = 0; k < kc; k++) {
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++)
+                acc[i][j] += a[i] * b[j];
+        a += MR;
+        b += NR;
+    }
+#endif
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++)
+            C[(size_t)i * ldc + j] += acc[i][j];
+}
+
+/* One KC×NC panel of B against all row blocks of A: the body shared by the serial and OpenMP versions. */
+static void panel(int n, int jc, int nc, int pc, int kc, const double *A, const double *Bp,
+                  double *C, double *Ap, int ic_first, int ic_step) {
+    for (int ic = ic_first; ic < n; ic += ic_step) {
+        const int mc = n - ic < MC ? n - ic : MC;
+        pack_a(mc, kc, A + (size_t)ic * n + pc, n, Ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = nc - jr < NR ? nc - jr : NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+                const int mr = mc - ir < MR ? mc - ir : MR;
+                micro_kernel(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
+                             C + (size_t)(ic + ir) * n + jc + jr, n, mr, nr);
+            }
+        }
+    }
+}
+
+static double *aligned(size_t count) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, count * sizeof(double)) != 0) return NULL;
+    return (double *)p;
+}
+
+int mm_packed(int n, const double *A, const double *B, double *C) {
+    double *Ap = aligned((size_t)MC * KC), *Bp = aligned((size_t)KC * (NC + NR));
+    if (!Ap || !Bp) { free(Ap); free(Bp); return -1; }
+    memset(C, 0, sizeof(double) * (size_t)n * n);
+    for (int jc = 0; jc < n; jc += NC) {
+        const int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < n; pc += KC) {
+            const int kc = n - pc < KC ? n - pc : KC;
+            pack_b(kc, nc, B + (size_t)pc * n + jc, n, Bp);
+            panel(n, jc, nc, pc, kc, A, Bp, C, Ap, 0, MC);
+        }
+    }
+    free(Ap);
+    free(Bp);
+    return 0;
+}
+
+/* ---- step 5: all cores. Threads share the packed B panel and split the row blocks of A. */
+int mm_packed_omp(int n, const double *A, const double *B, double *C) {
+    double *Bp = aligned((size_t)KC * (NC + NR));
+    if (!Bp) return -1;
+    memset(C, 0, sizeof(double) * (size_t)n * n);
+    int failed = 0;
+    for (int jc = 0; jc < n; jc += NC) {
+        const int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < n; pc += KC) {
+            const int kc = n - pc < KC ? n - pc : KC;
+            pack_b(kc, nc, B + (size_t)pc * n + jc, n, Bp);
+#pragma omp parallel
+            {
+                int tid = 0, nth = 1;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+                nth = omp_get_num_threads();
+#endif
+                double *Ap = aligned((size_t)MC * KC);
+                if (!Ap) {
+#pragma omp atomic write
+                    failed = 1;
+                } else {
+                    panel(n, jc, nc, pc, kc, A, Bp, C, Ap, tid * MC, nth * MC);
+                    free(Ap);
+                }
+            }
+        }
+    }
+    free(Bp);
+    return failed ? -1 : 0;
+}
