@@ -25,7 +25,7 @@ envvars:
 
 validate_config(config)
 
-REPORTS = ["kadai1", "kadai2"]
+REPORTS = ["kadai1", "kadai2", "nini1"]
 
 
 rule all:
@@ -37,4 +37,5 @@ rule all:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/kadai1.smk"
 include: "workflow/rules/kadai2.smk"
+include: "workflow/rules/nini1.smk"
 include: "workflow/rules/render.smk"

@@ -4,7 +4,6 @@ import copy
 import pytest
 import yaml
 from conftest import ROOT
-
 from kadai import config as kconfig
 
 

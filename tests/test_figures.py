@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from kadai import figures
 from kadai.figures import NO_UNIT, Axis
 

@@ -1,7 +1,6 @@
 """Growth-law fitting against synthetic data with known exponents."""
 import numpy as np
 import pytest
-
 from kadai import fit
 
 

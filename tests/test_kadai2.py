@@ -2,9 +2,8 @@
 import numpy as np
 import pytest
 import torch
-from scipy.signal import correlate2d
-
 from kadai import backends, kadai2, measure
+from scipy.signal import correlate2d
 
 CFG = {"dtype": "float32", "padding": "valid", "gpu_memory_cap_gb": None,
        "host_memory_fraction": 0.5,

@@ -1,7 +1,6 @@
 """The measurement harness: sizes, predicted stop, budgets, correctness gate, OOM, tidy rows."""
 import numpy as np
 import pytest
-
 from kadai import measure
 from kadai.measure import Series, SweepConfig, run_series
 

@@ -2,7 +2,6 @@
 import jinja2
 import pytest
 from conftest import ROOT
-
 from kadai import render
 
 
@@ -59,9 +58,8 @@ def test_filters(tmp_path):
 
 
 def test_markdown_to_pdf_is_a4_with_embedded_japanese_fonts(tmp_path):
-    from pypdf import PdfReader
-
     from kadai import rubric
+    from pypdf import PdfReader
 
     md = tmp_path / "t.md"
     md.write_text("---\ntitle: \"テスト\"\nsubtitle: \"副題\"\ncourse: \"深層実習\"\n"
@@ -78,3 +76,9 @@ def test_markdown_to_pdf_is_a4_with_embedded_japanese_fonts(tmp_path):
     embedded = rubric.pdf_fonts(pdf)
     assert "IPAexGothic" in embedded and fonts["body"] in embedded
     assert not list(tmp_path.glob(".t.typ"))  # the intermediate Typst file is cleaned up
+
+
+def test_tidy_markdown_separates_headings_but_not_code():
+    text = "本文である。\n## 見出し\n\n\n\n次。\n```python\n# comment\nx = 1\n```\n"
+    assert render.tidy_markdown(text) == (
+        "本文である。\n\n## 見出し\n\n次。\n```python\n# comment\nx = 1\n```\n")

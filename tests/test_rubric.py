@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from kadai import render, rubric
 from kadai.figures import NO_UNIT, Axis, new_figure, save
 

@@ -1,6 +1,5 @@
 """Significant figures and Markdown tables."""
 import pytest
-
 from kadai import tables
 
 

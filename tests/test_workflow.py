@@ -44,9 +44,9 @@ def built(tmp_path_factory):
     (repo / "results").mkdir()
     (repo / "report").mkdir()
     t0 = time.perf_counter()
-    snakemake(repo, "report/kadai1.pdf", "report/kadai2.pdf", "--configfile", "config/quick.yaml",
-              "--cores", "2")
-    print(f"quick build of kadai1 and kadai2: {time.perf_counter() - t0:.1f} s")
+    snakemake(repo, "report/kadai1.pdf", "report/kadai2.pdf", "report/nini1.pdf", "--configfile",
+              "config/quick.yaml", "--cores", "2")
+    print(f"quick build of kadai1, kadai2, nini1: {time.perf_counter() - t0:.1f} s")
     return repo
 
 
@@ -71,9 +71,8 @@ def test_quick_build_makes_the_report(built):
 
 
 def test_quick_build_makes_the_kadai2_report(built):
-    from pypdf import PdfReader
-
     from kadai import backends
+    from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(str(built / "report/kadai2.pdf")).pages)
     flat = re.sub(r"\s+", "", text)
@@ -83,8 +82,20 @@ def test_quick_build_makes_the_kadai2_report(built):
         assert "計測不可" in flat and "GPUがないため" in flat
 
 
+def test_quick_build_makes_the_nini1_report(built):
+    from pypdf import PdfReader
+
+    text = re.sub(r"\s+", "", "".join(
+        p.extract_text() for p in PdfReader(str(built / "report/nini1.pdf")).pages))
+    for word in ("仮説1", "仮説5", "検証方法", "判定", "パッキング"):
+        assert word in text
+    assert "今後の課題" not in text
+    assert re.search(r"Cは NumPyの\d".replace(" ", ""), text)
+
+
 def test_nothing_to_do_after_a_build(built):
     assert planned_rules(built, "report/kadai1.pdf", *QUICK) == {}
+    assert planned_rules(built, "report/nini1.pdf", *QUICK) == {}
 
 
 def edited(path, extra):

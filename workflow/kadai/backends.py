@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -115,7 +115,7 @@ class Availability:
     reason: str = ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def cupy_status() -> Availability:
     try:
         cupy = importlib.import_module("cupy")
@@ -130,7 +130,7 @@ def cupy_status() -> Availability:
     return Availability(True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def torch_cuda_status() -> Availability:
     try:
         import torch

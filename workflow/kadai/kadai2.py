@@ -6,7 +6,6 @@ skipped with the reason where no GPU is usable, and stop with ``oom`` where memo
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np

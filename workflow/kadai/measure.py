@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ class SweepConfig:
     seed: int = 0
 
     @classmethod
-    def from_config(cls, section: dict) -> "SweepConfig":
+    def from_config(cls, section: dict) -> SweepConfig:
         names = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in section.items() if k in names})
 

@@ -159,7 +159,8 @@ def run_measure(experiment: str, libs: dict, cfg: dict, out_csv) -> None:
     frames = []
 
     def go(series, sw, threads_numpy=1):
-        with threadpool_limits(limits=threads_numpy):
+        # limit only BLAS: a plain limit would also cap the OpenMP threads of our C library
+        with threadpool_limits(limits=threads_numpy, user_api="blas"):
             frames.append(measure.run_series(series, sw, progress=measure.Progress(
                 f"nini1/{experiment}/{series.implementation}")))
 
@@ -360,8 +361,10 @@ def build_context(raw_dir, builds: dict, cache_json, sysinfo_json, cfg: dict, ou
         g = _gflops(thr, impl, bn)
         name, t = impl.split("@")
         threads.setdefault(name, {})[int(t)] = float(g.gflops.iloc[0]) if len(g) else None
+    build_rows = [[name, " ".join(b["flags"]), b["simd"]] for name, b in builds.items()]
     ctx = {
-        "cfg": cfg, "peak": peak, "builds": builds, "cachegrind": read_json(cache_json),
+        "cfg": cfg, "peak": peak, "builds": builds, "build_rows": build_rows,
+        "cachegrind": read_json(cache_json),
         "ladder_n": n, "ladder": {"columns": [
             {"name": "実装", "kind": "text"}, {"name": "計算速度", "unit": "GFLOPS", "kind": "sig"},
             {"name": "i-j-k に対する速度比", "unit": "倍", "kind": "sig"},
@@ -399,7 +402,7 @@ def bench(n: int = 2048, repeats: int = 5, so_path=None) -> float:
             ts.append(time.perf_counter() - t0)
         return float(np.median(ts))
 
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1, user_api="blas"):
         t_np = best(lambda: a @ b)
     t_c = best(lambda: lib.mm_packed(n, a, b, c))
     assert np.allclose(c, a @ b), "C result differs from NumPy"

@@ -62,12 +62,28 @@ class Numbering:
         return "??"
 
 
+def extract_c_function(text: str, name: str) -> str:
+    """A C function definition (from its return type line to the closing brace)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(rf"^[A-Za-z_][\w\s\*]*\b{re.escape(name)}\s*\(", line) and not line.rstrip().endswith(";"):
+            depth, seen = 0, False
+            for j in range(i, len(lines)):
+                depth += lines[j].count("{") - lines[j].count("}")
+                seen = seen or "{" in lines[j]
+                if seen and depth == 0:
+                    return "\n".join(lines[i:j + 1])
+    raise KeyError(f"no C function named {name!r}")
+
+
 def extract_source(path, name: str | None = None) -> str:
     """The source of function/class ``name`` in ``path`` (the whole file if ``name`` is None)."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if name is None:
         return text.rstrip("\n")
+    if path.suffix in (".c", ".h"):
+        return extract_c_function(text, name)
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -126,8 +142,23 @@ def render_markdown(template: str, context: dict, config: dict, sysinfo: dict, m
     make_env(first, md_dir, sig_figs, root, templates).get_template(template).render(**variables)
     second = Numbering(known=dict(first.defined))
     text = make_env(second, md_dir, sig_figs, root, templates).get_template(template).render(**variables)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text, second
+    return tidy_markdown(text), second
+
+
+def tidy_markdown(text: str) -> str:
+    """A blank line before every heading (pandoc needs it; Jinja's trim_blocks can eat it) and
+    no runs of blank lines. Fenced code is left exactly as it is."""
+    out: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and re.match(r"#{1,6} ", line) and out and out[-1].strip():
+            out.append("")
+        if not fenced and not line.strip() and out and not out[-1].strip():
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- fonts and PDF

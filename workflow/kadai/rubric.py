@@ -166,7 +166,7 @@ def check_text(md: str, max_sentence: int = 200) -> list[Violation]:
             if w in line and not _in_code(md, i):
                 out.append(Violation("placeholder", f"line {i}",
                                      f"「{w}」が残っている: {line.strip()[:60]}", w))
-    for heading, start, body in sections(md):
+    for heading, _start, body in sections(md):
         if "考察" in heading or "結論" in heading:
             for i, line in body:
                 if re.match(r"^\s*([-*+]|\d+\.)\s+\S", line) and not _in_code(md, i):

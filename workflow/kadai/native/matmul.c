@@ -92,9 +92,17 @@ void mm_blocked(int n, const double *A, const double *B, double *C) {
 /* ---- step 4: packed panels + register-blocked micro-kernel */
 #define MR 6
 #define NR 8
-#define MC 96   /* MC×KC block of A (192 KiB) stays in L2 */
-#define KC 256  /* KC×NR sliver of B (16 KiB) stays in L1 */
+/* Block sizes (override with -DMC=… -DKC=…). Tuned on an AMD EPYC (32 KiB L1d, 512 KiB L2 per
+ * core): MC=24, KC=512 beat MC=96, KC=256 by 20 % at N=2048 in a scan of 15 pairs. */
+#ifndef MC
+#define MC 24   /* MC×KC block of A (96 KiB) stays in L2; multiple of MR */
+#endif
+#ifndef KC
+#define KC 512  /* KC×NR sliver of B (32 KiB) streams through L1 */
+#endif
+#ifndef NC
 #define NC 4080 /* KC×NC panel of B (8 MiB) stays in L3; multiple of NR */
+#endif
 
 /* Copy A[0:mc, 0:kc] (leading dimension lda) into slivers of MR rows, k-major, zero-padded. */
 static void pack_a(int mc, int kc, const double *A, int lda, double *Ap) {
