@@ -25,7 +25,7 @@ envvars:
 
 validate_config(config)
 
-REPORTS = ["kadai1", "kadai2", "nini1"]
+REPORTS = ["kadai1", "kadai2", "nini1", "kadai3"]
 
 
 rule all:
@@ -38,4 +38,5 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/kadai1.smk"
 include: "workflow/rules/kadai2.smk"
 include: "workflow/rules/nini1.smk"
+include: "workflow/rules/kadai3.smk"
 include: "workflow/rules/render.smk"

@@ -78,7 +78,9 @@ def test_markdown_to_pdf_is_a4_with_embedded_japanese_fonts(tmp_path):
     assert not list(tmp_path.glob(".t.typ"))  # the intermediate Typst file is cleaned up
 
 
-def test_tidy_markdown_separates_headings_but_not_code():
-    text = "本文である。\n## 見出し\n\n\n\n次。\n```python\n# comment\nx = 1\n```\n"
+def test_tidy_markdown_separates_blocks_but_not_code():
+    text = ("本文である。\n## 見出し\n\n\n\n次。\n![図1　x](a.svg)\n続き。\n| a |\n|---|\n"
+            "```python\n# comment\nx = 1\n```\n")
     assert render.tidy_markdown(text) == (
-        "本文である。\n\n## 見出し\n\n次。\n```python\n# comment\nx = 1\n```\n")
+        "本文である。\n\n## 見出し\n\n次。\n\n![図1　x](a.svg)\n\n続き。\n\n| a |\n|---|\n"
+        "```python\n# comment\nx = 1\n```\n")

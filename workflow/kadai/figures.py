@@ -67,6 +67,8 @@ IMPLEMENTATIONS = {
     "torch_cuda": ("PyTorch（GPU）", "#d62728"),
     "torch_cuda_transfer": ("PyTorch（GPU, 転送込み）", "#ff9896"),
     "c": ("C", "#9467bd"),
+    "model_fc": ("全結合のみ", "#e377c2"),
+    "model_cnn": ("畳み込みあり", "#17becf"),
 }
 
 MARKERS = "osD^v<>ph*"

@@ -153,8 +153,12 @@ def tidy_markdown(text: str) -> str:
     for line in text.split("\n"):
         if line.startswith("```"):
             fenced = not fenced
-        if not fenced and re.match(r"#{1,6} ", line) and out and out[-1].strip():
-            out.append("")
+        block = not fenced and (re.match(r"#{1,6} ", line) or line.startswith("![")
+                                or (line.startswith("|") and not (out and out[-1].startswith("|"))))
+        if block and out and out[-1].strip():
+            out.append("")  # headings, figures and tables need a blank line before them
+        if not fenced and out and out[-1].startswith("![") and line.strip():
+            out.append("")  # … and a figure one after it
         if not fenced and not line.strip() and out and not out[-1].strip():
             continue
         out.append(line)
