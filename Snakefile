@@ -12,7 +12,7 @@ sys.path.insert(0, _LIB)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
 from kadai.backends import KERNELS
-from kadai.codedigest import measure_digest, module_constant
+from kadai.codedigest import digest, measure_digest, module_constant
 from kadai.config import validate as validate_config
 
 
@@ -25,7 +25,7 @@ envvars:
 
 validate_config(config)
 
-REPORTS = ["kadai1", "kadai2", "nini1", "kadai3"]
+REPORTS = ["kadai1", "kadai2", "nini1", "kadai3", "kadai4"]
 
 
 rule all:
@@ -39,4 +39,5 @@ include: "workflow/rules/kadai1.smk"
 include: "workflow/rules/kadai2.smk"
 include: "workflow/rules/nini1.smk"
 include: "workflow/rules/kadai3.smk"
+include: "workflow/rules/kadai4.smk"
 include: "workflow/rules/render.smk"

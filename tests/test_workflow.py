@@ -51,7 +51,8 @@ def built(tmp_path_factory):
 
 
 QUICK = ("--configfile", "config/quick.yaml", "tests/offline.yaml")
-TARGETS = ("report/kadai1.pdf", "report/kadai2.pdf", "report/nini1.pdf", "report/kadai3.pdf")
+TARGETS = ("report/kadai1.pdf", "report/kadai2.pdf", "report/nini1.pdf", "report/kadai3.pdf",
+           "report/kadai4.pdf")
 
 
 def test_quick_build_makes_the_report(built):
@@ -102,6 +103,16 @@ def test_quick_build_makes_the_kadai3_report(built):
     for word in ("Conv2d:1-1", "295,040".replace(",", ""), "fc1の入力要素数を2304から784に修正", "DataLoader"):
         assert word in text, word
     assert "MNIST" in text
+
+
+def test_quick_build_makes_the_kadai4_report(built):
+    from pypdf import PdfReader
+
+    text = re.sub(r"\s+", "", "".join(
+        p.extract_text() for p in PdfReader(str(built / "report/kadai4.pdf")).pages))
+    for word in ("フォント", "バッチサイズ", "活性化関数", "影響"):
+        assert word in text, word
+    assert re.search(r"(精度に影響がある|精度に影響はない)", text)
 
 
 def test_nothing_to_do_after_a_build(built):

@@ -133,7 +133,8 @@ def draw_figures(run_paths, loader_paths, summaries_json, cfg: dict, out_dir) ->
         fig, ax = figures.new_figure(px, yaxis, width=6.4, height=4.2)
         for kind, key in (("fc", "model_fc"), ("cnn", "model_cnn")):
             g = pm[pm.kind == kind].sort_values("params")
-            ax.errorbar(g.params, scale * g[col], yerr=scale * g[f"{col}_sd"], fmt="o-", capsize=3,
+            # markers only: neighbouring models differ in architecture, a line would suggest a trend
+            ax.errorbar(g.params, scale * g[col], yerr=scale * g[f"{col}_sd"], fmt="o", capsize=3,
                         color=figures.impl_color(key), label=figures.impl_name(key))
             for _, r in g.iterrows():
                 ax.annotate(r.model, (r.params, scale * r[col]), fontsize=6, xytext=(3, 3),

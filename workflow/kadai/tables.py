@@ -73,9 +73,17 @@ def md_table(table: dict, n: int = 3) -> str:
         if c.get("kind", "sig") not in KINDS:
             raise ValueError(f"column {c['name']!r}: kind must be one of {KINDS}")
     heads = [header(c) for c in cols]
-    align = ["---:" if c.get("kind", "sig") != "text" else ":---" for c in cols]
+    body = [[cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)] for row in table["rows"]]
+    # pandoc sizes the columns of a wide pipe table by the dashes under each header: make them
+    # proportional to the longest cell, so a long name column is not squeezed
+    widths = [max([_width(h) // 2] + [_width(r[i]) for r in body]) for i, h in enumerate(heads)]
+    align = [("-" * max(3, w - 1) + ":") if c.get("kind", "sig") != "text" else (":" + "-" * max(3, w - 1))
+             for w, c in zip(widths, cols)]
     lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(align) + "|"]
-    for row in table["rows"]:
-        cells = [cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters count twice."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

@@ -241,39 +241,38 @@ def normalised(images_u8: torch.Tensor, device) -> torch.Tensor:
     return ((images_u8.to(torch.float32) / 255.0 - MEAN) / STD).unsqueeze(1).to(device)
 
 
-def train_fast(model, train_x, train_y, test_x, test_y, *, epochs: int, batch_size: int, seed: int,
-               device, loss="cross_entropy", optimizer="adam", lr=None, progress=print) -> list[dict]:
-    """Whole dataset as one tensor on the device; a permutation per epoch; sliced batches."""
-    model.to(device)
-    crit, opt = make_loss(loss), make_optimizer(optimizer, model.parameters(), lr)
-    gen = torch.Generator().manual_seed(seed)
+def _run_epochs(model, crit, opt, batches, evaluate, *, epochs: int, device, progress) -> list[dict]:
+    """The loop both trainers share. ``batches()`` yields (x, y) for one epoch: the time spent
+    getting each batch is data time, the time of forward, backward and update is compute time;
+    ``evaluate()`` returns the test accuracy and is timed apart."""
     rows = []
     for epoch in range(1, epochs + 1):
         t_data = t_comp = 0.0
         total_loss, seen = 0.0, 0
         _sync(device)
         t_epoch = time.perf_counter()
-        perm = torch.randperm(len(train_x), generator=gen).to(device)
-        for i in range(0, len(train_x), batch_size):
+        it = iter(batches())
+        while True:
             t0 = time.perf_counter()
-            idx = perm[i:i + batch_size]
-            xb, yb = train_x[idx], train_y[idx]
+            try:
+                xb, yb = next(it)
+            except StopIteration:
+                break
+            xb, yb = xb.to(device), yb.to(device)
             _sync(device)
             t1 = time.perf_counter()
             opt.zero_grad()
-            out = model(xb)
-            lv = crit(out, yb)
+            lv = crit(model(xb), yb)
             lv.backward()
             opt.step()
-            total_loss += lv.item() * len(idx)
-            seen += len(idx)
-            t2 = time.perf_counter()
+            total_loss += lv.item() * len(yb)
+            seen += len(yb)
             t_data += t1 - t0
-            t_comp += t2 - t1
+            t_comp += time.perf_counter() - t1
         _sync(device)
         t_train = time.perf_counter() - t_epoch
         t0 = time.perf_counter()
-        acc = _evaluate(model, test_x, test_y)
+        acc = evaluate()
         _sync(device)
         t_eval = time.perf_counter() - t0
         rows.append(dict(epoch=epoch, loss=total_loss / seen, accuracy=acc, train_s=t_train,
@@ -281,6 +280,23 @@ def train_fast(model, train_x, train_y, test_x, test_y, *, epochs: int, batch_si
         progress(f"epoch {epoch}/{epochs}: loss {total_loss / seen:.4f}, accuracy {acc:.4f}, "
                  f"train {t_train:.2f} s (data {t_data:.2f} s), eval {t_eval:.2f} s")
     return rows
+
+
+def train_fast(model, train_x, train_y, test_x, test_y, *, epochs: int, batch_size: int, seed: int,
+               device, loss="cross_entropy", optimizer="adam", lr=None, progress=print) -> list[dict]:
+    """Whole dataset as one tensor on the device; a permutation per epoch; sliced batches."""
+    model.to(device)
+    crit, opt = make_loss(loss), make_optimizer(optimizer, model.parameters(), lr)
+    gen = torch.Generator().manual_seed(seed)
+
+    def batches():
+        perm = torch.randperm(len(train_x), generator=gen).to(device)
+        for i in range(0, len(train_x), batch_size):
+            idx = perm[i:i + batch_size]
+            yield train_x[idx], train_y[idx]
+
+    return _run_epochs(model, crit, opt, batches, lambda: _evaluate(model, test_x, test_y),
+                       epochs=epochs, device=device, progress=progress)
 
 
 def train_dataloader(model, train_ds, test_ds, *, epochs: int, batch_size: int, seed: int, device,
@@ -293,46 +309,18 @@ def train_dataloader(model, train_ds, test_ds, *, epochs: int, batch_size: int, 
     gen = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True, generator=gen)
     test_loader = DataLoader(test_ds, batch_size=1000, shuffle=False)
-    rows = []
-    for epoch in range(1, epochs + 1):
-        t_data = t_comp = 0.0
-        total_loss, seen = 0.0, 0
-        t_epoch = time.perf_counter()
-        it = iter(train_loader)
-        while True:
-            t0 = time.perf_counter()
-            try:
-                data, target = next(it)
-            except StopIteration:
-                break
-            data, target = data.to(device), target.to(device)
-            _sync(device)
-            t1 = time.perf_counter()
-            opt.zero_grad()
-            lv = crit(model(data), target)
-            lv.backward()
-            opt.step()
-            total_loss += lv.item() * len(target)
-            seen += len(target)
-            t2 = time.perf_counter()
-            t_data += t1 - t0
-            t_comp += t2 - t1
-        _sync(device)
-        t_train = time.perf_counter() - t_epoch
-        t0 = time.perf_counter()
+
+    def evaluate():
         model.eval()
         correct = 0
         with torch.no_grad():
             for data, target in test_loader:
                 correct += (model(data.to(device)).argmax(1) == target.to(device)).sum().item()
         model.train()
-        t_eval = time.perf_counter() - t0
-        acc = correct / len(test_ds)
-        rows.append(dict(epoch=epoch, loss=total_loss / seen, accuracy=acc, train_s=t_train,
-                         data_s=t_data, compute_s=t_comp, eval_s=t_eval))
-        progress(f"epoch {epoch}/{epochs}: loss {total_loss / seen:.4f}, accuracy {acc:.4f}, "
-                 f"train {t_train:.2f} s (data {t_data:.2f} s), eval {t_eval:.2f} s")
-    return rows
+        return correct / len(test_ds)
+
+    return _run_epochs(model, crit, opt, lambda: train_loader, evaluate, epochs=epochs, device=device,
+                       progress=progress)
 
 
 def device_for(name: str = "auto") -> torch.device:
