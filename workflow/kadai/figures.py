@@ -153,9 +153,9 @@ def plot_power_fit(ax, impl: str, fit: dict, unit_name: str = "N"):
                   f"k = {fit['k']:.2f} ± {fit['k_halfwidth']:.2f}")
 
 
-def legend_below(ax, ncol: int = 2) -> None:
-    """Legend under the axes, so that it never hides data points."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, fontsize=7, frameon=False)
+def legend_below(ax, ncol: int = 2, offset: float = 0.16) -> None:
+    """Legend under the axes (``offset`` axes-heights down), so that it never hides data points."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -offset), ncol=ncol, fontsize=7, frameon=False)
 
 
 def save(fig: Figure, path, *, caption: str = "") -> None:

@@ -271,7 +271,7 @@ def draw_figures(run_paths, npz_path, cfg: dict, out_dir) -> None:
     ax.set_xticks(xs)
     ax.set_xticklabels(names, fontsize=7, rotation=20)
     ax.grid(axis="x", visible=False)
-    figures.legend_below(ax, ncol=3)
+    figures.legend_below(ax, ncol=3, offset=0.3)  # below the rotated parameter names
     figures.save(fig, out_dir / "effects.svg", caption="効果の大きさ")
 
     d = np.load(npz_path)

@@ -44,7 +44,7 @@ BUILDS = {
     "O0": ["-O0", "-march=native", "-fopenmp"],
     "portable": ["-O3", "-mno-avx2", "-mno-fma", "-fopenmp"],
 }
-MEASURE_CODE = ("load", "c_series", "numpy_series", "run_measure")
+MEASURE_CODE = ("load", "c_series", "numpy_series", "run_measure", "interleaved")
 
 
 # ---------------------------------------------------------------- build
@@ -182,6 +182,8 @@ def run_measure(experiment: str, libs: dict, cfg: dict, out_csv) -> None:
             lib = load(libs[build_name])
             for k in ("ijk", "ikj"):
                 go(c_series(lib, k, f"c_{k}@{build_name}", 1), fixed)
+    elif experiment == "bench":
+        frames.append(interleaved(load(libs["O3"]), cfg["bench_n"], cfg.get("bench_pairs", 9), cfg["sweep"]["seed"]))
     elif experiment == "threads":
         lib = load(libs["O3"])
         big = measure.SweepConfig.from_config({**cfg["sweep"], "n_min": cfg["bench_n"],
@@ -192,6 +194,39 @@ def run_measure(experiment: str, libs: dict, cfg: dict, out_csv) -> None:
     else:
         raise ValueError(f"unknown experiment {experiment!r}")
     write_csv(out_csv, measure.pd.concat(frames, ignore_index=True))
+
+
+def interleaved(lib, n: int, pairs: int, seed: int = 0):
+    """C (packed, 1 thread) and NumPy (1 BLAS thread) timed alternately on the same inputs.
+
+    The machine's speed drifts (other tenants, clocks); alternating the two and comparing
+    medians keeps a drift from landing on one side only. Both results are checked first.
+    """
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(seed)
+    a, b = _inputs(n, rng)
+    reference, check = _reference_check()
+    ref = reference(a, b)
+    c = np.empty_like(a)
+    rows = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        lib.mm_set_threads(1)
+        runs = {"c_packed": lambda: lib.mm_packed(n, a, b, c) or c, "numpy_1thread": lambda: a @ b}
+        for impl, f in runs.items():
+            if not check(f(), ref):  # the warm-up run is also the correctness check
+                raise AssertionError(f"{impl} gives a wrong product at N={n}")
+        for i in range(pairs):
+            for impl, f in runs.items():
+                t0 = time.perf_counter()
+                f()
+                rows.append(dict(implementation=impl, op="matmul", N=n, dtype="float64", device="cpu",
+                                 repeat=i, seconds=time.perf_counter() - t0, status=measure.OK,
+                                 note="interleaved with the other implementation"))
+            print(f"[nini1/bench] pair {i + 1}/{pairs}", flush=True)
+    return measure.pd.DataFrame(rows, columns=measure.COLUMNS)
 
 
 def cachegrind(driver, kernel: str, n: int) -> dict:
@@ -316,7 +351,7 @@ def build_context(raw_dir, builds: dict, cache_json, sysinfo_json, cfg: dict, ou
     peak = peak_gflops(sysinfo)
     n = cfg["ladder_n"]
     bn = cfg["bench_n"]
-    raw = {e: measure.load_raw([raw_dir / f"{e}.csv"]) for e in ("ladder", "simd", "opt", "threads")}
+    raw = {e: measure.load_raw([raw_dir / f"{e}.csv"]) for e in ("ladder", "simd", "opt", "threads", "bench")}
     summ = {e: measure.summarise(r) for e, r in raw.items()}
 
     def gf(exp, impl, size):
@@ -332,7 +367,11 @@ def build_context(raw_dir, builds: dict, cache_json, sysinfo_json, cfg: dict, ou
         ladder_rows.append([name, v, v / naive if v and naive else None, v / np1 if v and np1 else None])
     stops = {impl: measure.stop_reason(raw["ladder"][raw["ladder"].implementation == impl])
              for impl in raw["ladder"].implementation.unique()}
-    bench = {"N": bn, "c": gf("ladder", "c_packed", bn), "numpy": gf("ladder", "numpy_1thread", bn)}
+    pairs = raw["bench"].pivot(index="repeat", columns="implementation", values="seconds")
+    bench = {"N": bn, "c": gf("bench", "c_packed", bn), "numpy": gf("bench", "numpy_1thread", bn),
+             "pairs": int(len(pairs)),
+             "ratio_lo": float((pairs.numpy_1thread / pairs.c_packed).min()),
+             "ratio_hi": float((pairs.numpy_1thread / pairs.c_packed).max())}
     bench["ratio"] = bench["c"] / bench["numpy"] if bench["c"] and bench["numpy"] else None
     lad = summ["ladder"]
 
@@ -377,7 +416,7 @@ def build_context(raw_dir, builds: dict, cache_json, sysinfo_json, cfg: dict, ou
     return ctx
 
 
-def bench(n: int = 2048, repeats: int = 5, so_path=None) -> float:
+def bench(n: int = 2048, repeats: int = 9, so_path=None) -> float:
     """Print and return single-thread GFLOPS of the best C kernel and NumPy at size n."""
     import tempfile
     import time
@@ -393,18 +432,20 @@ def bench(n: int = 2048, repeats: int = 5, so_path=None) -> float:
     a, b = rng.random((n, n)), rng.random((n, n))
     c = np.empty_like(a)
 
-    def best(f):
+    def once(f):
+        t0 = time.perf_counter()
         f()
-        ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts))
+        return time.perf_counter() - t0
 
+    ts_np, ts_c = [], []
     with threadpool_limits(limits=1, user_api="blas"):
-        t_np = best(lambda: a @ b)
-    t_c = best(lambda: lib.mm_packed(n, a, b, c))
+        lib.mm_set_threads(1)
+        once(lambda: a @ b)
+        once(lambda: lib.mm_packed(n, a, b, c))
+        for _ in range(repeats):  # alternate, so that a drift of the machine hits both alike
+            ts_np.append(once(lambda: a @ b))
+            ts_c.append(once(lambda: lib.mm_packed(n, a, b, c)))
+    t_np, t_c = float(np.median(ts_np)), float(np.median(ts_c))
     assert np.allclose(c, a @ b), "C result differs from NumPy"
     flops = 2.0 * n**3
     ratio = t_np / t_c

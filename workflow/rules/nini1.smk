@@ -2,7 +2,7 @@
 
 NINI1 = config["nini1"]
 NINI1_BUILDS = ["O3", "O3novec", "O2", "O0", "portable"]
-NINI1_EXPERIMENTS = ["ladder", "simd", "opt", "threads"]
+NINI1_EXPERIMENTS = ["ladder", "simd", "opt", "threads", "bench"]
 NINI1_LIBS = {b: f"results/nini1/build/libmm_{b}.so" for b in NINI1_BUILDS}
 FIGURES["nini1"] = [
     "results/nini1/fig/ladder.svg",
