@@ -194,7 +194,7 @@ def _ordered(impls):
     return sorted(impls, key=order.index)
 
 
-def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[str]:
+def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> None:
     summary = measure.summarise(measure.load_raw(raw_paths))
     fits = read_json(fits_json)
     out_dir = Path(out_dir)
@@ -202,7 +202,6 @@ def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[
     for old in out_dir.glob("*.svg*"):
         old.unlink()
     n_axis = Axis("行列サイズ N", NO_UNIT, "log")
-    made = []
     for op, label in OPS.items():
         s_op = summary[summary.op == op]
         if s_op.empty:
@@ -216,7 +215,6 @@ def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[
         figures.size_ticks(ax, s_op.N)
         figures.legend_below(ax)
         figures.save(fig, out_dir / f"time_{op}.svg", caption=f"{label}の実行時間")
-        made.append(f"time_{op}.svg")
 
         fig, ax = figures.new_figure(n_axis, Axis("計算速度", "GFLOPS", "log"))
         for impl in _ordered(s_op.implementation.unique()):
@@ -226,7 +224,6 @@ def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[
         figures.size_ticks(ax, s_op.N)
         ax.legend(loc="best", fontsize=7)
         figures.save(fig, out_dir / f"gflops_{op}.svg", caption=f"{label}の計算速度")
-        made.append(f"gflops_{op}.svg")
 
     fig, axes = figures.new_figure(n_axis, Axis("NumPy に対する速度比", "倍", "log"), width=8.4, height=3.6,
                                    panels=[(n_axis, Axis("NumPy に対する速度比", "倍", "log"))] * 2)
@@ -246,7 +243,6 @@ def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[
             figures.size_ticks(ax, s_op.N)
         ax.legend(loc="best", fontsize=6.5)
     figures.save(fig, out_dir / "speedup.svg", caption="NumPy に対する速度比")
-    made.append("speedup.svg")
 
     gpu = summary[summary.implementation.isin(["cupy", "cupy_transfer", "torch_cuda",
                                                "torch_cuda_transfer"])]
@@ -264,8 +260,6 @@ def draw_figures(raw_paths, fits_json, out_dir, padding: str = "valid") -> list[
                 figures.size_ticks(ax, g_op.N)
             ax.legend(loc="upper left", fontsize=6.5)
         figures.save(fig, out_dir / "gpu_transfer.svg", caption="GPU の計算のみと転送込みの比較")
-        made.append("gpu_transfer.svg")
-    return made
 
 
 def crossover(summary: pd.DataFrame, op: str, impl: str, other: str = "numpy") -> int | None:
@@ -279,7 +273,7 @@ def crossover(summary: pd.DataFrame, op: str, impl: str, other: str = "numpy") -
     return None
 
 
-def build_context(raw_paths, fits_json, cfg: dict, fit_cfg: dict, out_json, fig_dir) -> dict:
+def build_context(raw_paths, fits_json, cfg: dict, fit_cfg: dict, out_json) -> dict:
     raw = measure.load_raw(raw_paths)
     summary = measure.summarise(raw)
     fits = read_json(fits_json)
@@ -322,7 +316,6 @@ def build_context(raw_paths, fits_json, cfg: dict, fit_cfg: dict, out_json, fig_
         ops[op] = {"label": label, "series": series, "impls": list(series),
                    "table": _time_table(s_op, series, op, padding)}
     relations = [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "fit" in s]
-    figs = sorted(p.name for p in Path(fig_dir).glob("*.svg"))
     configured = list(dict.fromkeys(raw.implementation))
     reg = backends.registry()
     registry_rows = [[figures.impl_name(k), "GPU" if backends.IMPLEMENTATIONS[k][2] else "CPU",
@@ -333,7 +326,7 @@ def build_context(raw_paths, fits_json, cfg: dict, fit_cfg: dict, out_json, fig_
     ctx = {"ops": ops, "relations": relations, "config": cfg, "fit_config": fit_cfg,
            "registry_rows": registry_rows, "skipped": skipped,
            "tolerance": backends.tolerance(cfg["dtype"]),
-           "figures": figs, "padding": padding,
+           "padding": padding,
            "gpu_measured": any(s.get("measured") and backends.IMPLEMENTATIONS[k][2]
                                for o in ops.values() for k, s in o["series"].items())}
     write_json(out_json, ctx)

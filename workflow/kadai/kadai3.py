@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +220,6 @@ def build_context(run_paths, loader_paths, summaries_json, cfg: dict, out_json) 
         "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
         "time_range": [float(pm.time.min()), float(pm.time.max())],
         "gpu_name": _gpu_name(dev),
-        "cpu_count": os.cpu_count(),
     }
     write_json(out_json, ctx)
     return ctx

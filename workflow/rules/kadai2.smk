@@ -68,7 +68,6 @@ rule kadai2_context:
     input:
         raw=KADAI2_RAW,
         fits="results/kadai2/fits.json",
-        fig="results/kadai2/fig",
         code=src("kadai2", "backends", "measure"),
     output:
         "results/kadai2/context.json",

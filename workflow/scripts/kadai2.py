@@ -11,7 +11,6 @@ with tee_log(sm.log[0]):
     elif sm.rule == "kadai2_figures":
         kadai2.draw_figures(sm.input.raw, sm.input.fits, sm.output[0], sm.params.padding)
     elif sm.rule == "kadai2_context":
-        kadai2.build_context(sm.input.raw, sm.input.fits, sm.params.settings, sm.params.fit,
-                             sm.output[0], sm.input.fig)
+        kadai2.build_context(sm.input.raw, sm.input.fits, sm.params.settings, sm.params.fit, sm.output[0])
     else:
         raise ValueError(f"workflow/scripts/kadai2.py does not handle rule {sm.rule}")
