@@ -1,7 +1,10 @@
-# 深層実習 report pipeline.
-#   snakemake --cores 1 report/kadai1.pdf      one report
+# 深層実習 report pipeline — the table of contents.
+#   snakemake --cores 1 report/kadai2.pdf      one report
 #   snakemake --cores 1                        every report
 # Settings: config/config.yaml (checked against config/schema.yaml before any job runs).
+# Each report: workflow/rules/<report>.smk (measure/train) → workflow/rules/stages.smk (analyse,
+# figure, context) → workflow/rules/render.smk (Markdown, PDF). Every rule runs one short script
+# workflow/scripts/<rule>.py that calls one function of workflow/kadai/<report>/<stage>.py.
 import os
 import sys
 from pathlib import Path
@@ -11,8 +14,6 @@ _LIB = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, _LIB)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
-from kadai.backends import KERNELS
-from kadai.codedigest import digest, measure_digest, module_constant
 from kadai.config import validate as validate_config
 
 
@@ -28,6 +29,10 @@ validate_config(config)
 REPORTS = ["kadai1", "kadai2", "nini1", "kadai3", "kadai4"]
 
 
+wildcard_constraints:
+    report="|".join(REPORTS),
+
+
 rule all:
     input:
         expand("report/{report}.pdf", report=REPORTS),
@@ -40,4 +45,5 @@ include: "workflow/rules/kadai2.smk"
 include: "workflow/rules/nini1.smk"
 include: "workflow/rules/kadai3.smk"
 include: "workflow/rules/kadai4.smk"
+include: "workflow/rules/stages.smk"
 include: "workflow/rules/render.smk"

@@ -14,7 +14,7 @@ def make_tiny_mnist(data_dir, n_train=1000, n_test=200, folder="MNIST", seed=0):
     """A tiny, learnable MNIST look-alike in IDX format: class k has a bright 6×6 patch at a
     position that depends on k, on top of noise."""
     import numpy as np
-    from kadai.train import write_idx
+    from kadai.train.data import write_idx
 
     rng = np.random.default_rng(seed)
     raw = Path(data_dir) / folder / "raw"

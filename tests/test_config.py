@@ -29,16 +29,20 @@ def test_shipped_configs_are_valid(base):
 
 
 @pytest.mark.parametrize("section,key,value,words", [
-    ("kadai1", "per_run_budget_s", -1, ["kadai1.per_run_budget_s", "range > 0"]),
-    ("kadai1", "per_run_budget_s", 600, ["kadai1.per_run_budget_s", "≤ 60"]),
+    ("kadai1.sweep", "per_run_budget_s", -1, ["kadai1.sweep.per_run_budget_s", "range > 0"]),
+    ("kadai1.sweep", "per_run_budget_s", 600, ["kadai1.sweep.per_run_budget_s", "≤ 60"]),
     ("kadai1", "variants", ["slow"], ["kadai1.variants.0", "naive"]),
     ("tables", "sig_figs", 9, ["tables.sig_figs", "range ≥ 2 and ≤ 6"]),
-    ("kadai1", "n_max", 4, ["kadai1.n_max", "n_min"]),
+    ("kadai1.sweep", "n_max", 4, ["kadai1.sweep.n_max", "n_min"]),
+    ("kadai1.sweep", "typo_key", 1, ["kadai1.sweep", "typo_key"]),
     ("kadai1", "typo_key", 1, ["kadai1", "typo_key"]),
 ])
 def test_bad_values_name_the_key(base, section, key, value, words):
     cfg = copy.deepcopy(base)
-    cfg[section][key] = value
+    node = cfg
+    for part in section.split("."):
+        node = node[part]
+    node[key] = value
     with pytest.raises(kconfig.ConfigError) as err:
         kconfig.validate(cfg)
     for w in words:

@@ -44,7 +44,7 @@ def test_an_undeclared_axes_cannot_be_saved(tmp_path):
 
 
 def test_colours_are_fixed_per_implementation():
-    assert figures.impl_color("numpy") == figures.IMPLEMENTATIONS["numpy"][1]
-    assert len({c for _, c in figures.IMPLEMENTATIONS.values()}) == len(figures.IMPLEMENTATIONS)
+    assert figures.impl_color("numpy") == figures.STYLES["numpy"][1]
+    assert len({c for _, c in figures.STYLES.values()}) == len(figures.STYLES)
     with pytest.raises(KeyError, match="no style"):
         figures.impl_color("fortran")

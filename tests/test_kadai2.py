@@ -2,21 +2,30 @@
 import numpy as np
 import pytest
 import torch
-from kadai import backends, kadai2, measure
+from kadai import checks, measure, ops, raw
+from kadai.backends import python, torch_ops, xp
+from kadai.backends.availability import availability
+from kadai.backends.registry import IMPLEMENTATIONS
+from kadai.kadai2 import analyse
+from kadai.kadai2 import measure as kmeasure
 from scipy.signal import correlate2d
 
-CFG = {"dtype": "float32", "padding": "valid", "gpu_memory_cap_gb": None,
-       "host_memory_fraction": 0.5,
-       "matmul": dict(n_min=4, n_max=32, points_per_octave=1, per_run_budget_s=1.0,
+SWEEP = dict(n_min=4, n_max=32, points_per_octave=1, per_run_budget_s=1.0,
                       total_budget_s=10.0, min_repeats=1, min_time_s=0.0, max_repeats=2,
-                      warmup=0, warmup_max_s=0.1, prior_exponent=3.0, seed=0)}
+                      warmup=0, warmup_max_s=0.1, prior_exponent=3.0, seed=0)
+CFG = {"dtype": "float32", "padding": "valid", "gpu_memory_cap_gb": None, "host_memory_fraction": 0.5,
+       "sweep": SWEEP}
+
+
+def series(op, impl, cfg=CFG):
+    return kmeasure.make_series(op, impl, IMPLEMENTATIONS[impl], cfg)
 
 
 @pytest.mark.parametrize("shape", [(3, 3), (4, 7), (17, 17), (32, 5)])
 def test_conv_is_cross_correlation_valid(shape):
     rng = np.random.default_rng(1)
     x, k = rng.standard_normal(shape), rng.standard_normal((3, 3))
-    out = backends.conv2d_xp(np, x, k, "valid")
+    out = xp.conv2d(np, x, k, "valid")
     np.testing.assert_allclose(out, correlate2d(x, k, mode="valid"), rtol=1e-12, atol=1e-12)
     # no kernel flip: a flipped kernel would give the true convolution, which differs
     assert not np.allclose(out, correlate2d(x, k[::-1, ::-1], mode="valid"))
@@ -25,7 +34,7 @@ def test_conv_is_cross_correlation_valid(shape):
 def test_conv_same_keeps_size():
     rng = np.random.default_rng(2)
     x, k = rng.standard_normal((9, 11)), rng.standard_normal((3, 3))
-    out = backends.conv2d_xp(np, x, k, "same")
+    out = xp.conv2d(np, x, k, "same")
     assert out.shape == x.shape
     np.testing.assert_allclose(out, correlate2d(x, k, mode="same"), rtol=1e-12, atol=1e-12)
 
@@ -34,38 +43,37 @@ def test_conv_same_keeps_size():
 def test_python_and_torch_conv_agree_with_array_module(padding):
     rng = np.random.default_rng(3)
     x, k = rng.standard_normal((13, 10)), rng.standard_normal((3, 3))
-    ref = backends.conv2d_xp(np, x, k, padding)
-    np.testing.assert_allclose(backends.conv2d_python(x.tolist(), k.tolist(), padding), ref,
+    ref = xp.conv2d(np, x, k, padding)
+    np.testing.assert_allclose(python.conv2d(x.tolist(), k.tolist(), padding), ref,
                                rtol=1e-12, atol=1e-12)
-    t = backends.conv2d_torch(torch.from_numpy(x), torch.from_numpy(k), padding).numpy()
+    t = torch_ops.conv2d(torch.from_numpy(x), torch.from_numpy(k), padding).numpy()
     np.testing.assert_allclose(t, ref, rtol=1e-10, atol=1e-10)
 
 
 def test_flop_counts():
-    assert backends.flops("matmul", 10) == 2000
-    assert backends.flops("conv", 10, "valid") == 2 * 9 * 64
-    assert backends.flops("conv", 10, "same") == 2 * 9 * 100
+    assert ops.flops("matmul", 10) == 2000
+    assert ops.flops("conv", 10, "valid") == 2 * 9 * 64
+    assert ops.flops("conv", 10, "same") == 2 * 9 * 100
 
 
 @pytest.mark.parametrize("op", ["matmul", "conv"])
 @pytest.mark.parametrize("impl", ["python_naive", "numpy", "torch_cpu"])
 def test_every_cpu_implementation_passes_its_check_and_wrong_results_fail(op, impl):
-    cfg = {**CFG, "conv": CFG["matmul"]}
-    s = kadai2.make_series(op, impl, cfg)
+    s = series(op, impl)
     rng = np.random.default_rng(5)
     for n in (5, 16, 23):
         inputs = s.make_inputs(n, rng)
         ref = s.reference(*inputs)
         out = s.kernel(*inputs)
         assert s.check(out, ref), (op, impl, n)
-        bad = kadai2.to_host(out).copy()
+        bad = checks.to_host(out).copy()
         bad[n // 3, n // 4] += 10 * (np.abs(bad).max() + 1)
         assert not s.check(bad, ref), "a corrupted element must fail the check"
-        assert not s.check(kadai2.to_host(out).T.copy(), ref), "a transposed result must fail"
+        assert not s.check(checks.to_host(out).T.copy(), ref), "a transposed result must fail"
 
 
 def test_registry_reports_gpu_series_unavailable_with_reason():
-    reg = backends.registry()
+    reg = {impl: availability(entry) for impl, entry in IMPLEMENTATIONS.items()}
     assert reg["numpy"].ok and reg["python_naive"].ok and reg["torch_cpu"].ok
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
@@ -74,22 +82,21 @@ def test_registry_reports_gpu_series_unavailable_with_reason():
 
 
 def test_skipped_series_writes_its_reason(tmp_path):
-    if backends.availability("torch_cuda").ok:
+    if availability(IMPLEMENTATIONS["torch_cuda"]).ok:
         pytest.skip("this machine has a GPU")
-    raw = kadai2.run_measure("matmul", "torch_cuda", CFG, tmp_path / "m.csv")
-    stop = measure.stop_reason(raw)
+    kmeasure.run("matmul", "torch_cuda", IMPLEMENTATIONS["torch_cuda"], CFG, tmp_path / "m.csv")
+    stop = raw.stop_reason(raw.load_raw([tmp_path / "m.csv"]))
     assert stop["status"] == "skipped" and "cuda" in stop["note"].lower()
     assert (tmp_path / "m.csv").exists()
 
 
 def test_memory_cap_records_oom_and_stops_the_series():
-    s = kadai2.make_series("matmul", "numpy", CFG)
+    s = series("matmul", "numpy")
     s.memory_cap_bytes = s.bytes_needed(16) + 1  # N = 16 fits, N = 32 does not
-    raw = measure.run_series(s, measure.SweepConfig.from_config(CFG["matmul"]),
-                             progress=lambda m: None)
-    stop = measure.stop_reason(raw)
+    table = measure.run_series(s, measure.SweepConfig.from_config(SWEEP), progress=lambda m: None)
+    stop = raw.stop_reason(table)
     assert stop["status"] == "oom" and stop["N"] == 32
-    assert set(measure.summarise(raw).N) == {4, 8, 16}
+    assert set(raw.summarise(table).N) == {4, 8, 16}
 
 
 def test_gpu_out_of_memory_error_is_caught(tmp_path):
@@ -99,17 +106,16 @@ def test_gpu_out_of_memory_error_is_caught(tmp_path):
         return a @ b
 
     freed = []
-    s = kadai2.make_series("matmul", "numpy", CFG)
+    s = series("matmul", "numpy")
     s.kernel, s.oom_errors, s.cleanup = kernel, (torch.cuda.OutOfMemoryError,), lambda: freed.append(1)
-    raw = measure.run_series(s, measure.SweepConfig.from_config(CFG["matmul"]),
-                             progress=lambda m: None)
-    stop = measure.stop_reason(raw)
+    table = measure.run_series(s, measure.SweepConfig.from_config(SWEEP), progress=lambda m: None)
+    stop = raw.stop_reason(table)
     assert stop["status"] == "oom" and stop["N"] == 16 and "out of memory" in stop["note"]
     assert freed == [1]
 
 
 def test_configured_gpu_memory_cap():
-    assert kadai2.gpu_memory_cap(1.5, "cupy") == 1.5 * 2**30
+    assert kmeasure.gpu_memory_cap(1.5, "cupy") == 1.5 * 2**30
 
 
 def test_crossover():
@@ -117,4 +123,4 @@ def test_crossover():
     rows = [("numpy", n, t) for n, t in [(8, 1.0), (16, 2.0), (32, 4.0), (64, 8.0)]]
     rows += [("torch_cpu", n, t) for n, t in [(8, 3.0), (16, 1.0), (32, 5.0), (64, 2.0)]]
     s = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "median": t} for i, n, t in rows])
-    assert kadai2.crossover(s, "matmul", "torch_cpu") == 64
+    assert analyse.crossover(s, "matmul", "torch_cpu") == 64

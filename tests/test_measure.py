@@ -1,7 +1,7 @@
 """The measurement harness: sizes, predicted stop, budgets, correctness gate, OOM, tidy rows."""
 import numpy as np
 import pytest
-from kadai import measure
+from kadai import measure, raw, rows
 from kadai.measure import Series, SweepConfig, run_series
 
 
@@ -58,64 +58,64 @@ def test_prediction_uses_growth_so_far_and_prior():
 
 def test_series_stops_before_a_run_predicted_over_budget():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock), cfg(per_run_budget_s=1.0), clock=clock, progress=quiet)
-    ok = raw[raw.status == "ok"]
+    table = run_series(cubic_series(clock), cfg(per_run_budget_s=1.0), clock=clock, progress=quiet)
+    ok = table[table.status == "ok"]
     # 1e-6·N³ ≤ 1 s up to N = 64 (0.26 s); N = 128 is predicted at 2.1 s and never run
     assert ok.N.max() == 64
-    stop = measure.stop_reason(raw)
+    stop = raw.stop_reason(table)
     assert stop["kind"] == "budget_run" and stop["N"] == 128
     assert stop["predicted_s"] == pytest.approx(1e-6 * 128**3, rel=1e-6)
-    assert 128 not in set(raw[raw.status.isin(["ok", "warmup"])].N)
+    assert 128 not in set(table[table.status.isin(["ok", "warmup"])].N)
 
 
 def test_every_sample_is_recorded_with_repeats_and_warmup():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock), cfg(n_max=32, min_repeats=4), clock=clock, progress=quiet)
-    assert list(raw.columns) == measure.COLUMNS
+    table = run_series(cubic_series(clock), cfg(n_max=32, min_repeats=4), clock=clock, progress=quiet)
+    assert list(table.columns) == rows.COLUMNS
     for n in (8, 16, 32):
-        rows = raw[raw.N == n]
-        assert (rows.status == "warmup").sum() == 1
-        assert (rows.status == "ok").sum() == 4
-    assert measure.stop_reason(raw)["kind"] == "n_max"
-    summary = measure.summarise(raw)
+        sel = table[table.N == n]
+        assert (sel.status == "warmup").sum() == 1
+        assert (sel.status == "ok").sum() == 4
+    assert raw.stop_reason(table)["kind"] == "n_max"
+    summary = raw.summarise(table)
     assert summary["median"].tolist() == pytest.approx([1e-6 * n**3 for n in (8, 16, 32)])
 
 
 def test_repeats_continue_until_min_time():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock), cfg(n_max=8, min_repeats=1, min_time_s=0.005,
+    table = run_series(cubic_series(clock), cfg(n_max=8, min_repeats=1, min_time_s=0.005,
                                               max_repeats=100), clock=clock, progress=quiet)
     # one run at N=8 takes 0.000512 s: 10 runs are needed to reach 0.005 s
-    assert (raw[raw.N == 8].status == "ok").sum() == 10
+    assert (table[table.N == 8].status == "ok").sum() == 10
 
 
 def test_total_budget_stops_the_series():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock), cfg(total_budget_s=0.05, per_run_budget_s=100),
+    table = run_series(cubic_series(clock), cfg(total_budget_s=0.05, per_run_budget_s=100),
                      clock=clock, progress=quiet)
-    stop = measure.stop_reason(raw)
+    stop = raw.stop_reason(table)
     assert stop["kind"] == "budget_total"
     assert clock.now <= 0.05 + 1e-9
 
 
 def test_wrong_result_never_counts_and_stops_the_series():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock, wrong_at=32), cfg(n_max=128), clock=clock, progress=quiet)
-    assert set(raw[raw.N == 32].status) <= {"warmup", "wrong"}
-    assert measure.stop_reason(raw)["status"] == "wrong"
-    assert 32 not in set(measure.summarise(raw).N)
+    table = run_series(cubic_series(clock, wrong_at=32), cfg(n_max=128), clock=clock, progress=quiet)
+    assert set(table[table.N == 32].status) <= {"warmup", "wrong"}
+    assert raw.stop_reason(table)["status"] == "wrong"
+    assert 32 not in set(raw.summarise(table).N)
 
 
 def test_out_of_memory_is_recorded_not_fatal():
     clock = FakeClock()
     freed = []
     s = cubic_series(clock, oom_at=64, cleanup=lambda: freed.append(True))
-    raw = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
-    assert measure.stop_reason(raw) == {"status": "oom", "kind": "oom", "N": 64,
+    table = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
+    assert raw.stop_reason(table) == {"status": "oom", "kind": "oom", "N": 64,
                                         "predicted_s": None,
                                         "note": "MemoryError: fake allocator: out of memory"}
     assert freed == [True]
-    assert set(measure.summarise(raw).N) == {8, 16, 32}
+    assert set(raw.summarise(table).N) == {8, 16, 32}
 
 
 def test_memory_cap_stops_before_allocating():
@@ -123,19 +123,19 @@ def test_memory_cap_stops_before_allocating():
     calls = []
     s = cubic_series(clock, bytes_needed=lambda n: 8.0 * n * n, memory_cap_bytes=8.0 * 40 * 40)
     s.make_inputs = lambda n, rng: calls.append(n) or (rng.random((n, 2)),)
-    raw = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
-    stop = measure.stop_reason(raw)
+    table = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
+    stop = raw.stop_reason(table)
     assert stop["status"] == "oom" and stop["N"] == 64 and stop["note"].startswith("memory_cap")
     assert 64 not in calls  # nothing was allocated for the size over the cap
 
 
 def test_long_runs_skip_warmup():
     clock = FakeClock()
-    raw = run_series(cubic_series(clock, a=1e-3), cfg(n_max=16, per_run_budget_s=100,
+    table = run_series(cubic_series(clock, a=1e-3), cfg(n_max=16, per_run_budget_s=100,
                                                       warmup_max_s=1.0), clock=clock, progress=quiet)
     # N=8: predicted 0 (first size) → warm-up; N=16: predicted 4.1 s > 1 s → no warm-up
-    assert (raw[raw.N == 16].status == "warmup").sum() == 0
-    assert "warm-up skipped" in raw[(raw.N == 16) & (raw.status == "ok")].note.iloc[0]
+    assert (table[table.N == 16].status == "warmup").sum() == 0
+    assert "warm-up skipped" in table[(table.N == 16) & (table.status == "ok")].note.iloc[0]
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path):

@@ -4,7 +4,8 @@ import shutil
 
 import numpy as np
 import pytest
-from kadai import nini1, render
+from kadai import render
+from kadai.nini1 import analyse, build, measure, plan
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -12,8 +13,8 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.fixture(scope="module", params=["O3", "portable"])
 def built(request, tmp_path_factory):
     d = tmp_path_factory.mktemp(request.param)
-    info = nini1.build(request.param, d / "libmm.so", d / "info.json")
-    return info, nini1.load(d / "libmm.so")
+    info = build.build(request.param, plan.BUILDS[request.param], d / "libmm.so", d / "info.json")
+    return info, measure.load(d / "libmm.so")
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 6, 7, 8, 9, 13, 25, 47, 130])  # not multiples of 6, 8, blocks
@@ -21,7 +22,7 @@ def test_every_kernel_matches_numpy(built, n):
     _, lib = built
     rng = np.random.default_rng(n)
     a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
-    for k in nini1.KERNELS:
+    for k in measure.KERNELS:
         c = np.full((n, n), np.nan)  # poisoned: every element must be written
         rc = getattr(lib, f"mm_{k}")(n, a, b, c)
         assert rc in (None, 0)
@@ -30,7 +31,7 @@ def test_every_kernel_matches_numpy(built, n):
 
 def test_build_records_flags_and_micro_kernel_choice(built):
     info, _ = built
-    assert info["flags"] == nini1.BUILDS[info["variant"]]
+    assert info["flags"] == plan.BUILDS[info["variant"]]
     if info["variant"] == "portable":
         assert info["simd"] == "portable"  # -mno-avx2 -mno-fma selects the C fallback
     json.dumps(info)
@@ -58,12 +59,12 @@ def test_openmp_threads_give_the_same_result(built):
 
 
 def test_c_listing_extraction():
-    code = render.extract_source(nini1.SOURCE, "mm_ikj")
+    code = render.extract_source(build.SOURCE, "mm_ikj")
     assert code.startswith("void mm_ikj(") and code.rstrip().endswith("}")
     with pytest.raises(KeyError):
-        render.extract_source(nini1.SOURCE, "mm_nothing")
+        render.extract_source(build.SOURCE, "mm_nothing")
 
 
 def test_peak_assumptions():
-    p = nini1.peak_gflops({"cpu_flags": ["avx", "avx2", "fma"], "cpu_mhz": 2000.0, "usable_cores": 4})
+    p = analyse.peak_gflops({"cpu_flags": ["avx", "avx2", "fma"], "cpu_mhz": 2000.0, "usable_cores": 4})
     assert p["flops_per_cycle"] == 16 and p["one_core"] == 32.0 and p["all_cores"] == 128.0

@@ -5,11 +5,11 @@ import shutil
 import pytest
 import torch
 from conftest import make_tiny_mnist
-from kadai import train
+from kadai.train import data, loops, models
 
 
 def test_course_cnn_matches_the_lecture_table():
-    s = train.summary(train.SpecNet("conv4-conv4-fc128"))
+    s = models.summary(models.SpecNet("conv4-conv4-fc128"))
     assert [r[0] for r in s["rows"]] == ["Conv2d: 1-1", "Conv2d: 1-2", "Flatten: 1-3", "Linear: 1-4", "Linear: 1-5"]
     assert [r[2] for r in s["rows"]] == [40, 148, 0, 295040, 1290]
     assert [r[1] for r in s["rows"]][:2] == ["[1, 4, 26, 26]", "[1, 4, 24, 24]"]
@@ -17,36 +17,36 @@ def test_course_cnn_matches_the_lecture_table():
 
 
 def test_removing_conv_layers_makes_fc1_take_784_inputs():
-    m = train.SpecNet("fc128")
+    m = models.SpecNet("fc128")
     assert m.fc1.in_features == 784 and m.fc2.out_features == 10
-    assert train.param_count(m) == 784 * 128 + 128 + 128 * 10 + 10
+    assert models.param_count(m) == 784 * 128 + 128 + 128 * 10 + 10
 
 
 def test_spec_errors_are_clear():
     with pytest.raises(ValueError, match="unknown layer"):
-        train.SpecNet("conv4-dense10")
+        models.SpecNet("conv4-dense10")
     with pytest.raises(ValueError, match="conv after fc"):
-        train.SpecNet("fc10-conv4")
+        models.SpecNet("fc10-conv4")
     with pytest.raises(ValueError, match="shrank"):
-        train.SpecNet("-".join(["conv2"] * 14))
+        models.SpecNet("-".join(["conv2"] * 14))
 
 
 def test_tiny_idx_dataset_loads_through_torchvision(tmp_path):
     make_tiny_mnist(tmp_path, 50, 20)
-    assert train.prepare("mnist", tmp_path, download=False)
-    x, y = train.load_tensors("mnist", tmp_path, True)
+    assert data.prepare("mnist", tmp_path, download=False)
+    x, y = data.load_tensors("mnist", tmp_path, True)
     assert x.shape == (50, 28, 28) and x.dtype == torch.uint8 and set(y.tolist()) == set(range(10))
-    ds = train.torchvision_dataset("mnist", tmp_path, False)
+    ds = data.torchvision_dataset("mnist", tmp_path, False)
     img, label = ds[0]
-    assert img.shape == (1, 28, 28) and abs(float(img.min()) - (0 - train.MEAN) / train.STD) < 0.5
+    assert img.shape == (1, 28, 28) and abs(float(img.min()) - (0 - data.MEAN) / data.STD) < 0.5
 
 
 def test_missing_dataset_names_the_folder_and_files(tmp_path):
-    with pytest.raises(train.DatasetMissing) as err:
-        train.prepare("mnist", tmp_path / "data", download=False)
+    with pytest.raises(data.DatasetMissing) as err:
+        data.prepare("mnist", tmp_path / "data", download=False)
     msg = str(err.value)
     assert str((tmp_path / "data" / "MNIST" / "raw").resolve()) in msg
-    for f in train.IDX_FILES:
+    for f in data.IDX_FILES:
         assert f in msg
 
 
@@ -54,12 +54,12 @@ def test_source_dir_with_gzipped_files(tmp_path):
     raw = make_tiny_mnist(tmp_path / "src", 30, 10, folder="x")
     gz = tmp_path / "gz"
     gz.mkdir()
-    for f in train.IDX_FILES:
+    for f in data.IDX_FILES:
         with open(raw / f, "rb") as fin, gzip.open(gz / f"{f}.gz", "wb") as fout:
             shutil.copyfileobj(fin, fout)
-    out = train.prepare("fashion-mnist", tmp_path / "data", source_dir=gz, download=False)
+    out = data.prepare("fashion-mnist", tmp_path / "data", source_dir=gz, download=False)
     assert out.name == "raw" and out.parent.name == "FashionMNIST"
-    assert train.load_tensors("fashion-mnist", tmp_path / "data", False)[0].shape == (10, 28, 28)
+    assert data.load_tensors("fashion-mnist", tmp_path / "data", False)[0].shape == (10, 28, 28)
 
 
 @pytest.fixture(scope="module")
@@ -72,30 +72,30 @@ def tiny(tmp_path_factory):
 @pytest.mark.parametrize("spec", ["fc32", "conv2-conv2-fc16"])
 def test_fast_loop_learns_better_than_chance(tiny, spec):
     dev = torch.device("cpu")
-    x, y = train.load_tensors("mnist", tiny, True)
-    tx, ty = train.load_tensors("mnist", tiny, False)
+    x, y = data.load_tensors("mnist", tiny, True)
+    tx, ty = data.load_tensors("mnist", tiny, False)
     torch.manual_seed(0)
-    rows = train.train_fast(train.SpecNet(spec), train.normalised(x, dev), y, train.normalised(tx, dev), ty,
+    rows = loops.train_fast(models.SpecNet(spec), data.normalised(x, dev), y, data.normalised(tx, dev), ty,
                             epochs=3, batch_size=32, seed=0, device=dev, progress=lambda m: None)
     assert len(rows) == 3 and rows[-1]["accuracy"] > 0.5  # chance is 0.1
     assert all(r["train_s"] >= r["compute_s"] > 0 for r in rows)
 
 
 def test_dataloader_loop_learns_and_reports_data_time(tiny):
-    ds, tds = train.torchvision_dataset("mnist", tiny, True), train.torchvision_dataset("mnist", tiny, False)
+    ds, tds = data.torchvision_dataset("mnist", tiny, True), data.torchvision_dataset("mnist", tiny, False)
     torch.manual_seed(0)
-    rows = train.train_dataloader(train.SpecNet("fc32"), ds, tds, epochs=2, batch_size=32, seed=0,
+    rows = loops.train_dataloader(models.SpecNet("fc32"), ds, tds, epochs=2, batch_size=32, seed=0,
                                   device=torch.device("cpu"), progress=lambda m: None)
     assert rows[-1]["accuracy"] > 0.5 and rows[-1]["data_s"] > 0
 
 
 def test_seeds_make_runs_repeatable(tiny):
     dev = torch.device("cpu")
-    x, y = train.load_tensors("mnist", tiny, True)
+    x, y = data.load_tensors("mnist", tiny, True)
     accs = []
     for _ in range(2):
         torch.manual_seed(3)
-        rows = train.train_fast(train.SpecNet("fc16"), train.normalised(x, dev), y, train.normalised(x, dev), y,
+        rows = loops.train_fast(models.SpecNet("fc16"), data.normalised(x, dev), y, data.normalised(x, dev), y,
                                 epochs=1, batch_size=50, seed=3, device=dev, progress=lambda m: None)
         accs.append(rows[0]["loss"])
     assert accs[0] == pytest.approx(accs[1], rel=1e-6)

@@ -73,14 +73,15 @@ def test_quick_build_makes_the_report(built):
 
 
 def test_quick_build_makes_the_kadai2_report(built):
-    from kadai import backends
+    from kadai.backends.availability import availability
+    from kadai.backends.registry import IMPLEMENTATIONS
     from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(str(built / "report/kadai2.pdf")).pages)
     flat = re.sub(r"\s+", "", text)
     for words in (("NumPy", "行列積"), ("NumPy", "畳み込み"), ("PyTorch（CPU）", "畳み込み")):
         assert re.search(words[0] + "による" + words[1] + r"では、行列サイズと実行時間の間には", flat)
-    if not backends.availability("cupy").ok:
+    if not availability(IMPLEMENTATIONS["cupy"]).ok:
         assert "計測不可" in flat and "GPUがないため" in flat
 
 
@@ -116,66 +117,163 @@ def test_quick_build_makes_the_kadai4_report(built):
 
 
 def test_nothing_to_do_after_a_build(built):
-    assert planned_rules(built, "report/kadai1.pdf", *QUICK) == {}
-    assert planned_rules(built, "report/nini1.pdf", *QUICK) == {}
+    assert planned_rules(built, *TARGETS, *QUICK) == {}
 
 
-def edited(path, extra):
-    """Append ``extra`` to a file (a real edit: Snakemake ignores a bare touch of small files)."""
+# rules whose jobs measure, train or build what is measured: never rerun by a presentation edit
+EXPENSIVE = {"kadai1_measure", "kadai2_measure", "nini1_build", "nini1_driver", "nini1_measure", "nini1_cachegrind",
+             "kadai3_train", "kadai3_loader", "kadai3_summaries", "kadai4_dataset", "kadai4_train"}
+
+
+def planned_jobs(cwd, *targets):
+    """(rule, first output) of every job a dry run of ``targets`` would execute."""
+    out = snakemake(cwd, *targets, *QUICK, "-n")
+    jobs, rule = [], None
+    for line in (out.stdout + out.stderr).splitlines():
+        m = re.match(r"^(?:local)?rule (\w+):", line.strip())
+        if m:
+            rule = m.group(1)
+        m = re.match(r"^output: ([^,]+)", line.strip())
+        if m and rule:
+            jobs.append((rule, m.group(1)))
+            rule = None
+    return sorted(jobs)
+
+
+def edited(path, extra=None, old=None, new=None):
+    """Append ``extra`` to a file, or replace ``old`` by ``new`` in it (exactly once); returns the
+    original text. A real edit: Snakemake ignores a bare touch of small files."""
     original = path.read_text(encoding="utf-8")
-    path.write_text(original + extra, encoding="utf-8")
+    if extra is not None:
+        path.write_text(original + extra, encoding="utf-8")
+    else:
+        assert original.count(old) == 1, f"{old!r} must occur once in {path}"
+        path.write_text(original.replace(old, new), encoding="utf-8")
     return original
 
 
+def plan_after(built, rel, **edit):
+    f = built / rel
+    original = edited(f, **edit)
+    try:
+        return planned_jobs(built, *TARGETS)
+    finally:
+        f.write_text(original, encoding="utf-8")
+
+
 def test_template_edit_reruns_only_markdown_and_pdf(built):
-    tpl = built / "templates/kadai1.md.j2"
-    original = edited(tpl, "\n以上が本課題の報告である。\n")
+    jobs = plan_after(built, "templates/kadai1.md.j2", extra="\n以上が本課題の報告である。\n")
+    assert jobs == [("render_markdown", "report/kadai1.md"), ("render_pdf", "report/kadai1.pdf")]
+
+
+@pytest.mark.parametrize("rel", [
+    "workflow/kadai/figures.py", "workflow/kadai/kadai1/figures.py", "workflow/kadai/kadai2/analyse.py",
+    "workflow/kadai/kadai2/context.py", "workflow/kadai/nini1/figures.py", "workflow/kadai/nini1/analyse.py",
+    "workflow/kadai/kadai3/analyse.py", "workflow/kadai/kadai4/figures.py", "workflow/kadai/kadai4/context.py",
+    "workflow/kadai/fit.py", "workflow/kadai/raw.py", "workflow/kadai/tables.py", "workflow/kadai/render.py",
+    "workflow/kadai/rubric.py", "templates/_macros.md.j2"])
+def test_a_comment_in_presentation_code_measures_and_trains_nothing(built, rel):
+    comment = "\n{# a comment #}\n" if rel.endswith(".j2") else "\n# a comment\n"
+    jobs = plan_after(built, rel, extra=comment)
+    assert jobs, f"editing {rel} must rerun the stages that run it"
+    assert not {r for r, _ in jobs} & EXPENSIVE, jobs
+
+
+def kadai2_series(jobs):
+    return sorted(out.split("/")[-1].removesuffix(".csv") for r, out in jobs if r == "kadai2_measure")
+
+
+def measured(jobs):
+    return sorted({r for r, _ in jobs} & EXPENSIVE)
+
+
+GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
+
+
+@pytest.mark.parametrize("rel,edit,series,others", [
+    # one library's kernels: its series (NumPy and CuPy share the array-module kernels)
+    ("workflow/kadai/backends/xp.py", {"old": "    return a @ b\n", "new": "    out = a @ b\n    return out\n"},
+     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("cupy", "cupy_transfer", "numpy")], []),
+    ("workflow/kadai/backends/torch_ops.py", {"old": "    return a @ b\n", "new": "    out = a @ b\n    return out\n"},
+     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("torch_cpu", "torch_cuda", "torch_cuda_transfer")], []),
+    ("workflow/kadai/backends/python.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"], []),
+    # one registry entry: exactly that implementation's series
+    ("workflow/kadai/backends/registry.py",
+     {"old": '"torch_cpu": {"library": "torch", "device": "cpu", "transfer": False',
+      "new": '"torch_cpu": {"library": "torch", "device": "cpu", "transfer": True'},
+     ["conv_torch_cpu", "matmul_torch_cpu"], []),
+    # the input generator of 課題2: every 課題2 series, nothing else
+    ("workflow/kadai/kadai2/measure.py", {"old": "rng.random((n, n)).astype(np_dtype), rng.random((n, n))",
+                                          "new": "rng.random((n, n)).astype(np_dtype), 1.0 * rng.random((n, n))"},
+     "all", []),
+    # the checks and their tolerances: every series that is checked
+    ("workflow/kadai/checks.py", {"old": '"float32": 1e-3', "new": '"float32": 2e-3'}, "all",
+     ["kadai1_measure", "nini1_measure"]),
+    # the loader of the 課題1 program: 課題1 and the pure-Python matrix product of 課題2
+    ("workflow/kadai/submission.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"],
+     ["kadai1_measure"]),
+    # the training loops: every training job of 課題3 and 課題4
+    ("workflow/kadai/train/loops.py", {"extra": "\n# edit\n"}, [], ["kadai3_loader", "kadai3_train", "kadai4_train"]),
+])
+def test_a_functional_edit_reruns_exactly_the_affected_series(built, rel, edit, series, others):
+    jobs = plan_after(built, rel, **edit)
+    want = sorted(f"{op}_{i}" for op in ("matmul", "conv") for i in ["python_naive", "numpy", "torch_cpu", *GPU]) \
+        if series == "all" else sorted(series)
+    assert kadai2_series(jobs) == want
+    assert measured(jobs) == sorted(set(others) | ({"kadai2_measure"} if want else set()))
+
+
+def test_a_new_helper_module_joins_the_inputs_of_the_jobs_that_import_it(built):
+    helper = built / "workflow/kadai/kadai2/helper.py"
+    helper.write_text("SCALE = 1.0\n", encoding="utf-8")
+    m = built / "workflow/kadai/kadai2/measure.py"
+    original = edited(m, old="from .. import checks, measure\n",
+                      new="from .. import checks, measure\nfrom . import helper  # noqa: F401\n")
     try:
-        assert planned_rules(built, "report/kadai1.pdf", *QUICK) == {
-            "render_markdown": 1, "render_pdf": 1}
+        code = subprocess.run([sys.executable, "-c", "from kadai import deps; "
+                               "print(deps.code_files('workflow/scripts/kadai2_measure.py'))"],
+                              cwd=built, env={**os.environ, "PYTHONPATH": str(built / "workflow")},
+                              capture_output=True, text=True, check=True).stdout
+        figure_code = subprocess.run([sys.executable, "-c", "from kadai import deps; "
+                                      "print(deps.code_files('workflow/scripts/figure.py', 'kadai.kadai2.figures'))"],
+                                     cwd=built, env={**os.environ, "PYTHONPATH": str(built / "workflow")},
+                                     capture_output=True, text=True, check=True).stdout
     finally:
-        tpl.write_text(original, encoding="utf-8")
+        m.write_text(original, encoding="utf-8")
+        helper.unlink()
+    assert "workflow/kadai/kadai2/helper.py" in code
+    assert "workflow/kadai/kadai2/helper.py" not in figure_code
 
 
-def test_figure_code_edit_redraws_without_measuring(built):
-    f = built / "workflow/kadai/figures.py"
-    original = edited(f, "\n# a figure-style edit\n")
-    try:
-        plan = planned_rules(built, "report/kadai1.pdf", *QUICK)
-    finally:
-        f.write_text(original, encoding="utf-8")
-    assert "kadai1_figures" in plan and "kadai1_measure" not in plan
+def test_every_job_loaded_only_code_among_its_inputs(built):
+    """Each job's log lists the package modules it really loaded; all of them must be inputs of
+    that job (a module missing there would let an edit leave stale results)."""
+    from kadai import deps
 
-
-def test_kernel_edit_reruns_only_that_series(built):
-    f = built / "workflow/kadai/backends.py"
-    text = f.read_text(encoding="utf-8")
-    f.write_text(text.replace("    return a @ b\n\n\ndef conv2d_xp",
-                          "    out = a @ b\n    return out\n\n\ndef conv2d_xp", 1), encoding="utf-8")
-    try:
-        plan = planned_rules(built, "report/kadai2.pdf", *QUICK)
-        edited_src = f.read_text(encoding="utf-8")
-    finally:
-        f.write_text(text, encoding="utf-8")
-    assert "out = a @ b" in edited_src  # the edit really changed matmul_xp
-    # matmul_xp serves NumPy (and CuPy, skipped here but still re-checked): nothing else reruns
-    assert plan.get("kadai2_measure") == 3, plan
-    assert "kadai1_measure" not in plan
-
-
-def test_analysis_code_edit_does_not_remeasure(built):
-    f = built / "workflow/kadai/kadai2.py"
-    original = edited(f, "\n\ndef _unused_helper():\n    return None\n")
-    try:
-        plan = planned_rules(built, "report/kadai2.pdf", *QUICK)
-    finally:
-        f.write_text(original, encoding="utf-8")
-    assert "kadai2_measure" not in plan and "kadai2_context" in plan
+    out = snakemake(built, *TARGETS, *QUICK, "-n", "--forceall")
+    blocks = re.split(r"\n(?=\[[^\]]+\]\n(?:local)?rule )", out.stdout + out.stderr)
+    checked = set()
+    for block in blocks:
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
+        inputs = re.search(r"^\s+input: (.*)$", block, re.M)
+        log = re.search(r"^\s+log: (.*)$", block, re.M)
+        if not (rule and log):
+            continue
+        inputs = set(inputs.group(1).split(", ")) if inputs else set()
+        text = (built / log.group(1).strip()).read_text(encoding="utf-8")
+        loaded = re.search(r"^kadai modules loaded: (.*)$", text, re.M)
+        assert loaded, f"{log.group(1)} does not list the modules its job loaded"
+        files = {deps.module_path(m).relative_to(deps.ROOT).as_posix() for m in loaded.group(1).split()}
+        missing = files - inputs
+        assert not missing, f"rule {rule.group(1)} ({log.group(1)}) loaded {sorted(missing)} without depending on it"
+        checked.add(rule.group(1))
+    assert EXPENSIVE <= checked and {"analyse", "figure", "context", "render_markdown"} <= checked
 
 
 def test_budget_change_reruns_the_measurement(built, tmp_path):
-    cfg = (built / "config/quick.yaml").read_text().replace("per_run_budget_s: 0.5",
-                                                            "per_run_budget_s: 0.7")
+    cfg = (built / "config/quick.yaml").read_text()
+    assert "per_run_budget_s: 0.5" in cfg
+    cfg = cfg.replace("per_run_budget_s: 0.5", "per_run_budget_s: 0.7")
     other = tmp_path / "quick2.yaml"
     other.write_text(cfg)
     plan = planned_rules(built, "report/kadai1.pdf", "--configfile", str(other))
@@ -185,11 +283,11 @@ def test_budget_change_reruns_the_measurement(built, tmp_path):
 
 def test_bad_config_fails_before_any_job(built, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("kadai1:\n  per_run_budget_s: -3\n")
+    bad.write_text("kadai1:\n  sweep:\n    per_run_budget_s: -3\n")
     proc = snakemake(built, "report/kadai1.pdf", "--configfile", str(bad), check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
-    assert "kadai1.per_run_budget_s" in out and "allowed" in out
+    assert "kadai1.sweep.per_run_budget_s" in out and "allowed" in out
     assert "localrule" not in out and "rule kadai1" not in out
 
 

@@ -51,7 +51,7 @@ def errors(config: dict, schema_path=SCHEMA) -> list[str]:
                                              "unevaluatedProperties"):
             msg += f" — allowed: {allowed}"
         out.append(msg)
-    for section in ("kadai1", "kadai2.matmul", "kadai2.conv", "nini1.sweep"):
+    for section in ("kadai1.sweep", "kadai2.matmul", "kadai2.conv", "nini1.sweep"):
         s = config
         for part in section.split("."):
             s = s.get(part, {}) if isinstance(s, dict) else {}

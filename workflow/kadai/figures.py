@@ -57,7 +57,7 @@ class Axis:
 
 
 # key: (Japanese legend name, colour). The same implementation looks the same everywhere.
-IMPLEMENTATIONS = {
+STYLES = {
     "python_naive": ("Python（3重ループ）", "#7f7f7f"),
     "python_fast": ("Python（高速化版）", "#bcbd22"),
     "numpy": ("NumPy", "#1f77b4"),
@@ -84,10 +84,10 @@ def impl_color(key: str) -> str:
 
 def _impl(key: str):
     try:
-        return IMPLEMENTATIONS[key]
+        return STYLES[key]
     except KeyError:
         raise KeyError(f"implementation {key!r} has no style; add it to "
-                       f"kadai.figures.IMPLEMENTATIONS") from None
+                       f"kadai.figures.STYLES") from None
 
 
 def new_figure(x: Axis, y: Axis, *, width: float = 6.0, height: float = 4.0,
@@ -135,7 +135,7 @@ def twin_y(ax, y: Axis):
 def plot_series(ax, impl: str, n, seconds, q1=None, q3=None, label: str | None = None, **kw):
     """Measured medians with interquartile bars, in the implementation's colour."""
     color = impl_color(impl)
-    idx = list(IMPLEMENTATIONS).index(impl)
+    idx = list(STYLES).index(impl)
     n, seconds = np.asarray(n, float), np.asarray(seconds, float)
     yerr = None
     if q1 is not None and q3 is not None:
@@ -184,3 +184,19 @@ def save(fig: Figure, path, *, caption: str = "") -> None:
 def sidecar_path(path) -> Path:
     path = Path(path)
     return path.with_name(path.name + ".json")
+
+
+def drawer(module, name: str):
+    """The function of a report's figures module that draws figure ``name``: ``draw_<name>``,
+    or ``draw_<family>`` called with ``member`` for a family of figures (``param_hidden`` →
+    ``draw_param(member="hidden")``)."""
+    import functools
+
+    fn = getattr(module, f"draw_{name}", None)
+    if fn is not None:
+        return fn
+    family, _, member = name.partition("_")
+    fn = getattr(module, f"draw_{family}", None)
+    if fn is None or not member:
+        raise KeyError(f"{module.__name__} has no draw_{name} (nor draw_{family} for a family)")
+    return functools.partial(fn, member)

@@ -169,3 +169,19 @@ def growth_law(n, t, confidence=0.95, tolerance=0.25, min_points=3) -> dict:
                         "dominant_at_n_max": max(shares["n_max"], key=shares["n_max"].get),
                         "dominant_at_n_min": max(shares["n_min"], key=shares["n_min"].get)}
     return out
+
+
+def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str = "median") -> dict:
+    """``growth_law`` of every series of a summary table with at least 2 sizes, keyed by ``keys``
+    (nested dicts, one level per key)."""
+    out: dict = {}
+    for key, grp in summary.groupby(list(keys)):
+        if len(grp) < 2:
+            continue
+        node = out
+        for part in key[:-1]:
+            node = node.setdefault(part, {})
+        node[key[-1]] = growth_law(grp.N.to_numpy(), grp[column].to_numpy(),
+                                   confidence=fit_cfg["confidence"], tolerance=fit_cfg["tolerance"],
+                                   min_points=fit_cfg["min_points"])
+    return out

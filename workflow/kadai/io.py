@@ -93,10 +93,27 @@ def tee_log(path):
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = _Tee(old_out, log), _Tee(old_err, log)
         try:
-            yield
+            yield log
         except BaseException:
             import traceback
             traceback.print_exc(file=log)
             raise
         finally:
             sys.stdout, sys.stderr = old_out, old_err
+
+
+def named(items) -> dict:
+    """A Snakemake ``input``/``params`` object as a plain dict (lists stay lists)."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in items.items()}
+
+
+@contextlib.contextmanager
+def job(snakemake):
+    """The body of every rule's script: output shown and copied into the rule's log; at the end
+    the log lists the package modules the job loaded (tests compare them with its inputs)."""
+    import sys
+
+    with tee_log(snakemake.log[0]) as log:
+        yield snakemake
+        loaded = sorted(m for m in sys.modules if m == "kadai" or m.startswith("kadai."))
+        log.write(f"kadai modules loaded: {' '.join(loaded)}\n")

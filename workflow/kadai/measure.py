@@ -29,14 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status", "note"]
-# A row with status ``stop`` marks the size that was *not* run: its ``seconds`` is the predicted
-# time of that run (NaN where nothing was predicted) and its note starts with the reason's kind:
-# budget_run, budget_total, measured_over or n_max. ``oom`` rows start with memory_cap when the
-# estimate (not an allocation) exceeded the cap.
-#: statuses of one row of a raw table
-OK, WARMUP, WRONG, OOM, ERROR, STOP = "ok", "warmup", "wrong", "oom", "error", "stop"
-SKIPPED = "skipped"  # the implementation cannot run on this machine (note says why)
+from .rows import COLUMNS, OK, OOM, SKIPPED, STOP, WARMUP, WRONG
 
 
 @dataclass(frozen=True)
@@ -230,33 +223,3 @@ def skipped(implementation: str, op: str, reason: str, dtype: str = "", device: 
     return pd.DataFrame([dict(implementation=implementation, op=op, N=0, dtype=dtype, device=device,
                               repeat=0, seconds=float("nan"), status=SKIPPED, note=reason)],
                         columns=COLUMNS)
-
-
-def load_raw(paths) -> pd.DataFrame:
-    """All raw tables of a report in one frame."""
-    return pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths],
-                     ignore_index=True)
-
-
-def summarise(raw: pd.DataFrame) -> pd.DataFrame:
-    """Median, quartiles and count of the timed samples per implementation × op × N."""
-    ok = raw[raw.status == OK]
-    g = ok.groupby(["implementation", "op", "N", "dtype", "device"], sort=True)["seconds"]
-    out = g.agg(median="median", q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75),
-                runs="count").reset_index()
-    out["iqr"] = out.q3 - out.q1
-    return out
-
-
-def stop_reason(raw: pd.DataFrame) -> dict:
-    """Why the series ended: status, kind, the N that was not run, predicted seconds, note."""
-    ends = raw[raw.status.isin([STOP, OOM, WRONG, ERROR, SKIPPED])]
-    if ends.empty:
-        return {"status": "incomplete", "kind": "incomplete", "N": None, "predicted_s": None,
-                "note": "no stop recorded"}
-    last = ends.iloc[-1]
-    note = str(last.note)
-    kind = note.split(":", 1)[0] if last.status == STOP else str(last.status)
-    pred = float(last.seconds) if last.status == STOP and pd.notna(last.seconds) else None
-    return {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred,
-            "note": note}

@@ -87,3 +87,22 @@ def md_table(table: dict, n: int = 3) -> str:
 def _width(text: str) -> int:
     """Display width: CJK characters count twice."""
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def by_size(summary, impls, values, names: dict, thin_above: int | None = None) -> dict:
+    """A table with one row per size N and, for each implementation, the summary columns in
+    ``values`` (``(column, header pattern with {} for the name, unit)``); — where not measured.
+    ``thin_above``: keep every other row (and the last) when there are more rows than this."""
+    columns = [{"name": "N", "kind": "int"}]
+    for impl in impls:
+        columns += [{"name": pattern.format(names[impl]), "unit": unit, "kind": "sig"} for _, pattern, unit in values]
+    rows = []
+    for n in sorted(summary.N.unique()):
+        row = [int(n)]
+        for impl in impls:
+            g = summary[(summary.implementation == impl) & (summary.N == n)]
+            row += [float(g[col].iloc[0]) if len(g) else None for col, _, _ in values]
+        rows.append(row)
+    if thin_above is not None and len(rows) > thin_above:
+        rows = rows[::2] if rows[-1] in rows[::2] else rows[::2] + [rows[-1]]
+    return {"columns": columns, "rows": rows}

@@ -1,33 +1,24 @@
 # Shared helpers (no rules here: snakemake --lint wants functions apart from rules).
+from kadai import deps
 
 ENV = "../../environment.yml"  # `snakemake --sdm conda` builds this environment for every rule
 
-FIGURES = {}  # report -> figure SVGs its template shows (each rule file adds its own)
-SOURCES = {}  # report -> source files its template quotes as listings
+# report → what its stages read (filled in by workflow/rules/<report>.smk), keyed
+#   "analyse"        named inputs of its analysis
+#   "figures"        its figure names (results/<report>/fig/<name>.svg)
+#   "figure_inputs"  named inputs of every figure (findings.json is added)
+#   "context"        named inputs of its context (findings.json and sysinfo.json are added)
+#   "settings"       the config values its analysis, figures and context read
+#   "sources"        files its template quotes as listings
+STAGES = {}
 TEMPLATE_PARTIALS = sorted(str(p) for p in Path("templates").glob("_*.j2"))
 
 
-def src(*modules):
-    """The library modules a rule runs, as inputs, so editing one reruns that rule."""
-    return [f"workflow/kadai/{m}.py" for m in modules] + ["workflow/kadai/io.py"]
+def code(script, *modules):
+    """The package files a rule's job executes: everything the entry script ``script``
+    (workflow/scripts/<script>.py) and ``modules`` import, derived from the import graph."""
+    return deps.code_files(f"workflow/scripts/{script}.py", *modules)
 
 
-wildcard_constraints:
-    report="|".join(REPORTS),
-
-
-def src_measure(*modules):
-    """File inputs of a measurement: the harness only. The assignment's own code is tracked per
-    series by ``measure_digest`` (a param), so that editing one kernel reruns only its series."""
-    return [f"workflow/kadai/{m}.py" for m in ("measure", "io", "codedigest", *modules)]
-
-
-def kadai2_series_digest(op, impl):
-    """課題2 series fingerprint: its kernel, the registry, the check (and its reference)."""
-    backends = "workflow/kadai/backends.py"
-    shared = ["availability", "cupy_status", "torch_cuda_status", "rel_error", "tolerance"]
-    if op == "conv":
-        shared += ["conv2d_reference", "conv2d_xp"]
-    return measure_digest(
-        "workflow/kadai/kadai2.py", KERNELS[(op, impl)], *[(backends, f) for f in shared]
-    )
+def figure_files(report):
+    return [f"results/{report}/fig/{name}.svg" for name in STAGES[report]["figures"]]

@@ -1,9 +1,10 @@
 # Shared rules: the machine fingerprint, and the Markdown and PDF of any report
 # (templates/<report>.md.j2 + results/<report>/context.json).
 
+
 rule sysinfo:
     input:
-        src("sysinfo"),
+        code=code("sysinfo"),
     output:
         "results/sysinfo.json",
     log:
@@ -23,9 +24,9 @@ rule render_markdown:
         partials=TEMPLATE_PARTIALS,
         context="results/{report}/context.json",
         sysinfo="results/sysinfo.json",
-        figures=lambda wc: FIGURES[wc.report],
-        sources=lambda wc: SOURCES[wc.report],
-        code=src("render", "tables", "rubric"),
+        figures=lambda wc: figure_files(wc.report),
+        sources=lambda wc: STAGES[wc.report]["sources"],
+        code=code("render_markdown"),
     output:
         "report/{report}.md",
     params:
@@ -35,15 +36,15 @@ rule render_markdown:
     conda:
         ENV
     script:
-        "../scripts/render.py"
+        "../scripts/render_markdown.py"
 
 
 rule render_pdf:
     input:
         md="report/{report}.md",
         page="templates/report.typ",
-        figures=lambda wc: FIGURES[wc.report],
-        code=src("render"),
+        figures=lambda wc: figure_files(wc.report),
+        code=code("render_pdf"),
     output:
         "report/{report}.pdf",
     params:
@@ -53,4 +54,4 @@ rule render_pdf:
     conda:
         ENV
     script:
-        "../scripts/pdf.py"
+        "../scripts/render_pdf.py"

@@ -1,6 +1,6 @@
-# Thin entry point: the machine fingerprint (kadai.sysinfo).
+# rule sysinfo: the machine fingerprint → results/sysinfo.json
 from kadai import sysinfo
-from kadai.io import tee_log, write_json
+from kadai.io import job, write_json
 
-with tee_log(snakemake.log[0]):  # noqa: F821 - provided by Snakemake
-    write_json(snakemake.output[0], sysinfo.collect())  # noqa: F821
+with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
+    write_json(sm.output[0], sysinfo.collect())

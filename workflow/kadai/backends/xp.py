@@ -1,0 +1,27 @@
+"""Array-module kernels: ``xp`` is ``numpy`` (CPU) or ``cupy`` (GPU), the code is the same."""
+
+from __future__ import annotations
+
+
+def matmul(xp, a, b):
+    """N×N matrix product with the array module's BLAS (NumPy: OpenBLAS/MKL; CuPy: cuBLAS)."""
+    return a @ b
+
+
+def conv2d(xp, x, k, padding: str = "valid"):
+    """3×3 (in general kh×kw) cross-correlation, vectorised over all pixels.
+
+    The kernel has only kh·kw taps, so the loop runs over taps, never over pixels: each tap
+    adds one shifted view of the whole image, scaled by its weight.
+    """
+    kh, kw = k.shape
+    if padding == "same":
+        x = xp.pad(x, ((kh // 2, kh // 2), (kw // 2, kw // 2)))
+    elif padding != "valid":
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    h, w = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    out = xp.zeros((h, w), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += k[i, j] * x[i:i + h, j:j + w]
+    return out

@@ -1,0 +1,107 @@
+"""What a job runs, derived from the import graph: the file inputs that decide when it reruns.
+
+A rule that measures or trains must rerun when any code it executes changes, and only then. Its
+code inputs are therefore computed, never listed by hand:
+
+1. start from the rule's entry script (``workflow/scripts/<rule>.py``) and any module the job
+   imports dynamically (for 課題2 the kernel module named by the implementation registry);
+2. parse each file with :mod:`ast` (nothing is imported, so the Snakefile stays fast) and
+   collect every ``import kadai…`` / ``from . import …`` anywhere in it, functions included;
+3. follow those imports transitively inside the ``kadai`` package, adding each package's
+   ``__init__.py`` (it runs on import);
+4. add the non-Python files a module declares it reads, as a literal module-level tuple
+   ``DEPENDS_ON_FILES = ("workflow/…",)`` written next to the code that opens them.
+
+Because measurement, analysis and drawing live in separate modules, a comment in figure code
+is not in a measurement's closure and re-measures nothing, while a helper that measurement code
+starts to call is in the closure the moment the import is written.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "workflow"
+PACKAGE = "kadai"
+
+
+def module_path(name: str) -> Path | None:
+    """The file of module ``name`` (``kadai.x.y``) inside the library, or None."""
+    base = LIB.joinpath(*name.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = module.split(".")
+    anchor = parts if is_package else parts[:-1]
+    anchor = anchor[: len(anchor) - (node.level - 1)]
+    return ".".join(anchor + ([node.module] if node.module else []))
+
+
+def imports_in(path: Path, module: str = "") -> set[str]:
+    """Modules of the package named by any import statement in ``path`` (anywhere in the file)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_package = path.name == "__init__.py"
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, module, is_package)
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import submodule`
+    return {n for n in names if n.split(".")[0] == PACKAGE and module_path(n)}
+
+
+def declared_files(path: Path) -> tuple[str, ...]:
+    """The literal ``DEPENDS_ON_FILES`` tuple of a module (repository-relative paths)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEPENDS_ON_FILES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    return ()
+
+
+@cache
+def _closure(modules: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages run too
+        todo += sorted(imports_in(module_path(name), name))
+    return tuple(sorted(seen))
+
+
+def closure(*modules: str) -> list[str]:
+    """Every package module that importing ``modules`` executes, sorted."""
+    missing = [m for m in modules if not module_path(m)]
+    if missing:
+        raise ModuleNotFoundError(f"no module {', '.join(missing)} under {LIB}")
+    return list(_closure(tuple(sorted(modules))))
+
+
+def code_files(script: str | Path | None = None, *modules: str) -> list[str]:
+    """Repository-relative files a job executes: ``script`` (a file outside the package, such as
+    a rule's entry script), the modules it and ``modules`` import, and their declared files."""
+    roots = set(modules)
+    if script is not None:
+        roots |= imports_in(ROOT / script)
+    files: list[str] = []
+    for name in closure(*roots):
+        path = module_path(name)
+        files.append(path.relative_to(ROOT).as_posix())
+        files += declared_files(path)
+    return sorted(set(files))

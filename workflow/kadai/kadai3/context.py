@@ -1,0 +1,39 @@
+"""課題3 context: the findings plus model tables and names, everything the template reads."""
+
+from __future__ import annotations
+
+from ..io import read_json, write_json
+from ..train.data import DATASETS
+
+
+def model_table(per_model: list, kind: str) -> dict:
+    rows = sorted((r for r in per_model if r["kind"] == kind), key=lambda r: r["params"])
+    return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "パラメータ数", "kind": "int"},
+                        {"name": "積和回数", "kind": "int"},
+                        {"name": "テスト精度", "unit": "%", "kind": "percent"},
+                        {"name": "精度の標準偏差", "unit": "%", "kind": "percent"},
+                        {"name": "1 エポックの時間", "unit": "s", "kind": "sig"},
+                        {"name": "時間の標準偏差", "unit": "s", "kind": "sig"}],
+            "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"], r["time_sd"]]
+                     for r in rows]}
+
+
+def summary_table(s: dict) -> dict:
+    return {"columns": [{"name": "層（種類: 深さ-番号）", "kind": "text"}, {"name": "出力の形", "kind": "text"},
+                        {"name": "パラメータ数", "kind": "int"}, {"name": "積和回数", "kind": "int"}],
+            "rows": s["rows"] + [["合計", "", s["total_params"], s["total_mult_adds"]]]}
+
+
+def run(inputs: dict, settings: dict, out_json) -> dict:
+    findings = read_json(inputs["findings"])
+    summaries = read_json(inputs["models"])
+    sysinfo = read_json(inputs["sysinfo"])
+    cfg = settings["kadai3"]
+    ctx = {**findings, "cfg": cfg, "dataset_name": DATASETS[cfg["dataset"]][2],
+           "table_fc": model_table(findings["per_model"], "fc"), "table_cnn": model_table(findings["per_model"], "cnn"),
+           "summary_base": summary_table(summaries[cfg["baseline"]]),
+           "summary_noconv": summary_table(summaries[cfg["no_conv"]]),
+           "base_summary": summaries[cfg["baseline"]], "noconv_summary": summaries[cfg["no_conv"]],
+           "gpu_name": sysinfo["torch"].get("gpu") if findings["device"] == "cuda" else None}
+    write_json(out_json, ctx)
+    return ctx

@@ -1,0 +1,71 @@
+"""課題3 figures, one function each: ``draw_<name>(inputs, settings, out_svg)``; ``draw_family``
+draws ``family_acc`` and ``family_time``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import figures
+from ..figures import NO_UNIT, Axis
+from ..io import read_json
+from .analyse import load_runs
+
+EPOCH = Axis("エポック", NO_UNIT)
+
+
+def draw_course(inputs: dict, settings: dict, out) -> None:
+    runs, cfg = load_runs(inputs["runs"]), settings["kadai3"]
+    acc_axis, time_axis = Axis("テスト精度", "%"), Axis("1 エポックの学習時間", "s")
+    fig, axes = figures.new_figure(EPOCH, acc_axis, width=8.4, height=3.5,
+                                   panels=[(EPOCH, acc_axis), (EPOCH, time_axis)])
+    for spec, key in ((cfg["baseline"], "model_cnn"), (cfg["no_conv"], "model_fc")):
+        g = runs[runs.model == spec].groupby("epoch")
+        label = f"{figures.impl_name(key)}（{spec}）"
+        acc, t = g.accuracy, g.train_s
+        axes[0].errorbar(acc.mean().index, 100 * acc.mean(), yerr=100 * acc.std().fillna(0), fmt="o-",
+                         color=figures.impl_color(key), capsize=3, label=label)
+        axes[1].errorbar(t.mean().index, t.mean(), yerr=t.std().fillna(0), fmt="o-",
+                         color=figures.impl_color(key), capsize=3, label=label)
+    for ax in axes:
+        ax.set_xticks(sorted(runs.epoch.unique()))
+        figures.legend_below(ax, ncol=1)
+    axes[1].set_ylim(bottom=0)
+    figures.save(fig, out, caption="講義の 2 モデルのエポックごとの精度と学習時間")
+
+
+def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
+    """Accuracy (``acc``) or epoch time (``time``) against the parameter count of every model."""
+    pm = pd.DataFrame(read_json(inputs["findings"])["per_model"])
+    yaxis, scale = {"acc": (Axis("テスト精度", "%"), 100.0), "time": (Axis("1 エポックの学習時間", "s"), 1.0)}[quantity]
+    fig, ax = figures.new_figure(Axis("パラメータ数", NO_UNIT, "log"), yaxis, width=6.4, height=4.2)
+    for kind, key in (("fc", "model_fc"), ("cnn", "model_cnn")):
+        g = pm[pm.kind == kind].sort_values("params")
+        # markers only: neighbouring models differ in architecture, a line would suggest a trend
+        ax.errorbar(g.params, scale * g[quantity], yerr=scale * g[f"{quantity}_sd"], fmt="o", capsize=3,
+                    color=figures.impl_color(key), label=figures.impl_name(key))
+        for _, r in g.iterrows():
+            ax.annotate(r.model, (r.params, scale * r[quantity]), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points", color="0.3")
+    if quantity == "time":
+        ax.set_ylim(bottom=0)
+    figures.legend_below(ax)
+    figures.save(fig, out, caption=f"family_{quantity}")
+
+
+def draw_loader(inputs: dict, settings: dict, out) -> None:
+    loop = read_json(inputs["findings"])["loop"]
+    fig, ax = figures.new_figure(Axis("学習ループ", NO_UNIT), Axis("1 エポックあたりの時間", "s"))
+    parts = (("data_s", "データの準備", "#c5b0d5"), ("compute_s", "順伝播・逆伝播・更新", "#8c564b"),
+             ("eval_s", "テストデータでの評価", "#dbdb8d"))
+    for i, key in enumerate(("fast", "dl")):
+        bottom = 0.0
+        for col, name, color in parts:
+            v = loop[f"{key}_{col}"]
+            ax.bar(i, v, bottom=bottom, color=color, label=name if i == 0 else None)
+            bottom += v
+        ax.text(i, bottom, f"{bottom:.3g} s", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["高速ループ", "DataLoader ループ"])
+    ax.grid(axis="x", visible=False)
+    figures.legend_below(ax, ncol=3)
+    figures.save(fig, out, caption="学習ループの比較")

@@ -1,0 +1,66 @@
+"""課題4 figures, one function each: ``draw_<name>(inputs, settings, out_svg)``; ``draw_param``
+draws the figure of one studied parameter (``param_hidden`` …)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import figures
+from ..figures import NO_UNIT, Axis
+from ..io import read_json
+
+LOG_AXIS = ("hidden", "batch_size")  # settings that grow geometrically
+
+
+def draw_param(param: str, inputs: dict, settings: dict, out) -> None:
+    st = read_json(inputs["findings"])["study"][param]
+    df = pd.DataFrame(st["rows"])
+    xaxis = Axis(st["name"], NO_UNIT, "log" if param in LOG_AXIS else "linear")
+    fig, axes = figures.new_figure(xaxis, Axis("テスト精度", "%"), width=8.4, height=3.4,
+                                   panels=[(xaxis, Axis("テスト精度", "%")), (xaxis, Axis("学習時間", "s"))])
+    xs = df.value.astype(float) if st["numeric"] else np.arange(len(df))
+    for ax, col, scale, color in ((axes[0], "acc", 100.0, "#1f77b4"), (axes[1], "time", 1.0, "#d62728")):
+        ax.errorbar(xs, scale * df[col], yerr=scale * df[f"{col}_sd"], fmt="o-" if st["numeric"] else "o",
+                    capsize=3, color=color)
+        if not st["numeric"]:
+            ax.set_xticks(xs)
+            ax.set_xticklabels(df.label, fontsize=8, rotation=10)
+        elif param in LOG_AXIS:
+            ax.set_xticks(xs)
+            ax.set_xticklabels([str(int(v)) for v in xs])
+            ax.minorticks_off()
+    axes[1].set_ylim(bottom=0)
+    figures.save(fig, out, caption=st["name"])
+
+
+def draw_effects(inputs: dict, settings: dict, out) -> None:
+    study = read_json(inputs["findings"])["study"]
+    fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT),
+                                 Axis("効果の大きさ（平均の範囲 ÷ 判定の閾値）", NO_UNIT, "log"), width=7.0, height=3.8)
+    xs = np.arange(len(study))
+    for shift, key, label, color in ((-0.2, "acc_effect", "テスト精度", "#1f77b4"),
+                                     (0.2, "time_effect", "学習時間", "#d62728")):
+        ax.bar(xs + shift, [max(study[p][key]["ratio"], 1e-2) for p in study], 0.4, label=label, color=color)
+    ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（これを超えると影響あり）")
+    ax.set_xticks(xs)
+    ax.set_xticklabels([study[p]["name"] for p in study], fontsize=7, rotation=20)
+    ax.grid(axis="x", visible=False)
+    figures.legend_below(ax, ncol=3, offset=0.3)  # below the rotated parameter names
+    figures.save(fig, out, caption="効果の大きさ")
+
+
+def draw_samples(inputs: dict, settings: dict, out) -> None:
+    d = np.load(inputs["data"])
+    fig, ax = figures.new_figure(Axis("クラス（数字）", NO_UNIT), Axis("サンプル（各列 8 枚）", NO_UNIT),
+                                 width=6.0, height=3.6)
+    grid = np.zeros((8 * 28, 10 * 28), np.uint8)
+    for k in range(10):
+        for j, i in enumerate(np.flatnonzero(d["y_train"] == k)[:8]):
+            grid[j * 28:(j + 1) * 28, k * 28:(k + 1) * 28] = d["x_train"][i]
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=255)
+    ax.set_xticks([14 + 28 * k for k in range(10)])
+    ax.set_xticklabels([str(k) for k in range(10)])
+    ax.set_yticks([])
+    ax.grid(False)
+    figures.save(fig, out, caption="データセットの例")

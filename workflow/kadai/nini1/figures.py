@@ -1,0 +1,70 @@
+"""任意課題1 figures, one function each: ``draw_<name>(inputs, settings, out_svg)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import figures, ops, raw
+from ..figures import NO_UNIT, Axis
+from ..io import read_json
+from .analyse import gflops
+from .labels import COLORS, KERNEL_NAMES, LADDER_STEPS, step_name
+
+N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
+
+
+def draw_ladder(inputs: dict, settings: dict, out) -> None:
+    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
+    peak = read_json(inputs["findings"])["peak"]
+    n = settings["nini1"]["ladder_n"]
+    fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"), width=6.4, height=4.2)
+    vals = [gflops(lad, k, n) or 0.0 for k in LADDER_STEPS]
+    ax.bar(range(len(vals)), vals, color=[COLORS[k] for k in LADDER_STEPS])
+    ax.set_xticks(range(len(vals)))
+    ax.set_xticklabels([step_name(k).removeprefix("C: ") for k in LADDER_STEPS], rotation=15, fontsize=8)
+    for i, v in enumerate(vals):
+        ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=8)
+    for impl, ls in (("numpy_1thread", "--"), ("numpy_all", "-")):
+        v = gflops(lad, impl, n)
+        if v:
+            ax.axhline(v, color=figures.impl_color("numpy"), ls=ls, lw=1.2, label=step_name(impl))
+    if peak["one_core"]:
+        ax.axhline(peak["one_core"], color="k", ls=":", lw=1, label="理論ピーク（1 コア）")
+        ax.axhline(peak["all_cores"], color="k", ls="-.", lw=1, label="理論ピーク（全コア）")
+    ax.grid(axis="x", visible=False)
+    figures.legend_below(ax)
+    figures.save(fig, out, caption="段階ごとの計算速度")
+
+
+def draw_gflops_n(inputs: dict, settings: dict, out) -> None:
+    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
+    caches = read_json(inputs["findings"])["caches"]
+    fig, ax = figures.new_figure(N_AXIS, Axis("計算速度", "GFLOPS", "log"), width=6.4, height=4.6)
+    for k in LADDER_STEPS[:4] + ["numpy_1thread"]:
+        curve = gflops(lad, k)
+        color = figures.impl_color("numpy") if k == "numpy_1thread" else COLORS[k]
+        ax.plot(list(curve), list(curve.values()), "o-", ms=3, color=color, label=step_name(k))
+    for c in caches:
+        n_cross = (c["bytes"] / float(ops.operand_bytes("matmul", 1, 8))) ** 0.5  # 3 matrices of N² doubles
+        ax.axvline(n_cross, color="0.5", ls=":", lw=1)
+        ax.text(n_cross, ax.get_ylim()[1], f" L{c['level']}", fontsize=8, va="top", color="0.3")
+    figures.size_ticks(ax, lad.N)
+    figures.legend_below(ax, ncol=3)
+    figures.save(fig, out, caption="行列サイズと計算速度、キャッシュ容量の境界")
+
+
+def draw_threads(inputs: dict, settings: dict, out) -> None:
+    found = read_json(inputs["findings"])
+    thr, peak = found["threads"], found["peak"]
+    fig, ax = figures.new_figure(Axis("スレッド数", NO_UNIT), Axis("計算速度", "GFLOPS"))
+    for name, label, color in (("c_packed_omp", KERNEL_NAMES["packed_omp"], COLORS["c_packed_omp"]),
+                               ("numpy", "NumPy", figures.impl_color("numpy"))):
+        points = sorted((int(t), v) for t, v in thr[name].items())
+        ax.plot([t for t, _ in points], [v for _, v in points], "o-", color=color, label=label)
+    if peak["one_core"]:
+        t = np.arange(1, peak["cores"] + 1)
+        ax.plot(t, peak["one_core"] * t, "k:", label="理論ピーク")
+    ax.set_xticks(range(1, peak["cores"] + 1))
+    ax.set_ylim(bottom=0)
+    figures.legend_below(ax, ncol=3)
+    figures.save(fig, out, caption="スレッド数と計算速度")

@@ -1,0 +1,32 @@
+"""What the 任意課題1 report is made of (read by the Snakefile; no measurement code imports it).
+
+=========  ==========================================================  =====================
+name       hypothesis                                                  experiment
+=========  ==========================================================  =====================
+order      the i-j-k loop reads B down a column and misses the cache   ijk vs ikj, cachegrind
+cache      a working set larger than a cache level slows the loop      GFLOPS vs N, blocked
+simd       one scalar FMA per instruction wastes the vector units      vectorised vs not, FMA count
+opt        without optimisation the compiler keeps values in memory    -O0 vs -O2 vs -O3
+threads    NumPy uses every core                                       1…all threads, C and NumPy
+=========  ==========================================================  =====================
+"""
+
+# build variant → gcc flags (besides -shared -fPIC); the report prints them as they are
+BUILDS = {
+    "O3": ["-O3", "-march=native", "-fopenmp"],
+    "O3novec": ["-O3", "-march=native", "-fno-tree-vectorize", "-fno-tree-slp-vectorize", "-fopenmp"],
+    "O2": ["-O2", "-march=native", "-fopenmp"],
+    "O0": ["-O0", "-march=native", "-fopenmp"],
+    "portable": ["-O3", "-mno-avx2", "-mno-fma", "-fopenmp"],
+}
+# experiment → the builds it loads
+EXPERIMENTS = {
+    "ladder": ("O3",),
+    "simd": ("O3", "O3novec", "portable"),
+    "opt": ("O0", "O2", "O3"),
+    "threads": ("O3",),
+    "bench": ("O3",),
+}
+CACHEGRIND_KERNELS = ("ijk", "ikj", "blocked", "packed")
+FIGURES = ("ladder", "gflops_n", "threads")
+SOURCES = ("workflow/kadai/native/matmul.c",)

@@ -1,0 +1,6 @@
+# rule kadai3_loader: the course CNN with the course's DataLoader loop, one seed → one row per epoch
+from kadai.io import job, named
+from kadai.kadai3 import train
+
+with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
+    train.run_loader(int(sm.wildcards.seed), named(sm.params), sm.output[0], sm.threads)

@@ -1,0 +1,7 @@
+# rule nini1_measure: one experiment (one hypothesis) → raw CSV
+from kadai.io import job, named
+from kadai.nini1 import measure
+
+with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
+    libs = {b: p for b, p in named(sm.input).items() if b != "code"}
+    measure.run(sm.wildcards.experiment, libs, sm.params.nini1, sm.output[0])
