@@ -24,8 +24,8 @@ def test_axis_needs_label_and_unit():
 def test_save_writes_svg_and_sidecar(tmp_path):
     fig, ax = figures.new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("実行時間", "s", "log"))
     figures.plot_series(ax, "numpy", [8, 16, 32], [1e-3, 8e-3, 6.4e-2])
-    figures.plot_power_fit(ax, "numpy", {"a": 1e-3 / 512, "k": 3.0, "k_halfwidth": 0.1,
-                                         "n_first": 8, "n_last": 32})
+    figures.plot_regimes(ax, "numpy", {"kind": "single", "regimes": [
+        {"a": 1e-3 / 512, "k": 3.0, "k_halfwidth": 0.1, "n_first": 8, "n_last": 32}]})
     out = tmp_path / "f.svg"
     figures.save(fig, out, caption="テスト")
     assert out.read_text().lstrip().startswith("<?xml")
@@ -48,3 +48,14 @@ def test_colours_are_fixed_per_implementation():
     assert len({c for _, c in figures.STYLES.values()}) == len(figures.STYLES)
     with pytest.raises(KeyError, match="no style"):
         figures.impl_color("fortran")
+
+
+def test_figure_names_find_their_drawing_function():
+    import types
+
+    module = types.SimpleNamespace(__name__="m", draw_time=lambda *a: ("time", a), draw_per_op=lambda *a: ("per_op", a))
+    assert figures.drawer(module, "time")() == ("time", ())
+    assert figures.drawer(module, "per_op_conv")() == ("per_op", ("conv",))  # a family: the longest prefix wins
+    assert figures.drawer(module, "time_matmul")() == ("time", ("matmul",))
+    with pytest.raises(KeyError):
+        figures.drawer(module, "speedup")

@@ -1,6 +1,5 @@
 """課題4: the generated dataset, the one-at-a-time settings and the effect rule."""
 import numpy as np
-import pytest
 from kadai.kadai4 import analyse, dataset, settings, train
 
 CFG = {"seed": 1, "train_per_class": 6, "test_per_class": 2,
@@ -38,15 +37,29 @@ def test_digit_images_differ_between_classes():
     assert (one > 128).sum() > 10 and np.abs(one - seven).sum() > 1000
 
 
-def test_effect_rule_on_synthetic_numbers():
-    # means differ by 0.10 with seed SD 0.01: an effect
-    assert analyse.effect([0.80, 0.85, 0.90], [0.01, 0.01, 0.01], acc=True)["has_effect"]
-    # means differ by 0.02 with seed SD 0.02: within the noise
-    e = analyse.effect([0.80, 0.81, 0.82], [0.02, 0.02, 0.02], acc=True)
-    assert not e["has_effect"] and e["threshold"] == pytest.approx(0.04)
-    # accuracy changes below half a point never count, however small the spread
-    assert not analyse.effect([0.900, 0.903], [0.0, 0.0], acc=True)["has_effect"]
-    assert analyse.effect([1.0, 1.2], [0.01, 0.02], acc=False)["has_effect"]
+def test_a_study_decides_accuracy_and_time_effects_from_seeds_and_rounds():
+    import pandas as pd
+
+    base = {"hidden": 64, "layers": 1, "activation": "relu", "epochs": 2, "loss": "cross_entropy",
+            "optimizer": "adam@0.001", "batch_size": 64}
+    runs, timing = [], []
+    for seed in range(4):
+        for param, value, acc in (("baseline", "base", 0.90), ("hidden", "4", 0.60), ("hidden", "256", 0.903)):
+            runs.append({"param": param, "value": value, "seed": seed, "epoch": 2, "params": 10,
+                         "accuracy": acc + 0.002 * (seed - 1.5)})
+    for r in range(7):  # a slow phase in rounds 2-3 hits every setting alike: paired rounds stay decisive
+        slow = 3.0 if r in (2, 3) else 1.0
+        for value, t in (("4", 1.00), ("64", 1.02), ("256", 2.0)):
+            timing.append({"param": "hidden", "value": value, "round": r, "seconds": t * slow, "status": "ok"})
+    st = analyse.study_of(pd.DataFrame(runs), pd.DataFrame(timing), "hidden", [4, 64, 256], base)
+    assert st["acc_effect"]["outcome"] == "yes"  # 64 → 4 loses 30 points, far beyond 0.5
+    assert st["time_effect"]["outcome"] == "yes"  # 256 takes twice as long, in every round
+    assert st["time_effect"]["numbers"]["b"] == "256"
+    # a setting within 0.5 points and 10 % of the baseline in every seed and round: no effect
+    runs2 = [dict(r, value="128", param="hidden") for r in runs if r["param"] == "baseline"]
+    timing2 = [dict(t, value="128", seconds=t["seconds"] * 1.03) for t in timing if t["value"] == "64"]
+    same = analyse.study_of(pd.DataFrame(runs + runs2), pd.DataFrame(timing + timing2), "hidden", [64, 128], base)
+    assert same["acc_effect"]["outcome"] == "no" and same["time_effect"]["outcome"] == "no"
 
 
 def test_one_parameter_at_a_time():

@@ -1,4 +1,5 @@
-"""The measurement harness: sizes, predicted stop, budgets, correctness gate, OOM, tidy rows."""
+"""The measurement harness: sizes, predicted stop, budgets, correctness gate, OOM, tidy rows,
+interleaved rounds, outliers and their replacement, refinement."""
 import numpy as np
 import pytest
 from kadai import measure, raw, rows
@@ -15,12 +16,17 @@ class FakeClock:
         return self.now
 
 
-def cubic_series(clock, a=1e-6, k=3.0, wrong_at=None, oom_at=None, **kw):
+def cubic_series(clock, a=1e-6, k=3.0, wrong_at=None, oom_at=None, slow=None, **kw):
+    """A kernel whose run advances the fake clock by a·N^k; ``slow(call, n)`` may return a
+    factor that disturbs one call (another process stealing the CPU)."""
+    calls = []
+
     def kernel(x):
         n = x.shape[0]
         if oom_at is not None and n >= oom_at:
             raise MemoryError("fake allocator: out of memory")
-        clock.now += a * n**k
+        calls.append(n)
+        clock.now += a * n**k * (slow(len(calls), n) if slow else 1.0)
         return x + (1.0 if wrong_at is not None and n >= wrong_at else 0.0)
 
     return Series(implementation="numpy", op="matmul",
@@ -30,9 +36,10 @@ def cubic_series(clock, a=1e-6, k=3.0, wrong_at=None, oom_at=None, **kw):
 
 
 def cfg(**kw):
+    # target_halfwidth = inf: no refinement unless a test asks for it
     base = dict(n_min=8, n_max=4096, points_per_octave=1, per_run_budget_s=1.0,
                 total_budget_s=1e9, min_repeats=3, min_time_s=0.0, max_repeats=10,
-                warmup=1, warmup_max_s=0.5, prior_exponent=3.0, seed=0)
+                warmup=1, warmup_max_s=0.5, prior_exponent=3.0, seed=0, target_halfwidth=float("inf"))
     base.update(kw)
     return SweepConfig(**base)
 
@@ -74,11 +81,24 @@ def test_every_sample_is_recorded_with_repeats_and_warmup():
     assert list(table.columns) == rows.COLUMNS
     for n in (8, 16, 32):
         sel = table[table.N == n]
-        assert (sel.status == "warmup").sum() == 1
+        # one warm-up before scouting, one before each of the 3 later visits (short runs)
+        assert (sel.status == "warmup").sum() == 4
         assert (sel.status == "ok").sum() == 4
+        assert sorted(sel[sel.status == "ok"].repeat) == [0, 1, 2, 3]
     assert raw.stop_reason(table)["kind"] == "n_max"
     summary = raw.summarise(table)
+    assert summary["time"].tolist() == pytest.approx([1e-6 * n**3 for n in (8, 16, 32)])
     assert summary["median"].tolist() == pytest.approx([1e-6 * n**3 for n in (8, 16, 32)])
+
+
+def test_repeats_are_interleaved_across_sizes():
+    clock = FakeClock()
+    table = run_series(cubic_series(clock), cfg(n_max=64, min_repeats=4), clock=clock, progress=quiet)
+    order = table[table.status == "ok"].N.tolist()
+    # scouting ascends once; then every round visits all sizes, alternating the direction
+    assert order[:4] == [8, 16, 32, 64]
+    assert order[4:8] == [64, 32, 16, 8] and order[8:12] == [8, 16, 32, 64]
+    assert max(sum(1 for _ in g) for _, g in __import__("itertools").groupby(order)) == 2  # never 3 in a row
 
 
 def test_repeats_continue_until_min_time():
@@ -92,7 +112,7 @@ def test_repeats_continue_until_min_time():
 def test_total_budget_stops_the_series():
     clock = FakeClock()
     table = run_series(cubic_series(clock), cfg(total_budget_s=0.05, per_run_budget_s=100),
-                     clock=clock, progress=quiet)
+                       clock=clock, progress=quiet)
     stop = raw.stop_reason(table)
     assert stop["kind"] == "budget_total"
     assert clock.now <= 0.05 + 1e-9
@@ -118,33 +138,57 @@ def test_out_of_memory_is_recorded_not_fatal():
     assert set(raw.summarise(table).N) == {8, 16, 32}
 
 
-def test_memory_cap_stops_before_allocating():
+def test_a_disturbed_sample_is_kept_marked_and_replaced():
     clock = FakeClock()
-    calls = []
-    s = cubic_series(clock, bytes_needed=lambda n: 8.0 * n * n, memory_cap_bytes=8.0 * 40 * 40)
-    s.make_inputs = lambda n, rng: calls.append(n) or (rng.random((n, 2)),)
-    table = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
-    stop = raw.stop_reason(table)
-    assert stop["status"] == "oom" and stop["N"] == 64 and stop["note"].startswith("memory_cap")
-    assert 64 not in calls  # nothing was allocated for the size over the cap
+    # calls: scouting 8, 16, 32, then round 1 descends: the 4th call (N=32) is slowed 3×
+    s = cubic_series(clock, slow=lambda call, n: 3.0 if call == 4 else 1.0)
+    table = run_series(s, cfg(n_max=32, warmup=0), clock=clock, progress=quiet)
+    out = table[table.status == "outlier"]
+    assert len(out) == 1 and out.N.iloc[0] == 32 and "re-measured" in out.note.iloc[0]
+    assert out.seconds.iloc[0] == pytest.approx(3 * 1e-6 * 32**3)
+    assert (table[(table.N == 32)].status == "ok").sum() == 3  # the outlier was replaced
+    assert raw.summarise(table).set_index("N").loc[32, "outliers"] == 1
+    assert raw.summarise(table).set_index("N").loc[32, "time"] == pytest.approx(1e-6 * 32**3)
 
 
-def test_long_runs_skip_warmup():
+def test_disagreeing_fastest_samples_get_more_runs_within_the_limit():
     clock = FakeClock()
-    table = run_series(cubic_series(clock, a=1e-3), cfg(n_max=16, per_run_budget_s=100,
-                                                      warmup_max_s=1.0), clock=clock, progress=quiet)
-    # N=8: predicted 0 (first size) → warm-up; N=16: predicted 4.1 s > 1 s → no warm-up
-    assert (table[table.N == 16].status == "warmup").sum() == 0
-    assert "warm-up skipped" in table[(table.N == 16) & (table.status == "ok")].note.iloc[0]
+    # every second run is 10 % slower: the two fastest of 3 runs may disagree, so runs are added
+    s = cubic_series(clock, slow=lambda call, n: 1.1 if call % 2 else 1.0)
+    table = run_series(s, cfg(n_max=16, warmup=0, max_repeats=6, agreement=0.05), clock=clock, progress=quiet)
+    ok = table[table.status == "ok"].groupby("N").seconds
+    for _, times in ok:
+        fastest = sorted(times)
+        assert fastest[1] <= 1.05 * fastest[0] or len(times) == 6
 
 
-def test_atomic_write_leaves_no_partial_file(tmp_path):
-    from kadai.io import atomic_path
+def test_scouting_reserves_the_repeats_it_still_owes():
+    clock = FakeClock()
+    table = run_series(cubic_series(clock), cfg(total_budget_s=0.2, per_run_budget_s=100, min_repeats=3),
+                       clock=clock, progress=quiet)
+    assert raw.stop_reason(table)["kind"] == "budget_total"
+    assert clock.now <= 0.2 + 1e-9
+    counts = table[table.status == "ok"].groupby("N").size()
+    assert (counts == 3).all()  # every size that was scouted got all its repeats
 
-    target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("interrupted")
-    assert not target.exists()
-    assert list(tmp_path.iterdir()) == []
+
+def test_a_wide_interval_adds_midpoints_while_the_budget_allows():
+    base = {8, 16, 32, 64, 128, 256, 512}
+    clock = FakeClock()
+    # noisy growth: every other size 30 % slow in every run, so the slope's interval is wide
+    s = cubic_series(clock, slow=lambda call, n: 1.3 if n in (16, 64, 256) else 1.0)
+    table = run_series(s, cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01), clock=clock,
+                       progress=quiet)
+    sizes = set(table[table.status == "ok"].N)
+    assert base < sizes and 362 in sizes  # midpoints were added, from the largest down
+    # a clean power law over enough sizes needs no midpoints
+    clock = FakeClock()
+    clean = run_series(cubic_series(clock), cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01),
+                       clock=clock, progress=quiet)
+    assert set(clean[clean.status == "ok"].N) == base
+    # and midpoints never overrun the total budget
+    clock = FakeClock()
+    s = cubic_series(clock, slow=lambda call, n: 1.3 if n in (16, 64, 256) else 1.0)
+    run_series(s, cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01, total_budget_s=600), clock=clock,
+               progress=quiet)
+    assert clock.now <= 600

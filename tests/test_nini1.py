@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 from kadai import render
-from kadai.nini1 import analyse, build, measure, plan
+from kadai.nini1 import build, measure, plan
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -63,8 +63,3 @@ def test_c_listing_extraction():
     assert code.startswith("void mm_ikj(") and code.rstrip().endswith("}")
     with pytest.raises(KeyError):
         render.extract_source(build.SOURCE, "mm_nothing")
-
-
-def test_peak_assumptions():
-    p = analyse.peak_gflops({"cpu_flags": ["avx", "avx2", "fma"], "cpu_mhz": 2000.0, "usable_cores": 4})
-    assert p["flops_per_cycle"] == 16 and p["one_core"] == 32.0 and p["all_cores"] == 128.0

@@ -2,6 +2,7 @@
 
 Everything runs in a temporary copy of the repository, so the user's results/ stay untouched.
 """
+import json
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 
 import pytest
+import yaml
 from conftest import ROOT, make_tiny_mnist
 
 IGNORE = shutil.ignore_patterns(".venv", ".git", ".snakemake", "results", "report", "__pycache__",
@@ -51,69 +53,127 @@ def built(tmp_path_factory):
 
 
 QUICK = ("--configfile", "config/quick.yaml", "tests/offline.yaml")
+QUICK_FIT = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["fit"]
 TARGETS = ("report/kadai1.pdf", "report/kadai2.pdf", "report/nini1.pdf", "report/kadai3.pdf",
            "report/kadai4.pdf")
 
 
-def test_quick_build_makes_the_report(built):
+def pdf_text(path) -> str:
     from pypdf import PdfReader
+
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(path)).pages))
+
+
+def findings(built, report) -> dict:
+    return json.loads((built / f"results/{report}/findings.json").read_text(encoding="utf-8"))
+
+
+def md_table(md: str, caption_words: str) -> list[list[str]]:
+    """The rows of the Markdown table whose caption contains ``caption_words``."""
+    lines = md.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith(": 表") and caption_words in line)
+    start = end
+    while start > 0 and not lines[start - 1].startswith("|"):
+        start -= 1
+    while start > 0 and lines[start - 1].startswith("|"):
+        start -= 1
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines[start + 2:end] if line.startswith("|")]
+
+
+def test_kadai1_reports_the_raw_data_and_the_fit_made_from_it(built):
+    from kadai import fit, raw
 
     md = (built / "report/kadai1.md").read_text(encoding="utf-8")
-    text = "".join(p.extract_text() for p in PdfReader(str(built / "report/kadai1.pdf")).pages)
-    text = re.sub(r"\s+", "", text)
+    text = pdf_text(built / "report/kadai1.pdf")
     for heading in ("目的", "方法", "結果", "考察", "結論"):
         assert heading in text
-    assert "行列サイズと実行時間の間には" in text
-    assert re.search(r"行列サイズと実行時間の間にはt∝N\d\.\d\dの関係がある", text)
-    assert "図1" in text and "表1" in text
-    assert "行列サイズと実行時間の間には t ∝ N^" in md
-    raw = (built / "results/kadai1/raw/matmul_naive.csv").read_text().splitlines()
-    assert raw[0] == "implementation,op,N,dtype,device,repeat,seconds,status,note"
-    assert any(",ok," in r for r in raw) and any(",stop," in r for r in raw)
+    table = raw.load_raw(sorted((built / "results/kadai1/raw").glob("*.csv")))
+    assert list(table.columns) == ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status",
+                                   "note", "faults"]
+    fastest = table[table.status == "ok"].groupby(["implementation", "N"]).seconds.min()
+    # the table of times prints the fastest run of every size, to 3 significant figures
+    for row in md_table(md, "最小値と中央値"):
+        n = int(row[0])
+        for col, impl in ((1, "python_fast"), (3, "python_naive")):
+            if row[col] != "—":
+                assert float(row[col].replace("×10^", "e").rstrip("^")) == pytest.approx(fastest[impl, n], rel=6e-3)
+    # the relation sentence carries the exponent fitted to those fastest runs
+    for impl, name in (("python_naive", "Python（3重ループ）"), ("python_fast", "Python（高速化版）")):
+        n = fastest[impl].index.to_numpy()
+        law = fit.growth_law(n, fastest[impl].to_numpy(), **QUICK_FIT)
+        k = law["power"]["k"] if law["regimes"]["chosen"] == 1 and len(law["regimes"]["segments"]) == 1 else \
+            [s for s in law["regimes"]["segments"] if not s["transition"]][0]["k"]
+        assert re.search(re.escape(name) + r"では、行列サイズと実行時間の間には[^。]*N\^" + f"{k:.2f}", md), (impl, k)
 
 
-def test_quick_build_makes_the_kadai2_report(built):
+def test_kadai2_states_every_relation_and_skip_reason_once(built):
     from kadai.backends.availability import availability
     from kadai.backends.registry import IMPLEMENTATIONS
-    from pypdf import PdfReader
 
-    text = "".join(p.extract_text() for p in PdfReader(str(built / "report/kadai2.pdf")).pages)
-    flat = re.sub(r"\s+", "", text)
+    flat = pdf_text(built / "report/kadai2.pdf")
     for words in (("NumPy", "行列積"), ("NumPy", "畳み込み"), ("PyTorch（CPU）", "畳み込み")):
         assert re.search(words[0] + "による" + words[1] + r"では、行列サイズと実行時間の間には", flat)
     if not availability(IMPLEMENTATIONS["cupy"]).ok:
+        reason = availability(IMPLEMENTATIONS["cupy"]).reason
         assert "計測不可" in flat and "GPUがないため" in flat
+        assert flat.count(re.sub(r"\s+", "", reason)[:30]) == 1  # the same reason is said once
+    from kadai import raw
+
+    # the table of formulations prints the fastest run of each, from the experiment's raw table
+    explain = raw.load_raw([built / "results/kadai2/explain/torch_conv.csv"])
+    best = explain[explain.status == "ok"].groupby(["implementation", "N"]).seconds.min()
+    md = (built / "report/kadai2.md").read_text(encoding="utf-8")
+    rows = {r[0]: r for r in md_table(md, "畳み込みの書き方ごと")}
+    sizes = sorted(explain.N.unique())
+    for name, key in (("PyTorch: conv2d", "torch_conv2d"), ("NumPy: 9 回のずらし足し込み", "numpy_shift")):
+        for i, n in enumerate(sizes):
+            printed = rows[name][1 + i].replace("×10^", "e").rstrip("^")
+            assert float(printed) == pytest.approx(best[key, n], rel=6e-3)
 
 
-def test_quick_build_makes_the_nini1_report(built):
-    from pypdf import PdfReader
-
-    text = re.sub(r"\s+", "", "".join(
-        p.extract_text() for p in PdfReader(str(built / "report/nini1.pdf")).pages))
-    for word in ("仮説1", "仮説5", "検証方法", "判定", "パッキング"):
+def test_nini1_prints_the_verdicts_it_decided(built):
+    text = pdf_text(built / "report/nini1.pdf")
+    for word in ("仮説1", "仮説6", "検証方法", "判定", "パッキング"):
         assert word in text
     assert "今後の課題" not in text
-    assert re.search(r"Cは NumPyの\d".replace(" ", ""), text)
+    h = findings(built, "nini1")["hypotheses"]
+    words = {"yes": "支持された", "no": "支持されない", "unknown": "判定できない"}
+    md = (built / "report/nini1.md").read_text(encoding="utf-8")
+    rows = {r[0]: r for r in md_table(md, "仮説ごとの速度比と判定")}
+    for key, name in (("order", "仮説1 アクセス順"), ("simd", "仮説3 SIMD 命令"), ("opt", "仮説4 最適化")):
+        assert rows[name][-1] == words[h[key]["outcome"]]
+        assert float(rows[name][2]) == pytest.approx(h[key]["numbers"]["ratio"], rel=6e-3)
 
 
-def test_quick_build_makes_the_kadai3_report(built):
-    from pypdf import PdfReader
-
-    text = re.sub(r"\s+", "", "".join(
-        p.extract_text() for p in PdfReader(str(built / "report/kadai3.pdf")).pages))
-    for word in ("Conv2d:1-1", "295,040".replace(",", ""), "fc1の入力要素数を2304から784に修正", "DataLoader"):
+def test_kadai3_words_follow_the_verdicts(built):
+    text = pdf_text(built / "report/kadai3.pdf")
+    for word in ("Conv2d:1-1", "295040", "fc1の入力要素数を2304から784に修正", "DataLoader", "MNIST"):
         assert word in text, word
-    assert "MNIST" in text
+    f = findings(built, "kadai3")
+    expect = {"yes": "全結合モデルの方が速く学習できる", "no": "全結合モデルが1.1倍以上速いとは言えない",
+              "unknown": "どちらが速いかは判定できない"}[f["fc_faster"]["outcome"]]
+    assert expect in text
+    loop = {"yes": "DataLoaderループの方が遅い", "no": "DataLoaderループが1.1倍以上遅いとは言えない",
+            "unknown": "どちらが速いかは判定できない"}[f["loop"]["slower"]["outcome"]]
+    assert loop in text
 
 
-def test_quick_build_makes_the_kadai4_report(built):
-    from pypdf import PdfReader
-
-    text = re.sub(r"\s+", "", "".join(
-        p.extract_text() for p in PdfReader(str(built / "report/kadai4.pdf")).pages))
-    for word in ("フォント", "バッチサイズ", "活性化関数", "影響"):
+def test_kadai4_words_follow_the_verdicts(built):
+    text = pdf_text(built / "report/kadai4.pdf")
+    for word in ("フォント", "バッチサイズ", "活性化関数"):
         assert word in text, word
-    assert re.search(r"(精度に影響がある|精度に影響はない)", text)
+    f = findings(built, "kadai4")
+    words = {"yes": "影響がある", "no": "影響がない", "unknown": "影響するかは判定できない"}
+    for p, st in f["study"].items():
+        assert f"{st['name']}は、精度には{words[st['acc_effect']['outcome']]}。" in text, p
+        assert f"学習時間には{words[st['time_effect']['outcome']]}。" in text, p
+
+
+def test_every_report_lists_its_verdicts_for_the_load_test(built):
+    for report in ("kadai1", "kadai2", "nini1", "kadai3", "kadai4"):
+        v = findings(built, report)["verdicts"]
+        assert v and len({x["id"] for x in v}) == len(v)
+        assert {x["outcome"] for x in v} <= {"yes", "no", "unknown"}
 
 
 def test_nothing_to_do_after_a_build(built):
@@ -121,8 +181,9 @@ def test_nothing_to_do_after_a_build(built):
 
 
 # rules whose jobs measure, train or build what is measured: never rerun by a presentation edit
-EXPENSIVE = {"kadai1_measure", "kadai2_measure", "nini1_build", "nini1_driver", "nini1_measure", "nini1_cachegrind",
-             "kadai3_train", "kadai3_loader", "kadai3_summaries", "kadai4_dataset", "kadai4_train"}
+EXPENSIVE = {"kadai1_measure", "kadai2_measure", "kadai2_explain", "nini1_build", "nini1_driver", "nini1_measure",
+             "nini1_cachegrind", "nini1_peak", "kadai3_train", "kadai3_loader", "kadai3_summaries", "kadai3_timing",
+             "kadai4_dataset", "kadai4_train", "kadai4_timing"}
 
 
 def planned_jobs(cwd, *targets):
@@ -193,9 +254,10 @@ GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
 @pytest.mark.parametrize("rel,edit,series,others", [
     # one library's kernels: its series (NumPy and CuPy share the array-module kernels)
     ("workflow/kadai/backends/xp.py", {"old": "    return a @ b\n", "new": "    out = a @ b\n    return out\n"},
-     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("cupy", "cupy_transfer", "numpy")], []),
+     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("cupy", "cupy_transfer", "numpy")], ["kadai2_explain"]),
     ("workflow/kadai/backends/torch_ops.py", {"old": "    return a @ b\n", "new": "    out = a @ b\n    return out\n"},
-     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("torch_cpu", "torch_cuda", "torch_cuda_transfer")], []),
+     [f"{op}_{i}" for op in ("conv", "matmul") for i in ("torch_cpu", "torch_cuda", "torch_cuda_transfer")],
+     ["kadai2_explain"]),
     ("workflow/kadai/backends/python.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"], []),
     # one registry entry: exactly that implementation's series
     ("workflow/kadai/backends/registry.py",
@@ -208,12 +270,13 @@ GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
      "all", []),
     # the checks and their tolerances: every series that is checked
     ("workflow/kadai/checks.py", {"old": '"float32": 1e-3', "new": '"float32": 2e-3'}, "all",
-     ["kadai1_measure", "nini1_measure"]),
+     ["kadai1_measure", "kadai2_explain", "nini1_measure"]),
     # the loader of the 課題1 program: 課題1 and the pure-Python matrix product of 課題2
     ("workflow/kadai/submission.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"],
      ["kadai1_measure"]),
     # the training loops: every training job of 課題3 and 課題4
-    ("workflow/kadai/train/loops.py", {"extra": "\n# edit\n"}, [], ["kadai3_loader", "kadai3_train", "kadai4_train"]),
+    ("workflow/kadai/train/loops.py", {"extra": "\n# edit\n"}, [],
+     ["kadai3_loader", "kadai3_timing", "kadai3_train", "kadai4_timing", "kadai4_train"]),
 ])
 def test_a_functional_edit_reruns_exactly_the_affected_series(built, rel, edit, series, others):
     jobs = plan_after(built, rel, **edit)

@@ -132,25 +132,42 @@ def twin_y(ax, y: Axis):
     return ax2
 
 
-def plot_series(ax, impl: str, n, seconds, q1=None, q3=None, label: str | None = None, **kw):
-    """Measured medians with interquartile bars, in the implementation's colour."""
+def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None, **kw):
+    """Measured estimates (the fastest run) as markers, with a bar up to ``upper`` (the median:
+    how much slower a typical run was), in the implementation's colour."""
     color = impl_color(impl)
     idx = list(STYLES).index(impl)
     n, seconds = np.asarray(n, float), np.asarray(seconds, float)
     yerr = None
-    if q1 is not None and q3 is not None:
-        yerr = np.vstack([seconds - np.asarray(q1, float), np.asarray(q3, float) - seconds])
-        yerr = np.clip(yerr, 0, None)
+    if upper is not None:
+        yerr = np.vstack([np.zeros_like(seconds), np.clip(np.asarray(upper, float) - seconds, 0, None)])
     ax.errorbar(n, seconds, yerr=yerr, fmt=MARKERS[idx % len(MARKERS)], color=color, ms=4,
                 capsize=2, label=label or impl_name(impl), **kw)
 
 
-def plot_power_fit(ax, impl: str, fit: dict, unit_name: str = "N"):
-    """The fitted line over its region, dashed; the exponent and its interval go in the legend."""
-    n = np.geomspace(fit["n_first"], fit["n_last"], 50)
-    ax.plot(n, fit["a"] * n ** fit["k"], "--", color=impl_color(impl), lw=1.2,
-            label=f"{impl_name(impl)}の当てはめ ∝ ${unit_name}^{{k}}$, "
-                  f"k = {fit['k']:.2f} ± {fit['k_halfwidth']:.2f}")
+def plot_regimes(ax, impl: str, relation: dict, per=None):
+    """The fitted law of every regime (``kadai.scaling.relation``), dashed over its own sizes; each
+    exponent with its interval in the legend. ``per(n)``: divide by it (time per operation)."""
+    for r in relation["regimes"]:
+        n = np.geomspace(r["n_first"], r["n_last"], 50)
+        y = r["a"] * n ** r["k"] / (per(n) if per else 1.0)
+        span = f"N = {r['n_first']}〜{r['n_last']}" if relation["kind"] == "regimes" else "当てはめ"
+        pm = f" ± {r['k_halfwidth']:.2f}" if r.get("k_halfwidth") is not None else ""
+        ax.plot(n, y, "--", color=impl_color(impl), lw=1.2, label=f"{impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
+
+
+def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:
+    """A dotted vertical line, labelled L1/L2/L3, where the working set equals each data cache:
+    ``n_at(bytes)`` is the N whose working set has that many bytes."""
+    lo, hi = ax.get_xlim()
+    for c in caches:
+        if c.get("type") not in kinds or not c.get("bytes"):
+            continue
+        n = n_at(c["bytes"])
+        if lo <= n <= hi:
+            ax.axvline(n, color="0.5", ls=":", lw=1)
+            ax.text(n, 0.98, f" L{c['level']}", transform=ax.get_xaxis_transform(), fontsize=8, va="top",
+                    color="0.3")
 
 
 def legend_below(ax, ncol: int = 2, offset: float = 0.16) -> None:
@@ -187,16 +204,17 @@ def sidecar_path(path) -> Path:
 
 
 def drawer(module, name: str):
-    """The function of a report's figures module that draws figure ``name``: ``draw_<name>``,
-    or ``draw_<family>`` called with ``member`` for a family of figures (``param_hidden`` →
-    ``draw_param(member="hidden")``)."""
+    """The function of a report's figures module that draws figure ``name``: ``draw_<name>``, or
+    ``draw_<family>`` called with the rest of the name for a family of figures (``param_hidden``
+    → ``draw_param("hidden", …)``; the longest family name that exists wins)."""
     import functools
 
     fn = getattr(module, f"draw_{name}", None)
     if fn is not None:
         return fn
-    family, _, member = name.partition("_")
-    fn = getattr(module, f"draw_{family}", None)
-    if fn is None or not member:
-        raise KeyError(f"{module.__name__} has no draw_{name} (nor draw_{family} for a family)")
-    return functools.partial(fn, member)
+    cuts = [i for i, ch in enumerate(name) if ch == "_"]
+    for i in reversed(cuts):
+        fn = getattr(module, f"draw_{name[:i]}", None)
+        if fn is not None:
+            return functools.partial(fn, name[i + 1:])
+    raise KeyError(f"{module.__name__} has no draw_{name} (nor a draw_<family> for it)")

@@ -1,25 +1,39 @@
-"""Reading raw tables (analysis side): per-size summaries, why a series stopped, value at N."""
+"""Reading raw tables (analysis side): per-size summaries, why a series stopped, value at N.
+
+The per-size estimate is the **minimum** of the ``ok`` samples. The kernels are deterministic:
+the same work on the same data, so every other process, interrupt or frequency dip can only add
+time, never remove it, and the fastest run is the one least disturbed (the choice of timeit
+and of most kernel benchmarks). The median and quartiles are kept beside it as the spread.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .rows import ENDS, OK, SKIPPED, STOP
+from .rows import ENDS, OK, OUTLIER, SKIPPED, STOP
+
+KEYS = ["implementation", "op", "N", "dtype", "device"]
 
 
 def load_raw(paths) -> pd.DataFrame:
     """All raw tables of a report in one frame."""
-    return pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths],
-                     ignore_index=True)
+    frames = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths]
+    return pd.concat(frames, ignore_index=True)
 
 
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
-    """Median, quartiles and count of the timed samples per implementation × op × N."""
+    """Per implementation × op × N: ``time`` (the estimate: the fastest ok sample), the median,
+    quartiles and count of the ok samples, the outliers, and the minor page faults per run."""
     ok = raw[raw.status == OK]
-    g = ok.groupby(["implementation", "op", "N", "dtype", "device"], sort=True)["seconds"]
-    out = g.agg(median="median", q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75),
+    g = ok.groupby(KEYS, sort=True)["seconds"]
+    out = g.agg(time="min", median="median", q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75),
                 runs="count").reset_index()
     out["iqr"] = out.q3 - out.q1
+    out["spread"] = out["median"] / out["time"] - 1.0  # how far the typical run lies above the fastest
+    outliers = raw[raw.status == OUTLIER].groupby(KEYS).size().rename("outliers")
+    out = out.join(outliers, on=KEYS).fillna({"outliers": 0})
+    if "faults" in ok:
+        out = out.join(ok.groupby(KEYS)["faults"].median().rename("faults"), on=KEYS)
     return out
 
 
@@ -41,7 +55,7 @@ def skipped(raw: pd.DataFrame) -> bool:
     return bool((raw.status == SKIPPED).any())
 
 
-def value_at(summary: pd.DataFrame, n: int, column: str = "median", **match) -> float | None:
+def value_at(summary: pd.DataFrame, n: int, column: str = "time", **match) -> float | None:
     """``column`` of the summary row at size ``n`` whose columns equal ``match`` (None if absent)."""
     rows = summary[summary.N == n]
     for key, value in match.items():
@@ -49,7 +63,7 @@ def value_at(summary: pd.DataFrame, n: int, column: str = "median", **match) -> 
     return float(rows[column].iloc[0]) if len(rows) else None
 
 
-def series_of(summary: pd.DataFrame, column: str = "median", **match) -> pd.Series:
+def series_of(summary: pd.DataFrame, column: str = "time", **match) -> pd.Series:
     """``column`` indexed by N for the rows whose columns equal ``match``."""
     rows = summary
     for key, value in match.items():

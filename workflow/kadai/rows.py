@@ -10,8 +10,10 @@ estimate (not an allocation) exceeded the cap.
 
 from __future__ import annotations
 
-COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status", "note"]
+COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status", "note", "faults"]
+# ``faults``: minor page faults during the run (NaN where the OS does not report them)
 #: statuses of one row of a raw table
 OK, WARMUP, WRONG, OOM, ERROR, STOP = "ok", "warmup", "wrong", "oom", "error", "stop"
+OUTLIER = "outlier"  # a timed sample far slower than its siblings: kept, not used, re-measured
 SKIPPED = "skipped"  # the implementation cannot run on this machine (note says why)
 ENDS = (STOP, OOM, WRONG, ERROR, SKIPPED)  # statuses that end a series

@@ -79,6 +79,14 @@ def _size_bytes(text: str) -> int | None:
         return None
 
 
+def page_bytes() -> int:
+    """The virtual-memory page size (4096 on most machines)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 4096
+
+
 def memory_bytes() -> int | None:
     try:
         import psutil
@@ -147,6 +155,7 @@ def collect() -> dict:
         "logical_cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "caches": caches(),
+        "page_bytes": page_bytes(),
         "memory_bytes": memory_bytes(),
         "os": f"{platform.system()} {platform.release()}",
         "platform": platform.platform(),

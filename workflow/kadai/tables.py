@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-KINDS = ("int", "sig", "text", "percent")
+KINDS = ("int", "sig", "text", "percent", "fixed2")
 
 
 def sig(x, n: int = 3) -> str:
@@ -61,6 +61,8 @@ def cell(value, kind: str, n: int) -> str:
         return "—"
     if kind == "int":
         return f"{int(value):d}"
+    if kind == "fixed2":  # exponents and other dimensionless numbers read to two decimals
+        return f"{float(value):.2f}"
     if kind == "percent":
         return sig(100.0 * float(value), n)
     return sig(value, n)
@@ -106,3 +108,22 @@ def by_size(summary, impls, values, names: dict, thin_above: int | None = None) 
     if thin_above is not None and len(rows) > thin_above:
         rows = rows[::2] if rows[-1] in rows[::2] else rows[::2] + [rows[-1]]
     return {"columns": columns, "rows": rows}
+
+
+VERDICT_WORDS = {"yes": "一致", "no": "不一致", "unknown": "判定できない"}
+
+
+def regimes(relations: dict) -> dict:
+    """One row per regime of every series (``{name: kadai.scaling.relation(...)}``): its sizes,
+    exponent with interval and whether it matches the expected exponent."""
+    rows = []
+    for name, rel in relations.items():
+        pieces = sorted(rel["regimes"] + rel.get("transitions", []), key=lambda r: r["n_first"])
+        for r in pieces:
+            word = VERDICT_WORDS[r["verdict"]["outcome"]] if "verdict" in r else "遷移域"
+            rows.append([name, f"{r['n_first']}〜{r['n_last']}", r["n_points"], r["k"], r["k_halfwidth"], word])
+    return {"columns": [{"name": "系列", "kind": "text"}, {"name": "N の範囲", "kind": "text"},
+                        {"name": "点数", "kind": "int"}, {"name": "指数 k", "unit": "-", "kind": "fixed2"},
+                        {"name": "95 % 区間の半幅", "unit": "-", "kind": "fixed2"},
+                        {"name": "予想との一致", "kind": "text"}],
+            "rows": rows}

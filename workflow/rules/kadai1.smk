@@ -3,11 +3,11 @@ from kadai.kadai1 import plan as kadai1_plan
 
 KADAI1_RAW = expand("results/kadai1/raw/matmul_{variant}.csv", variant=config["kadai1"]["variants"])
 STAGES["kadai1"] = {
-    "analyse": {"raw": KADAI1_RAW},
+    "analyse": {"raw": KADAI1_RAW, "sysinfo": "results/sysinfo.json"},
     "figures": kadai1_plan.FIGURES,
-    "figure_inputs": {"raw": KADAI1_RAW},
+    "figure_inputs": {"raw": KADAI1_RAW, "sysinfo": "results/sysinfo.json"},
     "context": {"raw": KADAI1_RAW},
-    "settings": {"fit": config["fit"], "sweep": config["kadai1"]["sweep"]},
+    "settings": {"fit": config["fit"], "sweep": config["kadai1"]["sweep"], "timing": config["timing"]},
     "sources": kadai1_plan.SOURCES,
 }
 
@@ -19,6 +19,7 @@ rule kadai1_measure:
         "results/kadai1/raw/matmul_{variant}.csv",
     params:
         sweep=config["kadai1"]["sweep"],
+        timing=config["timing"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     resources:
         runtime=int(config["kadai1"]["sweep"]["total_budget_s"] / 60) + 5,

@@ -4,12 +4,13 @@ from kadai.kadai2 import plan as kadai2_plan
 
 KADAI2 = config["kadai2"]
 KADAI2_RAW = [f"results/kadai2/raw/{op}_{impl}.csv" for op in kadai2_plan.OPS for impl in KADAI2["implementations"]]
+KADAI2_EXPLAIN = expand("results/kadai2/explain/{e}.csv", e=kadai2_plan.EXPLAIN)
 STAGES["kadai2"] = {
-    "analyse": {"raw": KADAI2_RAW},
+    "analyse": {"raw": KADAI2_RAW, "explain": KADAI2_EXPLAIN, "sysinfo": "results/sysinfo.json"},
     "figures": kadai2_plan.FIGURES,
-    "figure_inputs": {"raw": KADAI2_RAW},
+    "figure_inputs": {"raw": KADAI2_RAW, "explain": KADAI2_EXPLAIN, "sysinfo": "results/sysinfo.json"},
     "context": {"raw": KADAI2_RAW},
-    "settings": {"fit": config["fit"], "kadai2": KADAI2},
+    "settings": {"fit": config["fit"], "kadai2": KADAI2, "timing": config["timing"]},
     "sources": kadai2_plan.SOURCES,
 }
 
@@ -26,6 +27,7 @@ rule kadai2_measure:
     params:
         implementation=lambda wc: IMPLEMENTATIONS[wc.impl],
         sweep=lambda wc: KADAI2[wc.op],
+        timing=config["timing"],
         dtype=KADAI2["dtype"],
         padding=KADAI2["padding"],
         gpu_memory_cap_gb=KADAI2["gpu_memory_cap_gb"],
@@ -40,3 +42,21 @@ rule kadai2_measure:
         ENV
     script:
         "../scripts/kadai2_measure.py"
+
+
+rule kadai2_explain:
+    input:
+        code=code("kadai2_explain"),
+    output:
+        "results/kadai2/explain/{experiment}.csv",
+    wildcard_constraints:
+        experiment="|".join(kadai2_plan.EXPLAIN),
+    params:
+        explain=KADAI2["explain"],
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
+    log:
+        "results/logs/kadai2/explain_{experiment}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/kadai2_explain.py"

@@ -5,11 +5,12 @@ KADAI3 = config["kadai3"]
 KADAI3_RUNS = [f"results/kadai3/runs/{m}__s{s}.csv" for m in kadai3_plan.models(KADAI3) for s in KADAI3["seeds"]]
 KADAI3_LOADER = [f"results/kadai3/loader/s{s}.csv" for s in KADAI3["seeds"]]
 STAGES["kadai3"] = {
-    "analyse": {"runs": KADAI3_RUNS, "loader": KADAI3_LOADER, "models": "results/kadai3/models.json"},
+    "analyse": {"runs": KADAI3_RUNS, "loader": KADAI3_LOADER, "models": "results/kadai3/models.json",
+                "timing": "results/kadai3/timing.csv"},
     "figures": kadai3_plan.FIGURES,
-    "figure_inputs": {"runs": KADAI3_RUNS},
+    "figure_inputs": {"runs": KADAI3_RUNS, "timing": "results/kadai3/timing.csv"},
     "context": {"models": "results/kadai3/models.json"},
-    "settings": {"kadai3": KADAI3},
+    "settings": {"kadai3": KADAI3, "timing": config["timing"]},
     "sources": kadai3_plan.SOURCES,
 }
 
@@ -76,3 +77,31 @@ rule kadai3_summaries:
         ENV
     script:
         "../scripts/kadai3_summaries.py"
+
+
+rule kadai3_timing:
+    input:
+        code=code("kadai3_timing"),
+    output:
+        "results/kadai3/timing.csv",
+    params:
+        models=kadai3_plan.models(KADAI3),
+        dataset=KADAI3["dataset"],
+        data_dir=KADAI3["data_dir"],
+        source_dir=KADAI3["source_dir"],
+        download=KADAI3["download"],
+        device=KADAI3["device"],
+        batch_size=KADAI3["batch_size"],
+        baseline=KADAI3["baseline"],
+        timing_rounds=KADAI3["timing_rounds"],
+        timing_steps=KADAI3["timing_steps"],
+        outlier_factor=config["timing"]["outlier_factor"],
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
+    resources:
+        gpu=1 if KADAI3["device"] == "cuda" else 0,
+    log:
+        "results/logs/kadai3/timing.log",
+    conda:
+        ENV
+    script:
+        "../scripts/kadai3_timing.py"

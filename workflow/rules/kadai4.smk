@@ -4,12 +4,13 @@ from kadai.kadai4 import plan as kadai4_plan
 KADAI4 = config["kadai4"]
 KADAI4_RUNS = [f"results/kadai4/runs/{s}.csv" for s in kadai4_plan.settings(KADAI4)]
 KADAI4_DATA = "results/kadai4/data/dataset.npz"
+KADAI4_TIMING = [f"results/kadai4/timing/{p}.csv" for p in KADAI4["study"]]
 STAGES["kadai4"] = {
-    "analyse": {"runs": KADAI4_RUNS},
+    "analyse": {"runs": KADAI4_RUNS, "timing": KADAI4_TIMING},
     "figures": kadai4_plan.figures(KADAI4["study"]),
     "figure_inputs": {"data": KADAI4_DATA},
     "context": {"card": "results/kadai4/data/dataset.json"},
-    "settings": {"kadai4": KADAI4},
+    "settings": {"kadai4": KADAI4, "timing": config["timing"]},
     "sources": kadai4_plan.SOURCES,
 }
 
@@ -50,3 +51,28 @@ rule kadai4_train:
         ENV
     script:
         "../scripts/kadai4_train.py"
+
+
+rule kadai4_timing:
+    input:
+        data=KADAI4_DATA,
+        code=code("kadai4_timing"),
+    output:
+        "results/kadai4/timing/{param}.csv",
+    params:
+        values=lambda wc: KADAI4["study"][wc.param],
+        baseline=KADAI4["baseline"],
+        seeds=KADAI4["seeds"],
+        csv=KADAI4["csv"],
+        csv_label=KADAI4["csv_label"],
+        csv_test_fraction=KADAI4["csv_test_fraction"],
+        split_seed=KADAI4["dataset"]["seed"],
+        timing_rounds=KADAI4["timing_rounds"],
+        outlier_factor=config["timing"]["outlier_factor"],
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
+    log:
+        "results/logs/kadai4/timing_{param}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/kadai4_timing.py"

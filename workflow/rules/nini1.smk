@@ -6,7 +6,7 @@ NINI1_RAW = expand("results/nini1/raw/{e}.csv", e=nini1_plan.EXPERIMENTS)
 NINI1_BUILD_INFO = expand("results/nini1/build/libmm_{b}.json", b=nini1_plan.BUILDS)
 STAGES["nini1"] = {
     "analyse": {"raw": NINI1_RAW, "builds": NINI1_BUILD_INFO, "cache": "results/nini1/cachegrind.json",
-                "sysinfo": "results/sysinfo.json"},
+                "peak": "results/nini1/peak.json", "sysinfo": "results/sysinfo.json"},
     "figures": nini1_plan.FIGURES,
     "figure_inputs": {"raw": NINI1_RAW},
     "context": {},
@@ -58,6 +58,7 @@ rule nini1_measure:
         experiment="|".join(nini1_plan.EXPERIMENTS),
     params:
         nini1=NINI1,
+        timing=config["timing"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/nini1/measure_{experiment}.log",
@@ -82,3 +83,19 @@ rule nini1_cachegrind:
         ENV
     script:
         "../scripts/nini1_cachegrind.py"
+
+
+rule nini1_peak:
+    input:
+        matmul="results/nini1/build/libmm_O3.so",
+        code=code("nini1_peak"),
+    output:
+        peak="results/nini1/peak.json",
+        lib="results/nini1/build/libpeak.so",
+    threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
+    log:
+        "results/logs/nini1/peak.log",
+    conda:
+        ENV
+    script:
+        "../scripts/nini1_peak.py"

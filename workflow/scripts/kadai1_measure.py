@@ -3,4 +3,4 @@ from kadai.io import job
 from kadai.kadai1 import measure
 
 with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
-    measure.run(sm.wildcards.variant, sm.params.sweep, sm.output[0])
+    measure.run(sm.wildcards.variant, sm.params.sweep, sm.params.timing, sm.output[0])

@@ -4,4 +4,4 @@ from kadai.nini1 import measure
 
 with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
     libs = {b: p for b, p in named(sm.input).items() if b != "code"}
-    measure.run(sm.wildcards.experiment, libs, sm.params.nini1, sm.output[0])
+    measure.run(sm.wildcards.experiment, libs, sm.params.nini1, sm.params.timing, sm.output[0])

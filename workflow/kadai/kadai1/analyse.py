@@ -1,46 +1,68 @@
-"""課題1 analysis: raw tables in, findings out (growth laws, speeds, why each series stopped)."""
+"""課題1 analysis: raw tables in, findings out (growth laws and regimes with verdicts, speeds,
+why each series stopped, whether the fast variant is faster)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import fit, ops, raw
-from ..io import write_json
+from .. import fit, ops, raw, scaling, verdicts
+from ..io import read_json, write_json
+
+PYTHON_FLOAT_BYTES = 32  # a float in a list: an 8-byte pointer and a 24-byte float object
+EXPECTED = 3  # 2N³ operations: t ∝ N³
 
 
-def series_facts(grp, raw_impl) -> dict:
+def working_set(n) -> float:
+    """Bytes of A, B and C as lists of Python floats."""
+    return float(ops.operand_bytes("matmul", n, PYTHON_FLOAT_BYTES))
+
+
+def series_facts(grp, rows) -> dict:
     """Sizes, times and speeds of one series (``grp``: its summary rows sorted by N)."""
-    n, t = grp.N.to_numpy(), grp["median"].to_numpy()
+    n, t = grp.N.to_numpy(), grp["time"].to_numpy()
     return {"sizes": int(len(grp)), "n_min": int(n[0]), "n_max": int(n[-1]), "t_min": float(t[0]),
-            "t_max": float(t[-1]), "runs": int(grp.runs.sum()),
+            "t_max": float(t[-1]), "runs": int(grp.runs.sum()), "outliers": int(grp.outliers.sum()),
+            "spread_max": float(grp.spread.max()),
             "mflops_small": float(ops.matmul_flops(n[0]) / t[0] / 1e6),
             "mflops_max": float(ops.matmul_flops(n[-1]) / t[-1] / 1e6),
-            "stop": raw.stop_reason(raw_impl),
+            "stop": raw.stop_reason(rows),
             # log–log slope between the two largest sizes: the growth where N is largest
             "k_last": float(np.log(t[-1] / t[-2]) / np.log(n[-1] / n[-2])) if len(n) > 1 else None}
 
 
-def ratio_at_largest_common(summary, slow: str, fast: str) -> dict | None:
-    """Times of two series at the largest N both measured, and their ratio."""
-    common = sorted(set(raw.series_of(summary, implementation=slow).index)
-                    & set(raw.series_of(summary, implementation=fast).index))
+def faster(table, slow: str, fast: str) -> dict | None:
+    """Times of two series at the largest N both measured, and whether ``fast`` is faster."""
+    ok = table[table.status == "ok"]
+    common = sorted(set(ok[ok.implementation == slow].N) & set(ok[ok.implementation == fast].N))
     if not common:
         return None
     n = common[-1]
-    slow_s = raw.value_at(summary, n, implementation=slow)
-    fast_s = raw.value_at(summary, n, implementation=fast)
-    return {"N": int(n), "naive_s": slow_s, "fast_s": fast_s, "ratio": slow_s / fast_s}
+    t_slow = ok[(ok.implementation == slow) & (ok.N == n)].seconds.to_numpy()
+    t_fast = ok[(ok.implementation == fast) & (ok.N == n)].seconds.to_numpy()
+    v = verdicts.ratio(t_slow, t_fast, verdicts.SPEEDUP, estimator="min")
+    return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()),
+            "ratio": float(t_slow.min() / t_fast.min()), "verdict": v.to_dict()}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
     summary = raw.summarise(table)
-    fits = fit.by_series(summary, settings["fit"], keys=("implementation",))
-    series = {impl: {**series_facts(grp.sort_values("N"), table[table.implementation == impl]), "fit": fits[impl]}
-              for impl, grp in summary.groupby("implementation")}
-    ratio = None
-    if "python_naive" in series and "python_fast" in series:
-        ratio = ratio_at_largest_common(summary, "python_naive", "python_fast")
-    findings = {"series": series, "impls": sorted(series), "ratio": ratio}
+    sysinfo = read_json(inputs["sysinfo"])
+    laws = fit.by_series(summary, settings["fit"], keys=("implementation",))
+    series, records = {}, []
+    for impl, grp in summary.groupby("implementation"):
+        grp = grp.sort_values("N")
+        faults = dict(zip(grp.N.astype(int), grp.faults)) if "faults" in grp else {}
+        rel = scaling.relation(laws[impl], EXPECTED, working_set, sysinfo.get("caches", []), faults,
+                               sysinfo.get("page_bytes", 4096))
+        series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
+        records.append(verdicts.record(f"kadai1/{impl}/exponent", f"{impl}: t ∝ N^3 at the largest N",
+                                       rel["verdict"]))
+    ratio = faster(table, "python_naive", "python_fast") if {"python_naive", "python_fast"} <= set(series) else None
+    if ratio:
+        records.append(verdicts.record("kadai1/fast_vs_naive", "the fast variant is faster than the naive one",
+                                       ratio["verdict"]))
+    findings = {"series": series, "impls": sorted(series), "ratio": ratio, "verdicts": records,
+                "tally": scaling.tally([s["relation"] for s in series.values()])}
     write_json(out_json, findings)
     return findings

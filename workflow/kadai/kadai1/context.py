@@ -22,18 +22,18 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     summary = raw.summarise(raw.load_raw(inputs["raw"]))
     series, impls = findings["series"], findings["impls"]
+    names = {i: figures.impl_name(i) for i in impls}
     for impl in impls:
-        series[impl]["name"] = figures.impl_name(impl)
-    short = {i: figures.impl_name(i).removeprefix("Python（").removesuffix("）") for i in impls}
+        series[impl]["name"] = names[impl]
+    short = {i: names[i].removeprefix("Python（").removesuffix("）") for i in impls}
     ctx = {
         **findings,
         "op": "matmul",
-        "relations": [series[i]["name"] for i in impls],
+        "relations": [names[i] for i in impls],
         "table_models": model_table(series, impls),
-        "table_times": tables.by_size(summary, impls, [("median", "{} 中央値", "s"), ("iqr", "{} 四分位範囲", "s")],
-                                      short),
-        "sweep": settings["sweep"],
-        "fit_config": settings["fit"],
+        "table_times": tables.by_size(summary, impls, [("time", "{} 最速", "s"), ("median", "{} 中央値", "s")], short),
+        "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
+        "sweep": settings["sweep"], "timing": settings["timing"], "fit_config": settings["fit"],
         "program": submission.DEPENDS_ON_FILES[0],
     }
     write_json(out_json, ctx)

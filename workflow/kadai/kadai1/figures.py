@@ -5,29 +5,34 @@ from __future__ import annotations
 from .. import figures, ops, raw
 from ..figures import NO_UNIT, Axis
 from ..io import read_json
+from .analyse import PYTHON_FLOAT_BYTES
 
 N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 
 
 def draw_time(inputs: dict, settings: dict, out) -> None:
     summary = raw.summarise(raw.load_raw(inputs["raw"]))
-    fits = read_json(inputs["findings"])["series"]
-    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), height=4.6)
+    series = read_json(inputs["findings"])["series"]
+    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), height=4.8)
     for impl, grp in summary.groupby("implementation"):
-        figures.plot_series(ax, impl, grp.N, grp["median"], grp.q1, grp.q3)
-        figures.plot_power_fit(ax, impl, fits[impl]["fit"]["power"])
+        figures.plot_series(ax, impl, grp.N, grp["time"], grp["median"])
+        figures.plot_regimes(ax, impl, series[impl]["relation"])
     figures.size_ticks(ax, summary.N)
-    figures.legend_below(ax)
+    figures.legend_below(ax, ncol=1)
     figures.save(fig, out, caption="行列サイズ N と実行時間（両対数）")
 
 
-def draw_mflops(inputs: dict, settings: dict, out) -> None:
+def draw_per_op(inputs: dict, settings: dict, out) -> None:
+    """Time per floating-point operation, t / 2N³: flat where t ∝ N³ holds."""
     summary = raw.summarise(raw.load_raw(inputs["raw"]))
-    fig, ax = figures.new_figure(N_AXIS, Axis("計算速度", "MFLOPS", "linear"))
+    series = read_json(inputs["findings"])["series"]
+    caches = read_json(inputs["sysinfo"]).get("caches", [])
+    fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), height=4.6)
+    per_ns = lambda n: ops.matmul_flops(n) * 1e-9  # noqa: E731 - seconds → ns per operation
     for impl, grp in summary.groupby("implementation"):
-        ax.plot(grp.N, ops.matmul_flops(grp.N) / grp["median"] / 1e6, "o-",
-                color=figures.impl_color(impl), label=figures.impl_name(impl), ms=4)
+        figures.plot_series(ax, impl, grp.N, grp["time"] / per_ns(grp.N), grp["median"] / per_ns(grp.N))
+        figures.plot_regimes(ax, impl, series[impl]["relation"], per=per_ns)
     figures.size_ticks(ax, summary.N)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="lower right")
-    figures.save(fig, out, caption="行列サイズ N と計算速度")
+    figures.cache_lines(ax, caches, lambda b: (b / ops.operand_bytes("matmul", 1, PYTHON_FLOAT_BYTES)) ** 0.5)
+    figures.legend_below(ax, ncol=1)
+    figures.save(fig, out, caption="1 回の演算あたりの時間（t / 2N³）")

@@ -22,10 +22,11 @@ def make_series(variant: str) -> measure.Series:
 
     return measure.Series(implementation=impl, op="matmul", make_inputs=make_inputs,
                           kernel=getattr(submission.load(), func_name), reference=reference, check=check,
-                          dtype="float64 (Python float)", device="cpu")
+                          dtype="float64 (Python float)", device="cpu",
+                          bytes_needed=lambda n: 3.0 * 32 * n * n)  # three N×N lists of Python floats
 
 
-def run(variant: str, sweep: dict, out_csv) -> None:
-    cfg = measure.SweepConfig.from_config(sweep)
+def run(variant: str, sweep: dict, timing: dict, out_csv) -> None:
+    cfg = measure.SweepConfig.from_config(sweep, timing)
     raw = measure.run_series(make_series(variant), cfg, progress=measure.Progress(f"kadai1/{variant}"))
     write_csv(out_csv, raw)

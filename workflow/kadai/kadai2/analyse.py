@@ -1,18 +1,27 @@
-"""課題2 analysis: raw tables in, findings out (growth laws, speeds, NumPy comparisons, stops)."""
+"""課題2 analysis: raw tables in, findings out (growth laws and regimes with verdicts, speeds,
+NumPy comparisons, why each series stopped, and what the explaining experiments show)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import fit, ops, raw
+from .. import fit, ops, raw, scaling, verdicts
 from ..backends.registry import IMPLEMENTATIONS, ordered
-from ..io import write_json
+from ..io import read_json, write_json
+
+EXPECTED = {"matmul": 3, "conv": 2}  # operation counts 2N³ and 18(N−2)²
+STEP = 1.25  # a "step": the time per operation grows by at least this factor across a change of growth
+PYTHON_FLOAT_BYTES = 32  # a float in a list: an 8-byte pointer and a 24-byte float object
+
+
+def itemsize(impl: str, dtype: str) -> int:
+    return PYTHON_FLOAT_BYTES if IMPLEMENTATIONS[impl]["library"] == "python" else int(np.dtype(dtype).itemsize)
 
 
 def crossover(summary, op: str, impl: str, other: str = "numpy") -> int | None:
     """Smallest measured N from which ``impl`` stays faster than ``other`` (None if never)."""
-    a = raw.series_of(summary, op=op, implementation=impl)
-    b = raw.series_of(summary, op=op, implementation=other)
+    a = raw.series_of(summary, "time", op=op, implementation=impl)
+    b = raw.series_of(summary, "time", op=op, implementation=other)
     common = sorted(a.index.intersection(b.index))
     for i, n in enumerate(common):
         if all(a[m] < b[m] for m in common[i:]):
@@ -20,59 +29,164 @@ def crossover(summary, op: str, impl: str, other: str = "numpy") -> int | None:
     return None
 
 
-def speed_facts(g, op: str, itemsize: int, padding: str) -> dict:
+def speed_facts(g, op: str, size: int, padding: str) -> dict:
     """Sizes, times and computing speed of one measured series (``g``: summary rows by N)."""
-    n, t = g.N.to_numpy(), g["median"].to_numpy()
+    n, t = g.N.to_numpy(), g["time"].to_numpy()
     rate = ops.flops(op, n, padding) / t / 1e9
     peak = int(np.argmax(rate))
     return {"n_min": int(n[0]), "n_max": int(n[-1]), "t_min": float(t[0]), "t_max": float(t[-1]),
-            "sizes": int(len(g)), "gflops_max": float(rate[-1]), "gflops_peak": float(rate[peak]),
-            "n_peak": int(n[peak]),
-            # bytes of the operands and result, at the peak and at the largest N
-            "bytes_peak": float(ops.operand_bytes(op, n[peak], itemsize)),
-            "bytes_max": float(ops.operand_bytes(op, n[-1], itemsize))}
+            "sizes": int(len(g)), "runs": int(g.runs.sum()), "outliers": int(g.outliers.sum()),
+            "gflops_max": float(rate[-1]), "gflops_peak": float(rate[peak]), "n_peak": int(n[peak]),
+            "bytes_peak": float(ops.operand_bytes(op, n[peak], size)),
+            "bytes_max": float(ops.operand_bytes(op, n[-1], size))}
 
 
-def versus_numpy(summary, op: str, impl: str) -> dict | None:
-    """Times of ``impl`` and NumPy at the largest N both measured, and NumPy's time ÷ impl's."""
-    mine = raw.series_of(summary, op=op, implementation=impl)
-    numpy = raw.series_of(summary, op=op, implementation="numpy")
-    common = sorted(set(mine.index) & set(numpy.index))
+def versus_numpy(table, op: str, impl: str) -> dict | None:
+    """At the largest N both measured: the two fastest times, NumPy's speed-up over ``impl``, and
+    whether NumPy is faster (``verdict``) or ``impl`` is (``faster_verdict``)."""
+    ok = table[(table.status == "ok") & (table.op == op)]
+    mine, numpy = ok[ok.implementation == impl], ok[ok.implementation == "numpy"]
+    common = sorted(set(mine.N) & set(numpy.N))
     if impl == "numpy" or not common:
         return None
     n = common[-1]
-    return {"N": int(n), "t": float(mine[n]), "numpy_t": float(numpy[n]), "speedup": float(numpy[n] / mine[n])}
+    t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
+    return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
+            "speedup": float(t_numpy.min() / t_mine.min()),
+            "numpy_faster": verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min").to_dict(),
+            "impl_faster": verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min").to_dict()}
 
 
-def series_findings(table, summary, op: str, impl: str, settings: dict) -> dict:
+def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict) -> dict:
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
-    stop = raw.stop_reason(rows)
-    entry = {"key": impl, "stop": stop, "measured": bool(len(g)), "skipped": raw.skipped(rows),
+    entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
              "dtype": str(rows.dtype.iloc[0]), "device": IMPLEMENTATIONS[impl]["device"]}
-    if len(g):
-        itemsize = 8 if impl == "python_naive" else np.dtype(settings["kadai2"]["dtype"]).itemsize
-        entry.update(speed_facts(g, op, itemsize, settings["kadai2"]["padding"]))
-        vs = versus_numpy(summary, op, impl)
-        if vs:
-            entry["vs_numpy"] = vs
-            entry["faster_than_numpy_from"] = crossover(summary, op, impl)
+    if not len(g):
+        return entry
+    size = itemsize(impl, settings["dtype"])
+    entry.update(speed_facts(g, op, size, settings["padding"]))
+    vs = versus_numpy(table, op, impl)
+    if vs:
+        entry["vs_numpy"] = vs
+        entry["faster_than_numpy_from"] = crossover(summary, op, impl)
+    if law:
+        faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
+        entry["fit"] = law
+        entry["relation"] = scaling.relation(law, EXPECTED[op], lambda n: ops.operand_bytes(op, n, size),
+                                             sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096))
     return entry
+
+
+def explain_torch(table) -> dict:
+    """Per size: each formulation's fastest time and the paired verdicts that locate the cost."""
+    out = {}
+    for n, g in table[table.status == "ok"].groupby("N"):
+        t = {name: s.sort_values("repeat").seconds.to_numpy() for name, s in g.groupby("implementation")}
+
+        def slower(a, b, t=t):  # is a at least SPEEDUP × slower than b, round by round?
+            return verdicts.ratio(t[a], t[b], verdicts.SPEEDUP, paired=True).to_dict()
+
+        out[int(n)] = {"best": {k: float(v.min()) for k, v in t.items()},
+                       "conv2d_vs_numpy": slower("torch_conv2d", "numpy_shift"),
+                       "conv2d_vs_torch_shift": slower("torch_conv2d", "torch_shift"),
+                       "torch_shift_vs_numpy": slower("torch_shift", "numpy_shift"),
+                       "one_thread_vs_all": slower("torch_conv2d_1thread", "torch_conv2d"),
+                       "all_vs_one_thread": slower("torch_conv2d", "torch_conv2d_1thread"),
+                       "conv2d_vs_unfold": slower("torch_conv2d", "torch_unfold")}
+    return out
+
+
+def step_causes(ok, n_left: int, n_right: int) -> dict:
+    """Across a change of growth of NumPy's convolution (sizes of the experiment nearest outside
+    [n_left, n_right]): does the time per operation step up with and without allocating temporary
+    arrays, and what explains the step (decided here, worded in the template)."""
+    sizes = sorted(ok.N.unique())
+    lo = max([n for n in sizes if n <= n_left] or sizes[:1])
+    hi = min([n for n in sizes if n >= n_right] or sizes[-1:])
+
+    def per_op(name, n):
+        return ok[(ok.implementation == name) & (ok.N == n)].seconds.to_numpy() / float(ops.conv_flops(n))
+
+    steps = {name: verdicts.ratio(per_op(name, hi), per_op(name, lo), STEP, estimator="min").to_dict()
+             for name in ("numpy_alloc", "numpy_inplace")}
+    if steps["numpy_inplace"]["outcome"] == verdicts.YES:
+        cause = "data_size"  # the step is there without any allocation: the data outgrow a cache / memory
+    elif steps["numpy_alloc"]["outcome"] == verdicts.YES and steps["numpy_inplace"]["outcome"] == verdicts.NO:
+        cause = "allocation"
+    else:
+        cause = "unknown"
+    return {"n_left": int(n_left), "n_right": int(n_right), "lo": int(lo), "hi": int(hi), "steps": steps,
+            "cause": cause, "threshold": STEP}
+
+
+def explain_numpy(table, main_relation: dict | None) -> dict:
+    """Allocating vs preallocated NumPy convolution: per size whether the allocation costs time
+    (paired) and how many page faults each run caused; per change of growth of the main series,
+    whether the step remains without allocation."""
+    ok = table[table.status == "ok"]
+    per_size = {}
+    for n, g in ok.groupby("N"):
+        t = {name: s.sort_values("repeat") for name, s in g.groupby("implementation")}
+        per_size[int(n)] = {
+            "alloc_s": float(t["numpy_alloc"].seconds.min()), "inplace_s": float(t["numpy_inplace"].seconds.min()),
+            "faults_alloc": float(t["numpy_alloc"].faults.median()),
+            "faults_inplace": float(t["numpy_inplace"].faults.median()),
+            "alloc_slower": verdicts.ratio(t["numpy_alloc"].seconds.to_numpy(), t["numpy_inplace"].seconds.to_numpy(),
+                                           verdicts.SPEEDUP, paired=True).to_dict()}
+    breaks = [step_causes(ok, b["n_left"], b["n_right"]) for b in (main_relation or {}).get("breaks", [])]
+
+    def where(outcome):
+        return [n for n in sorted(per_size) if per_size[n]["alloc_slower"]["outcome"] == outcome]
+    return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP,
+            "slower_at": where(verdicts.YES), "same_at": where(verdicts.NO)}
+
+
+def records(ops_out: dict, explain: dict) -> list[dict]:
+    out = []
+    for op, o in ops_out.items():
+        for impl, s in o["series"].items():
+            if "relation" in s:
+                out.append(verdicts.record(f"kadai2/{op}/{impl}/exponent", f"{op} {impl}: t ∝ N^{EXPECTED[op]}",
+                                           s["relation"]["verdict"]))
+            if "vs_numpy" in s:
+                out.append(verdicts.record(f"kadai2/{op}/{impl}/numpy_faster", f"{op}: NumPy faster than {impl}",
+                                           s["vs_numpy"]["numpy_faster"]))
+    for n, e in explain["torch_conv"].items():
+        for key in ("conv2d_vs_numpy", "conv2d_vs_torch_shift", "torch_shift_vs_numpy", "one_thread_vs_all",
+                    "all_vs_one_thread"):
+            out.append(verdicts.record(f"kadai2/explain/torch_conv/{n}/{key}", f"N={n}: {key}", e[key]))
+    for n, e in explain["numpy_conv"]["per_size"].items():
+        out.append(verdicts.record(f"kadai2/explain/numpy_conv/{n}/alloc_slower",
+                                   f"N={n}: allocating convolution slower than in place", e["alloc_slower"]))
+    for b in explain["numpy_conv"]["breaks"]:
+        for name, v in b["steps"].items():
+            out.append(verdicts.record(f"kadai2/explain/numpy_conv/step_{b['lo']}_{b['hi']}/{name}",
+                                       f"{name}: time per operation steps up from N={b['lo']} to {b['hi']}", v))
+    return out
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
     summary = raw.summarise(table)
-    fits = fit.by_series(summary, settings["fit"])
+    sysinfo = read_json(inputs["sysinfo"])
+    laws = fit.by_series(summary, settings["fit"])
     ops_out = {}
-    for op in ("matmul", "conv"):
-        series = {}
-        for impl in ordered(table[table.op == op].implementation.unique()):
-            series[impl] = series_findings(table, summary, op, impl, settings)
-            if impl in fits.get(op, {}):
-                series[impl]["fit"] = fits[op][impl]
-        ops_out[op] = {"series": series, "impls": list(series)}
-    findings = {"ops": ops_out,
+    for op in EXPECTED:
+        impls = ordered(table[table.op == op].implementation.unique())
+        series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
+                                        sysinfo) for impl in impls}
+        ops_out[op] = {"series": series, "impls": impls,
+                       "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
+    explain = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
+    numpy_conv = ops_out["conv"]["series"].get("numpy", {}).get("relation")
+    torch_conv = explain_torch(explain["torch_conv"])
+    explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
+               # sizes at which conv2d's slowness is located in its method (not in torch's tensor arithmetic)
+               "conv2d_method_at": [n for n, e in torch_conv.items()
+                                    if e["conv2d_vs_numpy"]["outcome"] == e["conv2d_vs_torch_shift"]["outcome"]
+                                    == verdicts.YES and e["torch_shift_vs_numpy"]["outcome"] != verdicts.YES]}
+    findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "gpu_measured": any(s["measured"] and s["device"] == "cuda"
                                     for o in ops_out.values() for s in o["series"].values())}
     write_json(out_json, findings)

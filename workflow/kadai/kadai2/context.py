@@ -7,22 +7,44 @@ import numpy as np
 from .. import checks, figures, raw, tables
 from ..backends.registry import ordered
 from ..io import read_json, write_json
+from .figures import FORMULATIONS
 from .plan import OPS
 
 
 def registry_rows(ops: dict) -> tuple[list, list]:
     """Every configured implementation with its device and whether it ran here (or why not)."""
-    reasons = {}
+    reasons, devices = {}, {}
     for o in ops.values():
         for impl, s in o["series"].items():
-            if s["skipped"]:
-                reasons[impl] = s["stop"]["note"]
-            else:
-                reasons.setdefault(impl, None)
-    rows = [[figures.impl_name(k), "GPU" if ops["matmul"]["series"].get(k, {}).get("device") == "cuda" else "CPU",
-             "計測した" if reasons[k] is None else f"計測不可（{reasons[k]}）"] for k in ordered(reasons)]
-    skipped = [{"name": figures.impl_name(k), "reason": r} for k, r in reasons.items() if r is not None]
-    return rows, skipped
+            devices[impl] = s["device"]
+            reasons[impl] = s["stop"]["note"] if s["skipped"] else reasons.get(impl)
+    rows = [[figures.impl_name(k), "GPU" if devices[k] == "cuda" else "CPU",
+             "計測した" if reasons[k] is None else "計測不可（下記）"] for k in ordered(reasons)]
+    why: dict = {}
+    for k in ordered(reasons):
+        if reasons[k] is not None:
+            why.setdefault(reasons[k], []).append(figures.impl_name(k))
+    return rows, [{"names": names, "reason": reason} for reason, names in why.items()]
+
+
+def torch_table(found: dict) -> dict:
+    cols = [{"name": "書き方", "kind": "text"}] + [
+        {"name": f"N = {n} の時間", "unit": "s", "kind": "sig"} for n in found] + [
+        {"name": f"N = {n} の NumPy との比", "unit": "倍", "kind": "sig"} for n in found]
+    rows = [[FORMULATIONS[k][0]] + [e["best"][k] for e in found.values()]
+            + [e["best"][k] / e["best"]["numpy_shift"] for e in found.values()] for k in FORMULATIONS]
+    return {"columns": cols, "rows": rows}
+
+
+def numpy_table(found: dict) -> dict:
+    words = tables.VERDICT_WORDS
+    return {"columns": [{"name": "N", "kind": "int"}, {"name": "そのまま", "unit": "s", "kind": "sig"},
+                        {"name": "確保済み", "unit": "s", "kind": "sig"},
+                        {"name": "ページフォルト（そのまま）", "unit": "回", "kind": "int"},
+                        {"name": "ページフォルト（確保済み）", "unit": "回", "kind": "int"},
+                        {"name": "確保の分だけ遅いか", "kind": "text"}],
+            "rows": [[int(n), e["alloc_s"], e["inplace_s"], e["faults_alloc"], e["faults_inplace"],
+                      words[e["alloc_slower"]["outcome"]]] for n, e in found["per_size"].items()]}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
@@ -34,13 +56,18 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         for impl, s in o["series"].items():
             s["name"] = figures.impl_name(impl)
         measured = [k for k, s in o["series"].items() if s["measured"]]
-        o["table"] = tables.by_size(summary[summary.op == op], measured, [("median", "{}", "s")],
-                                    {k: figures.impl_name(k) for k in measured}, thin_above=12)
+        o["table"] = tables.by_size(summary[summary.op == op], measured, [("time", "{}", "s")],
+                                    {k: figures.impl_name(k) for k in measured}, thin_above=14)
+        o["table_regimes"] = tables.regimes({o["series"][k]["name"]: o["series"][k]["relation"]
+                                             for k in measured if "relation" in o["series"][k]})
     rows, skipped = registry_rows(ops)
+    cfg = settings["kadai2"]
     ctx = {**findings,
-           "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "fit" in s],
-           "config": settings["kadai2"], "fit_config": settings["fit"], "registry_rows": rows, "skipped": skipped,
-           "tolerance": checks.tolerance(settings["kadai2"]["dtype"]), "padding": settings["kadai2"]["padding"],
-           "itemsize": int(np.dtype(settings["kadai2"]["dtype"]).itemsize)}
+           "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
+           "config": cfg, "fit_config": settings["fit"], "timing": settings["timing"],
+           "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
+           "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
+           "table_torch": torch_table(findings["explain"]["torch_conv"]),
+           "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}
     write_json(out_json, ctx)
     return ctx

@@ -115,7 +115,7 @@ def run(op: str, impl: str, entry: dict, settings: dict, out_csv) -> None:
         print(f"[kadai2/{op}/{impl}] skipped: {avail.reason}")
         table = measure.skipped(impl, op, avail.reason, settings["dtype"], entry["device"])
     else:
-        sweep = measure.SweepConfig.from_config(settings["sweep"])
+        sweep = measure.SweepConfig.from_config(settings["sweep"], settings["timing"])
         table = measure.run_series(make_series(op, impl, entry, settings), sweep,
                                    progress=measure.Progress(f"kadai2/{op}/{impl}"))
     write_csv(out_csv, table)

@@ -1,10 +1,18 @@
-"""課題3 analysis: training runs, DataLoader runs and model summaries in; findings out."""
+"""課題3 analysis: training runs (accuracy), the alternated timing (time), DataLoader runs and
+model summaries in; findings and verdicts out.
+
+Accuracy verdicts use the seeds of the training runs; time verdicts use the rounds of the
+timing job, compared pair by pair within a round (:func:`kadai.verdicts.ratio`, paired).
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 
+from .. import verdicts
 from ..io import read_json, write_json
 
 
@@ -12,70 +20,122 @@ def load_runs(paths) -> pd.DataFrame:
     return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
 
 
-def per_model(runs: pd.DataFrame, summaries: dict) -> pd.DataFrame:
-    """Final accuracy and mean epoch time per model, mean and sd over seeds."""
+def epoch_times(timing: pd.DataFrame) -> tuple[dict, str]:
+    """Per case, the estimated seconds of one training epoch in every undisturbed round (time of
+    ``steps`` batches × batches per epoch / steps); and the name of the DataLoader loop's case."""
+    ok = timing[timing.status == "ok"]
+    per_epoch = math.ceil(int(ok.train_size.iloc[0]) / int(ok.batch_size.iloc[0])) / int(ok.steps.iloc[0])
+    return ({name: g.set_index("round").seconds * per_epoch for name, g in ok.groupby("name")},
+            str(timing[timing.loop == "dataloader"].name.iloc[0]))
+
+
+def paired(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of two cases in the rounds where both are undisturbed."""
+    both = a.index.intersection(b.index)
+    return a[both].to_numpy(), b[both].to_numpy()
+
+
+def slower(times: dict, a: str, b: str) -> dict:
+    """Is ``a`` at least SPEEDUP × slower than ``b``, round by round?"""
+    return verdicts.ratio(*paired(times[a], times[b]), verdicts.SPEEDUP, paired=True).to_dict()
+
+
+def per_model(runs: pd.DataFrame, times: dict, summaries: dict) -> pd.DataFrame:
+    """Final accuracy (mean and sd over seeds) and epoch time (median over rounds) per model."""
     last = runs[runs.epoch == runs.epoch.max()]
-    per_seed = runs.groupby(["model", "seed"]).agg(train_s=("train_s", "mean"), data_s=("data_s", "mean"),
-                                                  compute_s=("compute_s", "mean"), eval_s=("eval_s", "mean"))
-    per_seed = per_seed.join(last.set_index(["model", "seed"])["accuracy"]).reset_index()
-    g = per_seed.groupby("model")
-    out = g.agg(acc=("accuracy", "mean"), acc_sd=("accuracy", "std"), time=("train_s", "mean"),
-                time_sd=("train_s", "std"), data=("data_s", "mean"), compute=("compute_s", "mean"),
-                eval=("eval_s", "mean"), seeds=("seed", "count")).reset_index()
+    acc = last.groupby("model").accuracy.agg(acc="mean", acc_sd="std", seeds="count")
+    out = acc.reset_index()
+    out["time"] = out.model.map(lambda m: float(np.median(times[m])))
+    out["time_lo"] = out.model.map(lambda m: verdicts.median_interval(times[m])[1])
+    out["time_hi"] = out.model.map(lambda m: verdicts.median_interval(times[m])[2])
     out["params"] = out.model.map(lambda m: summaries[m]["total_params"])
     out["macs"] = out.model.map(lambda m: summaries[m]["total_mult_adds"])
     out["kind"] = out.model.map(lambda m: "cnn" if "conv" in m else "fc")
-    return out.fillna({"acc_sd": 0.0, "time_sd": 0.0})
+    return out.fillna({"acc_sd": 0.0})
 
 
-def line_fit(x, y) -> dict:
-    """Least squares y = a + b·x: intercept, slope, R²."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    b, a = np.polyfit(x, y, 1)
-    resid = y - (a + b * x)
-    sst = ((y - y.mean()) ** 2).sum()
-    return {"a": float(a), "b": float(b), "r2": float(1 - (resid**2).sum() / sst) if sst > 0 else 1.0}
+def accuracies(runs: pd.DataFrame, model: str, epoch: int | None = None) -> np.ndarray:
+    g = runs[runs.model == model]
+    return g[g.epoch == (epoch or g.epoch.max())].sort_values("seed").accuracy.to_numpy()
 
 
-def loop_facts(runs, loader, baseline: str) -> dict:
-    """The course CNN per epoch with the fast loop and with the DataLoader loop."""
-    fast = runs[(runs.model == baseline) & (runs.epoch <= loader.epoch.max())]
-    out = {"epochs": int(loader.epoch.max()), "seeds": int(loader.seed.nunique())}
-    for key, df in (("fast", fast), ("dl", loader)):
-        out.update({f"{key}_epoch_s": float(df.train_s.mean()), f"{key}_epoch_sd": float(df.train_s.std()),
-                    f"{key}_data_s": float(df.data_s.mean()), f"{key}_compute_s": float(df.compute_s.mean()),
-                    f"{key}_eval_s": float(df.eval_s.mean())})
-        acc = df[df.epoch == out["epochs"]].accuracy
-        out.update({f"{key}_acc": float(acc.mean()), f"{key}_acc_sd": float(acc.std())})
-    out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
-    out["acc_equal"] = abs(out["fast_acc"] - out["dl_acc"]) <= 2 * max(out["fast_acc_sd"], out["dl_acc_sd"], 1e-4)
+def smallest_keeping(pm: pd.DataFrame, keeps: dict) -> dict:
+    """Per kind: the model with the fewest parameters that keeps the baseline's accuracy (YES),
+    and the smaller models whose verdict could not be decided."""
+    out = {}
+    for kind in ("fc", "cnn"):
+        g = pm[pm.kind == kind].sort_values("params")
+        yes = g[g.model.map(lambda m: keeps[m]["outcome"] == verdicts.YES)]
+        best = yes.iloc[0].to_dict() if len(yes) else None
+        limit = best["params"] if best else math.inf
+        unsure = [m for m in g.model if keeps[m]["outcome"] == verdicts.UNKNOWN and pm.set_index("model").params[m]
+                  < limit]
+        out[kind] = {"model": best, "undecided_smaller": unsure}
     return out
 
 
-def smallest_keeping(pm: pd.DataFrame, base_acc: float, tolerance: float) -> dict:
-    """Per kind (fc, cnn): the model with the fewest parameters within ``tolerance`` of the baseline."""
-    out = {}
-    for kind in ("fc", "cnn"):
-        ok = pm[(pm.kind == kind) & (pm.acc >= base_acc - tolerance)].sort_values("params")
-        out[kind] = ok.iloc[0].to_dict() if len(ok) else None
+def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: float) -> dict:
+    """The course CNN with the fast loop and with the DataLoader loop: time per epoch (timing),
+    where the time goes (training records), accuracy after the same epochs."""
+    epochs = int(loader.epoch.max())
+    fast = runs[(runs.model == baseline) & (runs.epoch <= epochs)]
+    out = {"epochs": epochs, "seeds": int(loader.seed.nunique()),
+           "fast_epoch_s": float(np.median(times[baseline])), "dl_epoch_s": float(np.median(times[dl])),
+           "slower": slower(times, dl, baseline)}
+    for key, df in (("fast", fast), ("dl", loader)):
+        out.update({f"{key}_{c}": float(df[c].mean()) for c in ("data_s", "compute_s", "eval_s")})
+        acc = df[df.epoch == epochs].sort_values("seed").accuracy
+        out.update({f"{key}_acc": float(acc.mean()), f"{key}_acc_sd": float(acc.std())})
+    out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
+    out["acc_same"] = verdicts.effect({"fast": accuracies(runs, baseline, epochs),
+                                       "dataloader": loader[loader.epoch == epochs].sort_values("seed").accuracy
+                                       .to_numpy()}, tolerance).to_dict()
+    return out
+
+
+def records(f: dict) -> list[dict]:
+    out = [verdicts.record("kadai3/fc_faster", "the Conv2d-free model trains faster", f["fc_faster"]),
+           verdicts.record("kadai3/fc_keeps_accuracy", "the Conv2d-free model keeps the accuracy", f["fc_keeps"]),
+           verdicts.record("kadai3/macs_explain_time", "mult-adds explain epoch time better than parameters",
+                           f["macs_better"]),
+           verdicts.record("kadai3/loop_slower", "the DataLoader loop is slower", f["loop"]["slower"]),
+           verdicts.record("kadai3/not_proportional", "epoch time is not proportional to the parameter count",
+                           f["not_proportional"]),
+           verdicts.record("kadai3/loop_same_accuracy", "both loops reach the same accuracy", f["loop"]["acc_same"])]
+    out += [verdicts.record(f"kadai3/keeps/{m}", f"{m} keeps the course CNN's accuracy", v)
+            for m, v in f["keeps"].items()]
     return out
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai3"]
+    base, noconv, tol = cfg["baseline"], cfg["no_conv"], cfg["tolerance_pct"] / 100.0
     runs, loader = load_runs(inputs["runs"]), load_runs(inputs["loader"])
     summaries = read_json(inputs["models"])
-    pm = per_model(runs, summaries)
+    times, dl = epoch_times(pd.read_csv(inputs["timing"]))
+    pm = per_model(runs, times, summaries)
+    keeps = {m: verdicts.within(accuracies(runs, m), accuracies(runs, base), tol).to_dict() for m in pm.model}
     by_model = pm.set_index("model")
-    findings = {
-        "per_model": pm.to_dict("records"),
-        "base": by_model.loc[cfg["baseline"]].to_dict(), "noconv": by_model.loc[cfg["no_conv"]].to_dict(),
-        "smallest": smallest_keeping(pm, by_model.loc[cfg["baseline"]].acc, cfg["tolerance_pct"] / 100.0),
-        "fit_time": {"params": line_fit(pm.params, pm.time), "macs": line_fit(pm.macs, pm.time)},
-        "loop": loop_facts(runs, loader, cfg["baseline"]),
-        "device": str(runs.device.iloc[0]), "threads": int(runs.threads.iloc[0]),
-        "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
-        "time_range": [float(pm.time.min()), float(pm.time.max())],
-    }
-    write_json(out_json, findings)
-    return findings
+    f = {"per_model": pm.to_dict("records"), "base": by_model.loc[base].to_dict(),
+         "noconv": by_model.loc[noconv].to_dict(), "keeps": keeps, "fc_keeps": keeps[noconv],
+         "fc_faster": slower(times, base, noconv), "smallest": smallest_keeping(pm, keeps),
+         "macs_better": verdicts.better_predictor(pm.params, pm.macs, pm.time).to_dict(),
+         "loop": loop_facts(runs, loader, times, dl, base, tol), "tolerance": tol,
+         "device": str(runs.device.iloc[0]), "threads": int(runs.threads.iloc[0]),
+         "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
+         "time_range": [float(pm.time.min()), float(pm.time.max())],
+         "rounds": {name: int(len(t)) for name, t in times.items()}}
+    ratio_params = f["base"]["params"] / f["noconv"]["params"]
+    t = f["fc_faster"]["numbers"]  # the course CNN's time ÷ the Conv2d-free model's, with its interval
+    outside = t["lo"] is not None and not (t["lo"] <= ratio_params <= t["hi"])
+    f["not_proportional"] = verdicts.Verdict(verdicts.YES if outside else verdicts.UNKNOWN,
+                                             "outside" if outside else "inside",
+                                             {"param_ratio": ratio_params, "lo": t["lo"], "hi": t["hi"]}).to_dict()
+    sm = f["smallest"]
+    if sm["fc"]["model"] and sm["cnn"]["model"]:  # which kind keeps the accuracy with fewer parameters
+        f["smaller_kind"] = "cnn" if sm["cnn"]["model"]["params"] < sm["fc"]["model"]["params"] else "fc"
+    else:
+        f["smaller_kind"] = None
+    f["verdicts"] = records(f)
+    write_json(out_json, f)
+    return f

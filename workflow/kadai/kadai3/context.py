@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from ..io import read_json, write_json
+from ..tables import sig
 from ..train.data import DATASETS
 
+KEEPS = {"yes": "保つ", "no": "保たない", "unknown": "判定できない"}
 
-def model_table(per_model: list, kind: str) -> dict:
+
+def model_table(per_model: list, kind: str, keeps: dict) -> dict:
     rows = sorted((r for r in per_model if r["kind"] == kind), key=lambda r: r["params"])
     return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "パラメータ数", "kind": "int"},
                         {"name": "積和回数", "kind": "int"},
                         {"name": "テスト精度", "unit": "%", "kind": "percent"},
                         {"name": "精度の標準偏差", "unit": "%", "kind": "percent"},
-                        {"name": "1 エポックの時間", "unit": "s", "kind": "sig"},
-                        {"name": "時間の標準偏差", "unit": "s", "kind": "sig"}],
-            "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"], r["time_sd"]]
+                        {"name": "1 エポックの時間（中央値）", "unit": "s", "kind": "sig"},
+                        {"name": "その 95 % 区間", "kind": "text"}, {"name": "精度の維持", "kind": "text"}],
+            "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"],
+                      f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s", KEEPS[keeps[r["model"]]["outcome"]]]
                      for r in rows]}
 
 
@@ -29,8 +33,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     summaries = read_json(inputs["models"])
     sysinfo = read_json(inputs["sysinfo"])
     cfg = settings["kadai3"]
-    ctx = {**findings, "cfg": cfg, "dataset_name": DATASETS[cfg["dataset"]][2],
-           "table_fc": model_table(findings["per_model"], "fc"), "table_cnn": model_table(findings["per_model"], "cnn"),
+    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "dataset_name": DATASETS[cfg["dataset"]][2],
+           "table_fc": model_table(findings["per_model"], "fc", findings["keeps"]),
+           "table_cnn": model_table(findings["per_model"], "cnn", findings["keeps"]),
            "summary_base": summary_table(summaries[cfg["baseline"]]),
            "summary_noconv": summary_table(summaries[cfg["no_conv"]]),
            "base_summary": summaries[cfg["baseline"]], "noconv_summary": summaries[cfg["no_conv"]],

@@ -3,45 +3,53 @@ draws ``family_acc`` and ``family_time``."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import figures
 from ..figures import NO_UNIT, Axis
 from ..io import read_json
-from .analyse import load_runs
+from .analyse import epoch_times, load_runs
 
 EPOCH = Axis("エポック", NO_UNIT)
 
 
 def draw_course(inputs: dict, settings: dict, out) -> None:
+    """Accuracy per epoch (training runs, every seed) and the epoch time of each alternated
+    timing round (the pairs compared), for the course CNN and the Conv2d-free model."""
     runs, cfg = load_runs(inputs["runs"]), settings["kadai3"]
-    acc_axis, time_axis = Axis("テスト精度", "%"), Axis("1 エポックの学習時間", "s")
+    times, _ = epoch_times(pd.read_csv(inputs["timing"]))
+    acc_axis, rnd = Axis("テスト精度", "%"), Axis("計測の周回", NO_UNIT)
+    time_axis = Axis("1 エポックの学習時間（推定）", "s")
     fig, axes = figures.new_figure(EPOCH, acc_axis, width=8.4, height=3.5,
-                                   panels=[(EPOCH, acc_axis), (EPOCH, time_axis)])
+                                   panels=[(EPOCH, acc_axis), (rnd, time_axis)])
     for spec, key in ((cfg["baseline"], "model_cnn"), (cfg["no_conv"], "model_fc")):
         g = runs[runs.model == spec].groupby("epoch")
         label = f"{figures.impl_name(key)}（{spec}）"
-        acc, t = g.accuracy, g.train_s
+        acc = g.accuracy
         axes[0].errorbar(acc.mean().index, 100 * acc.mean(), yerr=100 * acc.std().fillna(0), fmt="o-",
                          color=figures.impl_color(key), capsize=3, label=label)
-        axes[1].errorbar(t.mean().index, t.mean(), yerr=t.std().fillna(0), fmt="o-",
-                         color=figures.impl_color(key), capsize=3, label=label)
+        axes[1].plot(times[spec].index + 1, times[spec].to_numpy(), "o-", color=figures.impl_color(key), label=label)
+    axes[0].set_xticks(sorted(runs.epoch.unique()))
     for ax in axes:
-        ax.set_xticks(sorted(runs.epoch.unique()))
         figures.legend_below(ax, ncol=1)
     axes[1].set_ylim(bottom=0)
-    figures.save(fig, out, caption="講義の 2 モデルのエポックごとの精度と学習時間")
+    figures.save(fig, out, caption="講義の 2 モデルのエポックごとの精度と、周回ごとの 1 エポックの学習時間")
 
 
 def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
     """Accuracy (``acc``) or epoch time (``time``) against the parameter count of every model."""
     pm = pd.DataFrame(read_json(inputs["findings"])["per_model"])
-    yaxis, scale = {"acc": (Axis("テスト精度", "%"), 100.0), "time": (Axis("1 エポックの学習時間", "s"), 1.0)}[quantity]
+    yaxis, scale = {"acc": (Axis("テスト精度", "%"), 100.0),
+                    "time": (Axis("1 エポックの学習時間（推定）", "s"), 1.0)}[quantity]
     fig, ax = figures.new_figure(Axis("パラメータ数", NO_UNIT, "log"), yaxis, width=6.4, height=4.2)
     for kind, key in (("fc", "model_fc"), ("cnn", "model_cnn")):
         g = pm[pm.kind == kind].sort_values("params")
         # markers only: neighbouring models differ in architecture, a line would suggest a trend
-        ax.errorbar(g.params, scale * g[quantity], yerr=scale * g[f"{quantity}_sd"], fmt="o", capsize=3,
+        # time: the 95 % interval of the median over the timing rounds; accuracy: sd over seeds
+        err = (np.vstack([g.time - g.time_lo, g.time_hi - g.time]) if quantity == "time"
+               else scale * g[f"{quantity}_sd"])
+        ax.errorbar(g.params, scale * g[quantity], yerr=err, fmt="o", capsize=3,
                     color=figures.impl_color(key), label=figures.impl_name(key))
         for _, r in g.iterrows():
             ax.annotate(r.model, (r.params, scale * r[quantity]), fontsize=6, xytext=(3, 3),
@@ -68,4 +76,4 @@ def draw_loader(inputs: dict, settings: dict, out) -> None:
     ax.set_xticklabels(["高速ループ", "DataLoader ループ"])
     ax.grid(axis="x", visible=False)
     figures.legend_below(ax, ncol=3)
-    figures.save(fig, out, caption="学習ループの比較")
+    figures.save(fig, out, caption="学習ループの比較（学習の記録から）")

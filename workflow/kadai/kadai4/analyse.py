@@ -1,70 +1,115 @@
-"""課題4 analysis: every setting's runs in; per parameter, accuracy and time per setting and
-whether the parameter has an effect on each (findings)."""
+"""課題4 analysis: every setting's runs (accuracy, every seed) and every parameter's alternated
+timing (training time) in; per parameter, the settings' accuracy and time and whether the
+parameter has an effect on each (findings).
+
+"Has an effect" (:func:`kadai.verdicts.effect`): some two settings differ by more than a
+practically relevant amount, with confidence (Bonferroni over the pairs). Accuracy is compared
+over the seeds; time over the timing rounds, round by round, as a ratio.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from .. import raw, verdicts
 from ..io import write_json
 from .labels import LABELS, PARAMS
 from .settings import spec_of
 
-
-def effect(means, sds, acc: bool) -> dict:
-    """The stated rule: range of setting means vs twice the pooled seed-to-seed SD."""
-    means, sds = np.asarray(means, float), np.nan_to_num(np.asarray(sds, float))
-    rng_ = float(means.max() - means.min())
-    pooled = float(np.sqrt(np.mean(sds**2)))
-    threshold = max(2 * pooled, 0.005 if acc else 0.0)
-    return {"range": rng_, "pooled_sd": pooled, "threshold": threshold, "ratio": rng_ / threshold if threshold else
-            float("inf"), "has_effect": bool(rng_ > threshold)}
+ACC_EFFECT = 0.005   # accuracy changes below half a percentage point are no effect
+TIME_EFFECT = 0.1    # training-time changes below 10 % are no effect
 
 
 def load_runs(paths) -> pd.DataFrame:
     return pd.concat([pd.read_csv(p, dtype={"value": str}) for p in paths], ignore_index=True)
 
 
-def per_seed(runs, param: str, value: str, baseline: dict) -> tuple[pd.DataFrame, int]:
-    """Accuracy after the last epoch and total training time of every seed of one setting."""
+def seed_accuracy(runs, param: str, value: str, baseline: dict) -> tuple[np.ndarray, int]:
+    """Accuracy after the setting's last epoch for every seed, and the parameter count."""
     if param == "epochs":
-        # one long run per seed gives every epoch count: accuracy after epoch v, time of epochs 1..v
-        g = runs[(runs.param == "epochs") & (runs.epoch <= int(value))]
-        return g.groupby("seed").agg(acc=("accuracy", "last"), time=("train_s", "sum")), int(g.params.iloc[0])
-    same = str(baseline[param]) == value
-    g = runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
-    last = g[g.epoch == g.epoch.max()]
-    out = last.set_index("seed")[["accuracy"]].rename(columns={"accuracy": "acc"})
-    out["time"] = g.groupby("seed").train_s.sum()
-    return out, int(g.params.iloc[0])
+        # one long run per seed gives every epoch count: the accuracy after epoch v
+        g = runs[(runs.param == "epochs") & (runs.epoch == int(value))]
+    else:
+        same = str(baseline[param]) == value
+        g = runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
+        g = g[g.epoch == g.epoch.max()]
+    return g.sort_values("seed").accuracy.to_numpy(), int(g.params.iloc[0])
 
 
-def study_of(runs, param: str, values, baseline: dict) -> dict:
-    rows = []
+def round_times(timing: pd.DataFrame) -> pd.DataFrame:
+    """Training seconds: one row per round, one column per setting (undisturbed runs only)."""
+    ok = timing[timing.status == "ok"]
+    return ok.pivot(index="round", columns="value", values="seconds")
+
+
+def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
+    times = round_times(timing)
+    rows, accs = [], {}
     for v in map(str, values):
-        seeds, n_params = per_seed(runs, param, v, baseline)
-        rows.append({"value": v, "label": LABELS.get(v, v), "acc": float(seeds.acc.mean()),
-                     "acc_sd": float(seeds.acc.std()), "time": float(seeds.time.mean()),
-                     "time_sd": float(seeds.time.std()), "params": n_params, "seeds": int(len(seeds))})
-    df = pd.DataFrame(rows).fillna({"acc_sd": 0.0, "time_sd": 0.0})
+        acc, n_params = seed_accuracy(runs, param, v, baseline)
+        t = times[v].dropna().to_numpy()
+        med, lo, hi, _ = verdicts.median_interval(t)
+        accs[v] = acc
+        rows.append({"value": v, "label": LABELS.get(v, v), "acc": float(acc.mean()), "acc_sd": float(acc.std(ddof=1)),
+                     "time": med, "time_lo": lo, "time_hi": hi, "params": n_params, "seeds": int(len(acc)),
+                     "rounds": int(len(t))})
+    df = pd.DataFrame(rows).fillna({"acc_sd": 0.0})
+    complete = times[[str(v) for v in values]].dropna()
+    ref = str(baseline[param]) if str(baseline[param]) in accs else None  # compare each setting with the baseline
+    acc_effect = verdicts.effect(accs, ACC_EFFECT, reference=ref).to_dict()
+    time_effect = verdicts.effect({v: complete[v].to_numpy() for v in complete}, TIME_EFFECT, relative=True,
+                                  paired=True, reference=ref).to_dict()
+    for e in (acc_effect, time_effect):  # the deciding pair's settings by their names in the report
+        e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
     return {"name": PARAMS[param][0], "numeric": PARAMS[param][1], "rows": df.to_dict("records"),
-            "acc_effect": effect(df.acc, df.acc_sd, True), "time_effect": effect(df.time, df.time_sd, False),
+            "acc_effect": acc_effect, "time_effect": time_effect,
             "best": df.loc[df.acc.idxmax()].to_dict(), "worst": df.loc[df.acc.idxmin()].to_dict(),
-            "fastest": df.loc[df.time.idxmin()].to_dict(), "slowest": df.loc[df.time.idxmax()].to_dict()}
+            "fastest": df.loc[df.time.idxmin()].to_dict(), "slowest": df.loc[df.time.idxmax()].to_dict(),
+            "accs": {k: v.tolist() for k, v in accs.items()}}
+
+
+def plateau(runs, values, baseline: dict) -> dict:
+    """Does accuracy still change between the two largest epoch counts?"""
+    last, before = (str(v) for v in sorted(values)[-1:-3:-1])
+    a, b = seed_accuracy(runs, "epochs", before, baseline)[0], seed_accuracy(runs, "epochs", last, baseline)[0]
+    return {"before": before, "last": last, "verdict": verdicts.effect({before: a, last: b}, ACC_EFFECT).to_dict()}
+
+
+def strength(effect: dict) -> float:
+    """How far the deciding pair's estimate lies beyond (> 1) or within (< 1) the threshold."""
+    return abs(effect["numbers"].get("estimate") or 0.0) / effect["numbers"]["min_effect"]
+
+
+def records(study: dict, extra: dict) -> list[dict]:
+    out = []
+    for p, st in study.items():
+        out.append(verdicts.record(f"kadai4/{p}/accuracy", f"{p} changes the accuracy", st["acc_effect"]))
+        out.append(verdicts.record(f"kadai4/{p}/time", f"{p} changes the training time", st["time_effect"]))
+    if extra.get("plateau"):
+        out.append(verdicts.record("kadai4/epochs/plateau", "accuracy still changes at the largest epoch counts",
+                                   extra["plateau"]["verdict"]))
+    return out
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai4"]
     runs = load_runs(inputs["runs"])
-    study = {p: study_of(runs, p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
-    ranking = sorted(study, key=lambda p: -study[p]["acc_effect"]["ratio"])
-    prop = None
+    timing = {p: pd.read_csv(path, dtype={"value": str}) for p, path in raw.by_stem(inputs["timing"]).items()}
+    study = {p: study_of(runs, timing[p], p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
+    ranking = sorted(study, key=lambda p: -strength(study[p]["acc_effect"]))
+    f = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]),
+         "thresholds": {"accuracy": ACC_EFFECT, "time": TIME_EFFECT},
+         "plateau": plateau(runs, cfg["study"]["epochs"], cfg["baseline"]) if "epochs" in cfg["study"] else None,
+         "proportional": None}
     if "hidden" in study:
         r = sorted(study["hidden"]["rows"], key=lambda r: r["params"])
-        prop = {"p_lo": r[0]["params"], "p_hi": r[-1]["params"], "t_lo": r[0]["time"], "t_hi": r[-1]["time"],
-                "v_lo": r[0]["value"], "v_hi": r[-1]["value"]}
-    findings = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]), "proportional": prop,
-                "with_effect_acc": [study[p]["name"] for p in ranking if study[p]["acc_effect"]["has_effect"]],
-                "without_effect_acc": [study[p]["name"] for p in ranking if not study[p]["acc_effect"]["has_effect"]]}
-    write_json(out_json, findings)
-    return findings
+        f["proportional"] = {"p_lo": r[0]["params"], "p_hi": r[-1]["params"], "t_lo": r[0]["time"],
+                             "t_hi": r[-1]["time"], "v_lo": r[0]["value"], "v_hi": r[-1]["value"]}
+    for kind in ("acc", "time"):
+        for outcome in ("yes", "no", "unknown"):
+            f[f"{kind}_{outcome}"] = [study[p]["name"] for p in ranking
+                                      if study[p][f"{kind}_effect"]["outcome"] == outcome]
+    f["verdicts"] = records(study, f)
+    write_json(out_json, f)
+    return f

@@ -14,15 +14,19 @@ LOG_AXIS = ("hidden", "batch_size")  # settings that grow geometrically
 
 
 def draw_param(param: str, inputs: dict, settings: dict, out) -> None:
+    """Accuracy (mean and sd over seeds) and training time (median over the alternated rounds,
+    with its 95 % interval) for every setting of one parameter."""
     st = read_json(inputs["findings"])["study"][param]
     df = pd.DataFrame(st["rows"])
     xaxis = Axis(st["name"], NO_UNIT, "log" if param in LOG_AXIS else "linear")
     fig, axes = figures.new_figure(xaxis, Axis("テスト精度", "%"), width=8.4, height=3.4,
                                    panels=[(xaxis, Axis("テスト精度", "%")), (xaxis, Axis("学習時間", "s"))])
     xs = df.value.astype(float) if st["numeric"] else np.arange(len(df))
-    for ax, col, scale, color in ((axes[0], "acc", 100.0, "#1f77b4"), (axes[1], "time", 1.0, "#d62728")):
-        ax.errorbar(xs, scale * df[col], yerr=scale * df[f"{col}_sd"], fmt="o-" if st["numeric"] else "o",
-                    capsize=3, color=color)
+    fmt = "o-" if st["numeric"] else "o"
+    axes[0].errorbar(xs, 100 * df.acc, yerr=100 * df.acc_sd, fmt=fmt, capsize=3, color="#1f77b4")
+    axes[1].errorbar(xs, df.time, yerr=np.vstack([df.time - df.time_lo, df.time_hi - df.time]), fmt=fmt, capsize=3,
+                     color="#d62728")
+    for ax in axes:
         if not st["numeric"]:
             ax.set_xticks(xs)
             ax.set_xticklabels(df.label, fontsize=8, rotation=10)
@@ -34,15 +38,29 @@ def draw_param(param: str, inputs: dict, settings: dict, out) -> None:
     figures.save(fig, out, caption=st["name"])
 
 
+def strength_bar(effect: dict) -> tuple[float, float, float]:
+    """The deciding pair's estimate and interval, each ÷ the threshold, as magnitudes."""
+    num = effect["numbers"]
+    m = num["min_effect"]
+    est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
+    low = 0.0 if (num.get("lo") or 0) * (num.get("hi") or 0) <= 0 else min(lo, hi)
+    return est, low, max(lo, hi)
+
+
 def draw_effects(inputs: dict, settings: dict, out) -> None:
     study = read_json(inputs["findings"])["study"]
-    fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT),
-                                 Axis("効果の大きさ（平均の範囲 ÷ 判定の閾値）", NO_UNIT, "log"), width=7.0, height=3.8)
+    size = Axis("効果の大きさ（最大の差 ÷ 判定の閾値）", NO_UNIT, "log")
+    fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, width=7.0, height=3.8)
     xs = np.arange(len(study))
     for shift, key, label, color in ((-0.2, "acc_effect", "テスト精度", "#1f77b4"),
                                      (0.2, "time_effect", "学習時間", "#d62728")):
-        ax.bar(xs + shift, [max(study[p][key]["ratio"], 1e-2) for p in study], 0.4, label=label, color=color)
-    ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（これを超えると影響あり）")
+        bars = np.array([strength_bar(study[p][key]) for p in study])
+        est = np.maximum(bars[:, 0], 1e-2)
+        ax.bar(xs + shift, est, 0.4, label=label, color=color)
+        ax.errorbar(xs + shift, est, yerr=np.vstack([est - np.maximum(bars[:, 1], 1e-2),
+                                                     np.maximum(bars[:, 2], 1e-2) - est]).clip(0),
+                    fmt="none", ecolor="k", capsize=2, lw=0.8)
+    ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
     ax.set_xticks(xs)
     ax.set_xticklabels([study[p]["name"] for p in study], fontsize=7, rotation=20)
     ax.grid(axis="x", visible=False)

@@ -193,6 +193,34 @@ static double *aligned(size_t count) {
     return (double *)p;
 }
 
+/* ---- step 4 in isolation (experiment: where is the remaining gap?)
+ * The micro-kernel alone, on one packed MR×kc sliver of A and one kc×NR sliver of B that stay in
+ * L1 (28 KiB at kc = 256), called reps times into one MR×NR tile of C: the speed step 4 would
+ * reach if packing, blocking and edges cost nothing. Returns the FLOPs, 2·MR·NR·kc·reps (-1 when
+ * out of memory or kc < 1). */
+double mm_micro_bench(int kc, long reps) {
+    static volatile double sink __attribute__((unused)); /* makes C observable */
+    if (kc < 1 || reps < 0) return -1.0;
+    double *A = malloc(sizeof(double) * (size_t)MR * kc), *B = malloc(sizeof(double) * (size_t)kc * NR);
+    double *Ap = aligned((size_t)MR * kc), *Bp = aligned((size_t)kc * NR);
+    double C[MR * NR] __attribute__((aligned(64))) = {0};
+    if (!A || !B || !Ap || !Bp) { free(A); free(B); free(Ap); free(Bp); return -1.0; }
+    unsigned long long s = 88172645463325252ULL;  /* xorshift: values in [-0.5, 0.5) */
+    for (size_t i = 0; i < (size_t)MR * kc + (size_t)kc * NR; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        const double v = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        if (i < (size_t)MR * kc) A[i] = v; else B[i - (size_t)MR * kc] = v;
+    }
+    pack_a(MR, kc, A, kc, Ap);
+    pack_b(kc, NR, B, NR, Bp);
+    for (long r = 0; r < reps; r++) micro_kernel(kc, Ap, Bp, C, NR, MR, NR);
+    double t = 0.0;
+    for (int i = 0; i < MR * NR; i++) t += C[i];
+    sink = t;
+    free(A); free(B); free(Ap); free(Bp);
+    return 2.0 * MR * NR * kc * (double)reps;
+}
+
 int mm_packed(int n, const double *A, const double *B, double *C) {
     double *Ap = aligned((size_t)MC * KC), *Bp = aligned((size_t)KC * (NC + NR));
     if (!Ap || !Bp) { free(Ap); free(Bp); return -1; }

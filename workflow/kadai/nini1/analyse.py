@@ -1,66 +1,136 @@
-"""任意課題1 analysis: raw tables, builds, cache counts and the machine in; findings out."""
+"""任意課題1 analysis: raw tables, builds, cache counts, the measured peak and the machine in;
+findings out: the speed of every step, and a measured verdict on every hypothesis.
+
+Each hypothesis is decided from contenders timed alternately at one size (pairs of the same
+round compared, :func:`kadai.verdicts.ratio`), except the cache one, which needs sizes on both
+sides of a cache boundary and uses the size sweep.
+"""
 
 from __future__ import annotations
 
-from .. import ops, raw
+import numpy as np
+
+from .. import ops, raw, verdicts
 from ..io import read_json, write_json
 from .labels import LADDER_STEPS
 
-
-def peak_gflops(sysinfo: dict) -> dict:
-    """Theoretical double-precision peak: FLOPs/cycle × clock × cores (assumptions recorded)."""
-    flags = set(sysinfo.get("cpu_flags", []))
-    if {"avx2", "fma"} <= flags:
-        per_cycle, why = 16, "AVX2 の 256 ビット FMA 演算器 2 基（4 要素 × 2 演算 × 2 基）"
-    elif "avx" in flags:
-        per_cycle, why = 8, "AVX の 256 ビット加算器と乗算器各 1 基"
-    else:
-        per_cycle, why = 4, "SSE2 の 128 ビット加算器と乗算器各 1 基"
-    ghz = (sysinfo.get("cpu_mhz") or 0.0) / 1000.0
-    cores = sysinfo.get("usable_cores") or 1
-    return {"flops_per_cycle": per_cycle, "assumption": why, "ghz": ghz, "cores": cores,
-            "one_core": per_cycle * ghz, "all_cores": per_cycle * ghz * cores}
+ORDER_SPEEDUP = 1.5   # H1: the i-k-j order must be at least this much faster than i-j-k
+CACHE_SLOWDOWN = 1.25  # H2: i-k-j's time per operation must grow by this factor beyond the cache
+SIMD_SPEEDUP = 1.3    # H3: the AVX2 micro-kernel must be at least this much faster than the portable one
+OPT_SPEEDUP = 1.5     # H4: -O3 must be at least this much faster than -O0
+THREAD_SPEEDUP = 1.4  # H5: all cores must be at least this much faster than one
+MICRO_SHARE = 0.9     # H6: the micro-kernel alone reaches this share of the peak of its SIMD width
 
 
 def gflops(summary, impl: str, n: int | None = None):
-    """GFLOPS of ``impl`` by N (all sizes), or at size ``n`` (None where not measured)."""
-    rate = ops.matmul_flops(summary.N) / summary["median"] / 1e9
-    rows = summary.assign(gflops=rate)[summary.implementation == impl]
+    """GFLOPS (from the fastest run) of ``impl`` by N, or at size ``n`` (None where not measured)."""
+    rows = summary.assign(gflops=ops.matmul_flops(summary.N) / summary["time"] / 1e9)
+    rows = rows[rows.implementation == impl]
     if n is None:
         return {int(a): float(b) for a, b in zip(rows.N, rows.gflops)}
     rows = rows[rows.N == n]
     return float(rows.gflops.iloc[0]) if len(rows) else None
 
 
-def bench_facts(table, n: int) -> dict:
-    pairs = table.pivot(index="repeat", columns="implementation", values="seconds")
-    per_pair = pairs.numpy_1thread / pairs.c_packed
-    summ = raw.summarise(table)
-    out = {"N": n, "c": gflops(summ, "c_packed", n), "numpy": gflops(summ, "numpy_1thread", n),
-           "pairs": int(len(pairs)), "ratio_lo": float(per_pair.min()), "ratio_hi": float(per_pair.max())}
-    out["ratio"] = out["c"] / out["numpy"] if out["c"] and out["numpy"] else None
+def times(table, label: str, n: int | None = None) -> np.ndarray:
+    """The ok samples of one contender (in round order), optionally at one size."""
+    rows = table[(table.status == "ok") & (table.implementation == label)]
+    if n is not None:
+        rows = rows[rows.N == n]
+    return rows.sort_values("repeat").seconds.to_numpy()
+
+
+def faster(table, slow: str, fast: str, threshold: float) -> dict:
+    """Is ``fast`` at least ``threshold`` × faster than ``slow``, round by round?"""
+    return verdicts.ratio(times(table, slow), times(table, fast), threshold, paired=True).to_dict()
+
+
+def peak_facts(peak: dict, sysinfo: dict) -> dict:
+    """The measured peak of one core, beside the data-sheet figure it replaces."""
+    p = peak["peak"]
+    base = (sysinfo.get("cpu_mhz") or 0.0) / 1000.0
+    return {**p, "base_ghz": base, "cores": sysinfo.get("usable_cores") or 1,
+            "micro_kernel": peak["micro_kernel"]}
+
+
+def cache_hypothesis(ladder, caches: list) -> dict:
+    """H2: beyond the largest cache the sweep crosses, i-k-j slows per operation and blocking helps."""
+    sizes = sorted(ladder[ladder.status == "ok"].N.unique())
+    crossed = [c for c in caches if sizes and ops.operand_bytes("matmul", sizes[0], 8) <= c["bytes"] / 2
+               and ops.operand_bytes("matmul", sizes[-1], 8) >= 2 * c["bytes"]]
+    if not crossed:
+        return {"cache": None, "verdict": verdicts.Verdict(verdicts.UNKNOWN, "no_boundary_in_range", {}).to_dict()}
+    c = max(crossed, key=lambda c: c["bytes"])
+    small = max(n for n in sizes if ops.operand_bytes("matmul", n, 8) <= c["bytes"] / 2)
+    big = sizes[-1]
+    per_op = {n: times(ladder, "c_ikj", n) / float(ops.matmul_flops(n)) for n in (small, big)}
+    slows = verdicts.ratio(per_op[big], per_op[small], CACHE_SLOWDOWN, estimator="min").to_dict()
+    helps = verdicts.ratio(times(ladder, "c_ikj", big), times(ladder, "c_blocked", big), verdicts.SPEEDUP,
+                           estimator="min").to_dict()
+    both = [slows["outcome"], helps["outcome"]]
+    outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
+    return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
+            "slows": slows, "helps": helps,
+            "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
+                                        {"slows": slows["outcome"], "helps": helps["outcome"]}).to_dict()}
+
+
+def gap_hypothesis(bench, peak: dict) -> dict:
+    """H6: the C kernel trails NumPy because NumPy uses a wider SIMD width, not because our
+    micro-kernel is poor: NumPy beats the AVX2 peak, and our micro-kernel alone nearly reaches it."""
+    flops = float(ops.matmul_flops(int(bench.N.iloc[0])))
+    avx2 = peak["avx2"]
+    t_avx2_peak = flops / np.asarray(avx2["gflops_samples"]) / 1e9 if avx2.get("supported") else np.array([])
+    numpy_beyond = verdicts.ratio(t_avx2_peak, times(bench, "numpy_1thread"), 1.0, estimator="min").to_dict()
+    micro = peak["micro_kernel"]["gflops_samples"]
+    micro_near = verdicts.ratio(micro, avx2.get("gflops_samples") or [], MICRO_SHARE).to_dict()
+    c_full = flops / times(bench, "c_packed").min() / 1e9
+    both = [numpy_beyond["outcome"], micro_near["outcome"]]
+    outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
+    return {"numpy_beyond_avx2": numpy_beyond, "micro_near_peak": micro_near,
+            "micro_gflops": peak["micro_kernel"]["gflops"], "c_gflops": c_full,
+            "outside_share": 1.0 - c_full / peak["micro_kernel"]["gflops"],
+            "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
+                                        {"numpy_beyond_avx2": both[0], "micro_near_peak": both[1]}).to_dict()}
+
+
+def hypotheses(tables: dict, caches: list, peak: dict) -> dict:
+    cores = max(int(label.split("@")[1]) for label in tables["threads"].implementation.unique()
+                if label.startswith("c_packed_omp@"))
+    return {
+        "order": faster(tables["order"], "c_ijk", "c_ikj", ORDER_SPEEDUP),
+        "cache": cache_hypothesis(tables["ladder"], caches),
+        "simd": faster(tables["simd"], "c_packed@portable", "c_packed@O3", SIMD_SPEEDUP),
+        "simd_ikj": faster(tables["simd"], "c_ikj@O3novec", "c_ikj@O3", SIMD_SPEEDUP),
+        "opt": faster(tables["opt"], "c_ikj@O0", "c_ikj@O3", OPT_SPEEDUP),
+        "opt_ijk": faster(tables["opt"], "c_ijk@O0", "c_ijk@O3", OPT_SPEEDUP),
+        "threads": (faster(tables["threads"], "c_packed_omp@1", f"c_packed_omp@{cores}", THREAD_SPEEDUP) if cores > 1
+                    else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
+        "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP) if cores > 1
+                          else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
+        "gap": gap_hypothesis(tables["bench"], peak["peak"] | {"micro_kernel": peak["micro_kernel"]}),
+        "thresholds": {"order": ORDER_SPEEDUP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP, "opt": OPT_SPEEDUP,
+                       "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "speedup": verdicts.SPEEDUP},
+    }
+
+
+def contender_gflops(table) -> dict:
+    """GFLOPS (fastest run) of every contender of a fixed-size experiment."""
+    out = {}
+    for label, g in table[table.status == "ok"].groupby("implementation"):
+        out[label] = float(ops.matmul_flops(int(g.N.iloc[0])) / g.seconds.min() / 1e9)
     return out
 
 
-def cache_facts(ladder, caches: list) -> dict:
-    """ikj and blocked at a size whose working set fits the caches and one beyond the largest."""
-    ikj, blk = gflops(ladder, "c_ikj"), gflops(ladder, "c_blocked")
-    l_last = max((c["bytes"] for c in caches), default=None)
-    small = [m for m in ikj if ops.operand_bytes("matmul", m, 8) <= min((c["bytes"] for c in caches), default=0) * 16]
-    big = [m for m in ikj if l_last and ops.operand_bytes("matmul", m, 8) > l_last]
-    out = {"l_last_mib": l_last / 2**20 if l_last else None, "n_small": max(small) if small else min(ikj, default=None),
-           "n_big": max(big) if big else None}
-    for key, curve in (("ikj", ikj), ("blocked", blk)):
-        out[f"{key}_small"] = curve.get(out["n_small"]) if out["n_small"] else None
-        out[f"{key}_big"] = curve.get(out["n_big"]) if out["n_big"] else None
-    return out
-
-
-def thread_facts(summary, n: int) -> dict:
-    out: dict = {}
-    for impl in summary.implementation.unique():
-        name, t = impl.split("@")
-        out.setdefault(name, {})[int(t)] = gflops(summary, impl, n)
+def records(h: dict, bench: dict) -> list[dict]:
+    out = [verdicts.record(f"nini1/{k}", f"hypothesis {k}", h[k] if "outcome" in h[k] else h[k]["verdict"])
+           for k in ("order", "cache", "simd", "simd_ikj", "opt", "opt_ijk", "threads", "threads_numpy")]
+    out.append(verdicts.record("nini1/gap", "hypothesis gap (SIMD width)", h["gap"]["verdict"]))
+    out.append(verdicts.record("nini1/gap/numpy_beyond_avx2", "NumPy exceeds the AVX2 peak",
+                               h["gap"]["numpy_beyond_avx2"]))
+    out.append(verdicts.record("nini1/gap/micro_near_peak", "the micro-kernel alone nears the AVX2 peak",
+                               h["gap"]["micro_near_peak"]))
+    out.append(verdicts.record("nini1/bench/c_not_slower", "C at least as fast as NumPy", bench["c_not_slower"]))
     return out
 
 
@@ -68,21 +138,31 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["nini1"]
     n, bn = cfg["ladder_n"], cfg["bench_n"]
     tables = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["raw"]).items()}
-    summ = {e: raw.summarise(t) for e, t in tables.items()}
+    ladder = raw.summarise(tables["ladder"])
     sysinfo = read_json(inputs["sysinfo"])
     caches = [c for c in sysinfo.get("caches", []) if c.get("type") != "Instruction" and c.get("bytes")]
-    builds = {b["variant"]: b for b in map(read_json, inputs["builds"])}
+    peak = read_json(inputs["peak"])
+    bench_g = contender_gflops(tables["bench"])
+    bench = {"N": bn, "c": bench_g["c_packed"], "numpy": bench_g["numpy_1thread"],
+             "pairs": int(tables["bench"].repeat.nunique()),
+             "c_vs_numpy": verdicts.ratio(times(tables["bench"], "numpy_1thread"), times(tables["bench"], "c_packed"),
+                                          verdicts.SPEEDUP, paired=True).to_dict(),
+             "c_not_slower": verdicts.ratio(times(tables["bench"], "numpy_1thread"),
+                                            times(tables["bench"], "c_packed"), 1.0, paired=True).to_dict()}
+    bench["ratio"] = bench["c"] / bench["numpy"]
+    h = hypotheses(tables, caches, peak)
     findings = {
-        "peak": peak_gflops(sysinfo), "builds": builds, "cachegrind": read_json(inputs["cache"]),
-        "ladder_n": n, "caches": caches,
-        "ladder_values": {k: gflops(summ["ladder"], k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]},
+        "peak": peak_facts(peak, sysinfo), "builds": {b["variant"]: b for b in map(read_json, inputs["builds"])},
+        "cachegrind": read_json(inputs["cache"]), "ladder_n": n, "caches": caches,
+        "ladder_values": {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]},
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
-        "bench": bench_facts(tables["bench"], bn), "cache": cache_facts(summ["ladder"], caches),
-        "simd": {f"{k}@{b}": gflops(summ["simd"], f"c_{k}@{b}", n) for b in ("O3", "O3novec", "portable")
-                 for k in ("ikj", "packed")},
-        "opt": {f"{k}@{b}": gflops(summ["opt"], f"c_{k}@{b}", n) for b in ("O0", "O2", "O3") for k in ("ijk", "ikj")},
-        "threads": thread_facts(summ["threads"], bn),
+        "bench": bench, "hypotheses": h,
+        "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
+        "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }
+    findings["verdicts"] = records(h, bench)
+    findings["supported"] = [k for k in ("order", "cache", "simd", "opt", "threads", "gap")
+                             if (h[k].get("verdict") or h[k])["outcome"] == verdicts.YES]
     write_json(out_json, findings)
     return findings

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops
 from .build import compile_library
-from .measure import interleaved, load
+from .measure import compare, contenders
 from .plan import BUILDS
 
 
@@ -22,7 +22,7 @@ def main(argv) -> int:
     pairs = int(argv[1]) if len(argv) > 1 else 9
     so = Path(tempfile.mkdtemp()) / "libmm.so"
     compile_library(BUILDS["O3"], so)
-    table = interleaved(load(so), n, pairs)
+    table = compare({"O3": so}, contenders("bench", ["O3"]), n, pairs, 0, "bench")
     t = table.groupby("implementation").seconds
     flops = float(ops.matmul_flops(n))
     c, numpy = flops / t.median()["c_packed"] / 1e9, flops / t.median()["numpy_1thread"] / 1e9

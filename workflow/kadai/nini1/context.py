@@ -5,6 +5,14 @@ from __future__ import annotations
 from ..io import read_json, write_json
 from .labels import LADDER_STEPS, step_name
 
+WORDS = {"yes": "支持された", "no": "支持されない", "unknown": "判定できない"}
+HYPOTHESES = [  # key in findings["hypotheses"], name in the report, what was compared
+    ("order", "仮説1 アクセス順", "i-j-k と i-k-j（O3、N = {n}）"),
+    ("simd", "仮説3 SIMD 命令", "パック版の portable と O3（N = {n}）"),
+    ("opt", "仮説4 最適化", "i-k-j の -O0 と -O3（N = {n}）"),
+    ("threads", "仮説5 コア数", "OpenMP 版の 1 スレッドと全コア（N = {bn}）"),
+]
+
 
 def ladder_table(values: dict) -> dict:
     naive, np1 = values["c_ijk"], values["numpy_1thread"]
@@ -15,9 +23,27 @@ def ladder_table(values: dict) -> dict:
                         {"name": "NumPy（1 スレッド）に対する比", "unit": "倍", "kind": "sig"}], "rows": rows}
 
 
+def verdict_table(h: dict, n: int, bn: int) -> dict:
+    """Every paired hypothesis: its speed-up (median of the rounds), interval, threshold, verdict."""
+    rows = []
+    for key, name, what in HYPOTHESES:
+        v = h[key]
+        num = v["numbers"]
+        rows.append([name, what.format(n=n, bn=bn), num.get("ratio"), num.get("lo"), num.get("hi"),
+                     num.get("threshold"), WORDS[v["outcome"]]])
+    return {"columns": [{"name": "仮説", "kind": "text"}, {"name": "比べたもの", "kind": "text"},
+                        {"name": "速度比（中央値）", "unit": "倍", "kind": "sig"},
+                        {"name": "95 % 区間の下限", "unit": "倍", "kind": "sig"},
+                        {"name": "95 % 区間の上限", "unit": "倍", "kind": "sig"},
+                        {"name": "支持の閾値", "unit": "倍", "kind": "sig"}, {"name": "判定", "kind": "text"}],
+            "rows": rows}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
-    ctx = {**findings, "cfg": settings["nini1"], "ladder": ladder_table(findings["ladder_values"]),
+    cfg = settings["nini1"]
+    ctx = {**findings, "cfg": cfg, "ladder": ladder_table(findings["ladder_values"]),
+           "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"]),
            "build_rows": [[name, " ".join(b["flags"]), b["simd"]] for name, b in findings["builds"].items()]}
     write_json(out_json, ctx)
     return ctx

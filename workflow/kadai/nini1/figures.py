@@ -16,6 +16,7 @@ N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 def draw_ladder(inputs: dict, settings: dict, out) -> None:
     lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
     peak = read_json(inputs["findings"])["peak"]
+    widest = peak.get(peak.get("widest") or "", {})
     n = settings["nini1"]["ladder_n"]
     fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"), width=6.4, height=4.2)
     vals = [gflops(lad, k, n) or 0.0 for k in LADDER_STEPS]
@@ -28,9 +29,10 @@ def draw_ladder(inputs: dict, settings: dict, out) -> None:
         v = gflops(lad, impl, n)
         if v:
             ax.axhline(v, color=figures.impl_color("numpy"), ls=ls, lw=1.2, label=step_name(impl))
-    if peak["one_core"]:
-        ax.axhline(peak["one_core"], color="k", ls=":", lw=1, label="理論ピーク（1 コア）")
-        ax.axhline(peak["all_cores"], color="k", ls="-.", lw=1, label="理論ピーク（全コア）")
+    if peak.get("avx2", {}).get("supported"):
+        ax.axhline(peak["avx2"]["peak_gflops"], color="k", ls=":", lw=1, label="1 コアのピーク（AVX2、実測）")
+    if peak.get("widest") == "avx512":
+        ax.axhline(widest["peak_gflops"], color="k", ls="-.", lw=1, label="1 コアのピーク（AVX-512、実測）")
     ax.grid(axis="x", visible=False)
     figures.legend_below(ax)
     figures.save(fig, out, caption="段階ごとの計算速度")
@@ -57,14 +59,40 @@ def draw_threads(inputs: dict, settings: dict, out) -> None:
     found = read_json(inputs["findings"])
     thr, peak = found["threads"], found["peak"]
     fig, ax = figures.new_figure(Axis("スレッド数", NO_UNIT), Axis("計算速度", "GFLOPS"))
-    for name, label, color in (("c_packed_omp", KERNEL_NAMES["packed_omp"], COLORS["c_packed_omp"]),
-                               ("numpy", "NumPy", figures.impl_color("numpy"))):
-        points = sorted((int(t), v) for t, v in thr[name].items())
+    for prefix, label, color in (("c_packed_omp@", KERNEL_NAMES["packed_omp"], COLORS["c_packed_omp"]),
+                                 ("numpy@", "NumPy", figures.impl_color("numpy"))):
+        points = sorted((int(k.split("@")[1]), v) for k, v in thr.items() if k.startswith(prefix))
         ax.plot([t for t, _ in points], [v for _, v in points], "o-", color=color, label=label)
-    if peak["one_core"]:
-        t = np.arange(1, peak["cores"] + 1)
-        ax.plot(t, peak["one_core"] * t, "k:", label="理論ピーク")
-    ax.set_xticks(range(1, peak["cores"] + 1))
+    cores = max(int(k.split("@")[1]) for k in thr)
+    t = np.arange(1, cores + 1)
+    if peak.get("avx2", {}).get("supported"):
+        ax.plot(t, peak["avx2"]["peak_gflops"] * t, "k:", label="ピーク（AVX2、実測 × コア数）")
+    if peak.get("widest") == "avx512":
+        ax.plot(t, peak["avx512"]["peak_gflops"] * t, "k-.", label="ピーク（AVX-512、実測 × コア数）")
+    ax.set_xticks(range(1, cores + 1))
     ax.set_ylim(bottom=0)
-    figures.legend_below(ax, ncol=3)
+    figures.legend_below(ax, ncol=2)
     figures.save(fig, out, caption="スレッド数と計算速度")
+
+
+def draw_gap(inputs: dict, settings: dict, out) -> None:
+    """Where the remaining gap to NumPy lies: C's whole product, its micro-kernel alone, the
+    measured peaks of the two SIMD widths, and NumPy (one thread each)."""
+    found = read_json(inputs["findings"])
+    peak, gap, bench = found["peak"], found["hypotheses"]["gap"], found["bench"]
+    bars = [("C（行列積全体）", bench["c"], COLORS["c_packed"]),
+            ("C のマイクロカーネルのみ", gap["micro_gflops"], "#c5b0d5")]
+    if peak.get("avx2", {}).get("supported"):
+        bars.append(("ピーク（AVX2）", peak["avx2"]["peak_gflops"], "0.6"))
+    bars.append(("NumPy", bench["numpy"], figures.impl_color("numpy")))
+    if peak.get("widest") == "avx512":
+        bars.append(("ピーク（AVX-512）", peak["avx512"]["peak_gflops"], "0.3"))
+    fig, ax = figures.new_figure(Axis("計測した対象（1 スレッド）", NO_UNIT), Axis("計算速度", "GFLOPS"),
+                                 width=6.4, height=4.0)
+    ax.bar(range(len(bars)), [v for _, v, _ in bars], color=[c for _, _, c in bars])
+    for i, (_, v, _) in enumerate(bars):
+        ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(bars)))
+    ax.set_xticklabels([name for name, _, _ in bars], rotation=15, fontsize=8)
+    ax.grid(axis="x", visible=False)
+    figures.save(fig, out, caption="NumPy との差の内訳")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -61,83 +60,81 @@ def numpy_series(label: str) -> measure.Series:
                           reference=reference, check=check, dtype="float64", device="cpu")
 
 
-def sweep_at(sweep: dict, n: int) -> measure.SweepConfig:
-    return measure.SweepConfig.from_config({**sweep, "n_min": n, "n_max": n})
-
-
 def timed(series: measure.Series, sweep: measure.SweepConfig, blas_threads: int | None, name: str):
     # limit only BLAS: a plain limit would also cap the OpenMP threads of our C library
     with threads.limited(blas_threads, torch=False):
         return measure.run_series(series, sweep, progress=measure.Progress(f"nini1/{name}/{series.implementation}"))
 
 
-def experiment_ladder(libs: dict, cfg: dict) -> list[pd.DataFrame]:
-    lib, sweep = load(libs["O3"]), measure.SweepConfig.from_config(cfg["sweep"])
+def experiment_ladder(libs: dict, cfg: dict, timing: dict) -> pd.DataFrame:
+    """Every step of the ladder and NumPy over the size sweep (GFLOPS against N)."""
+    lib, sweep = load(libs["O3"]), measure.SweepConfig.from_config(cfg["sweep"], timing)
     frames = []
     for k in KERNELS:
         lib.mm_set_threads(os.cpu_count() or 1)
         frames.append(timed(c_series(lib, k, f"c_{k}", None if k == "packed_omp" else 1), sweep, 1, "ladder"))
     frames.append(timed(numpy_series("numpy_1thread"), sweep, 1, "ladder"))
     frames.append(timed(numpy_series("numpy_all"), sweep, None, "ladder"))
-    return frames
+    return pd.concat(frames, ignore_index=True)
 
 
-def experiment_builds(libs: dict, cfg: dict, kernels, name: str) -> list[pd.DataFrame]:
-    """The same kernels from every build in ``libs``, at N = ladder_n, one thread."""
-    sweep = sweep_at(cfg["sweep"], cfg["ladder_n"])
-    return [timed(c_series(load(path), k, f"c_{k}@{build}", 1), sweep, 1, name)
-            for build, path in libs.items() for k in kernels]
+def contender(lib, kernel: str | None, n_threads: int, a, b):
+    """One zero-argument run: ``mm_<kernel>`` of ``lib`` (None: NumPy's ``a @ b``) with that many
+    threads (OpenMP for C, BLAS for NumPy), set on every call since contenders alternate."""
+    if kernel is None:
+        def run():
+            with threads.limited(n_threads, torch=False):
+                return a @ b
+        return run
+    fn = c_kernel(lib, kernel)
+
+    def run_c():
+        lib.mm_set_threads(n_threads)
+        return fn(a, b)
+    return run_c
 
 
-def experiment_threads(libs: dict, cfg: dict) -> list[pd.DataFrame]:
-    lib, sweep = load(libs["O3"]), sweep_at(cfg["sweep"], cfg["bench_n"])
-    frames = []
-    for t in range(1, (os.cpu_count() or 1) + 1):
-        frames.append(timed(c_series(lib, "packed_omp", f"c_packed_omp@{t}", t), sweep, t, "threads"))
-        frames.append(timed(numpy_series(f"numpy@{t}"), sweep, t, "threads"))
-    return frames
-
-
-def interleaved(lib, n: int, pairs: int, seed: int = 0) -> pd.DataFrame:
-    """C (packed, 1 thread) and NumPy (1 BLAS thread) timed alternately on the same inputs.
-
-    The machine's speed drifts (other tenants, clocks); alternating the two keeps a drift from
-    landing on one side only. Each result is checked first (the warm-up run is the check).
-    """
-    a, b = inputs(n, np.random.default_rng(seed))
+def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, name: str) -> pd.DataFrame:
+    """Contenders ``(label, build or None for NumPy, kernel, threads)`` at one size: each checked,
+    then timed alternately for ``rounds`` rounds (:func:`kadai.measure.interleave`)."""
+    a, b = inputs(n, np.random.default_rng([seed, n]))
     reference, check = checks.freivalds(checks.tolerance("float64"))
     ref = reference(a, b)
-    c = np.empty_like(a)
-    rows = []
+    loaded = {build: load(path) for build, path in libs.items()}
+    cases = {label: contender(loaded.get(build), kernel, t, a, b) for label, build, kernel, t in entries}
     with threads.limited(1, torch=False):
-        lib.mm_set_threads(1)
-        runs = {"c_packed": lambda: lib.mm_packed(n, a, b, c) or c, "numpy_1thread": lambda: a @ b}
-        for impl, f in runs.items():
-            if not check(f(), ref):
-                raise AssertionError(f"{impl} gives a wrong product at N={n}")
-        for i in range(pairs):
-            for impl, f in runs.items():
-                t0 = time.perf_counter()
-                f()
-                rows.append(dict(implementation=impl, op="matmul", N=n, dtype="float64", device="cpu",
-                                 repeat=i, seconds=time.perf_counter() - t0, status=OK,
-                                 note="interleaved with the other implementation"))
-            print(f"[nini1/bench] pair {i + 1}/{pairs}", flush=True)
+        for label, run in cases.items():
+            if not check(run(), ref):
+                raise AssertionError(f"{label} gives a wrong product at N={n}")
+        samples = measure.interleave(cases, rounds, progress=measure.Progress(f"nini1/{name}"))
+    rows = [dict(implementation=s["name"], op="matmul", N=n, dtype="float64", device="cpu", repeat=s["round"],
+                 seconds=s["seconds"], status=OK, note="interleaved with the other contenders", faults=s["faults"])
+            for s in samples]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def run(experiment: str, libs: dict, cfg: dict, out_csv) -> None:
-    """One experiment's series, all in one tidy table (``implementation`` names the series)."""
+def contenders(experiment: str, builds) -> list[tuple]:
+    """(label, build, kernel, threads) of one fixed-size experiment; build None is NumPy."""
+    cores = os.cpu_count() or 1
+    if experiment == "order":
+        return [("c_ijk", "O3", "ijk", 1), ("c_ikj", "O3", "ikj", 1)]
+    if experiment in ("simd", "opt"):
+        kernels = ("ikj", "packed") if experiment == "simd" else ("ijk", "ikj")
+        return [(f"c_{k}@{b}", b, k, 1) for b in builds for k in kernels]
+    if experiment == "threads":
+        return [c for t in range(1, cores + 1)
+                for c in ((f"c_packed_omp@{t}", "O3", "packed_omp", t), (f"numpy@{t}", None, None, t))]
+    if experiment == "bench":
+        return [("c_packed", "O3", "packed", 1), ("numpy_1thread", None, None, 1)]
+    raise ValueError(f"unknown experiment {experiment!r}")
+
+
+def run(experiment: str, libs: dict, cfg: dict, timing: dict, out_csv) -> None:
+    """One experiment in one tidy table (``implementation`` names each contender or series)."""
     if experiment == "ladder":
-        frames = experiment_ladder(libs, cfg)
-    elif experiment == "simd":
-        frames = experiment_builds(libs, cfg, ("ikj", "packed"), "simd")
-    elif experiment == "opt":
-        frames = experiment_builds(libs, cfg, ("ijk", "ikj"), "opt")
-    elif experiment == "threads":
-        frames = experiment_threads(libs, cfg)
-    elif experiment == "bench":
-        frames = [interleaved(load(libs["O3"]), cfg["bench_n"], cfg["bench_pairs"], cfg["sweep"]["seed"])]
+        table = experiment_ladder(libs, cfg, timing)
     else:
-        raise ValueError(f"unknown experiment {experiment!r}")
-    write_csv(out_csv, pd.concat(frames, ignore_index=True))
+        n = cfg["bench_n"] if experiment in ("threads", "bench") else cfg["ladder_n"]
+        rounds = cfg["bench_pairs"] if experiment == "bench" else cfg["rounds"]
+        table = compare(libs, contenders(experiment, list(libs)), n, rounds, cfg["sweep"]["seed"], experiment)
+    write_csv(out_csv, table)

@@ -19,14 +19,15 @@ BUILDS = {
     "O0": ["-O0", "-march=native", "-fopenmp"],
     "portable": ["-O3", "-mno-avx2", "-mno-fma", "-fopenmp"],
 }
-# experiment → the builds it loads
+# experiment → the builds it loads (ladder: a size sweep; the others: contenders timed alternately at one N)
 EXPERIMENTS = {
     "ladder": ("O3",),
+    "order": ("O3",),
     "simd": ("O3", "O3novec", "portable"),
     "opt": ("O0", "O2", "O3"),
     "threads": ("O3",),
     "bench": ("O3",),
 }
 CACHEGRIND_KERNELS = ("ijk", "ikj", "blocked", "packed")
-FIGURES = ("ladder", "gflops_n", "threads")
+FIGURES = ("ladder", "gflops_n", "threads", "gap")
 SOURCES = ("workflow/kadai/native/matmul.c",)

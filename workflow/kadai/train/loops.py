@@ -87,21 +87,35 @@ def _run_epochs(model, crit, opt, batches, evaluate, *, epochs: int, device, pro
     return rows
 
 
+def fast_batches(train_x, train_y, batch_size: int, seed: int, device):
+    """The fast loop's batches: a new permutation per epoch, slices of the tensors on the device.
+    Returns a function that yields one epoch's (x, y) batches each time it is called."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def epoch():
+        perm = torch.randperm(len(train_x), generator=gen).to(device)
+        for i in range(0, len(train_x), batch_size):
+            idx = perm[i:i + batch_size]
+            yield train_x[idx], train_y[idx]
+    return epoch
+
+
+def loader_batches(train_ds, batch_size: int, seed: int):
+    """The course's batches: a DataLoader over a torchvision dataset, per-sample transforms."""
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    return lambda: loader
+
+
 def train_fast(model, train_x, train_y, test_x, test_y, *, epochs: int, batch_size: int, seed: int,
                device, loss="cross_entropy", optimizer="adam", lr=None, progress=print) -> list[dict]:
     """Whole dataset as one tensor on the device; a permutation per epoch; sliced batches."""
     model.to(device)
     crit, opt = make_loss(loss), make_optimizer(optimizer, model.parameters(), lr)
-    gen = torch.Generator().manual_seed(seed)
-
-    def batches():
-        perm = torch.randperm(len(train_x), generator=gen).to(device)
-        for i in range(0, len(train_x), batch_size):
-            idx = perm[i:i + batch_size]
-            yield train_x[idx], train_y[idx]
-
-    return _run_epochs(model, crit, opt, batches, lambda: _evaluate(model, test_x, test_y),
-                       epochs=epochs, device=device, progress=progress)
+    return _run_epochs(model, crit, opt, fast_batches(train_x, train_y, batch_size, seed, device),
+                       lambda: _evaluate(model, test_x, test_y), epochs=epochs, device=device, progress=progress)
 
 
 def train_dataloader(model, train_ds, test_ds, *, epochs: int, batch_size: int, seed: int, device,
@@ -111,8 +125,6 @@ def train_dataloader(model, train_ds, test_ds, *, epochs: int, batch_size: int, 
 
     model.to(device)
     crit, opt = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters())
-    gen = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True, generator=gen)
     test_loader = DataLoader(test_ds, batch_size=1000, shuffle=False)
 
     def evaluate():
@@ -124,8 +136,30 @@ def train_dataloader(model, train_ds, test_ds, *, epochs: int, batch_size: int, 
         model.train()
         return correct / len(test_ds)
 
-    return _run_epochs(model, crit, opt, lambda: train_loader, evaluate, epochs=epochs, device=device,
-                       progress=progress)
+    return _run_epochs(model, crit, opt, loader_batches(train_ds, batch_size, seed), evaluate, epochs=epochs,
+                       device=device, progress=progress)
+
+
+def stepper(model, batches, device, loss="cross_entropy", optimizer="adam", lr=None):
+    """A function ``run(steps)`` that trains ``model`` for that many batches (forward, backward,
+    update), drawing batches from ``batches()`` epoch after epoch: for timing a fixed amount of
+    training, interleaved with other models (see kadai.measure.interleave)."""
+    model.to(device)
+    crit, opt = make_loss(loss), make_optimizer(optimizer, model.parameters(), lr)
+    state = {"it": iter(batches())}
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            try:
+                xb, yb = next(state["it"])
+            except StopIteration:
+                state["it"] = iter(batches())
+                xb, yb = next(state["it"])
+            opt.zero_grad()
+            crit(model(xb.to(device)), yb.to(device)).backward()
+            opt.step()
+        _sync(device)
+    return run
 
 
 def device_for(name: str = "auto") -> torch.device:

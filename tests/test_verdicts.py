@@ -1,0 +1,285 @@
+"""Decisions with three outcomes, on synthetic numbers whose answer is known."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from kadai import verdicts as v
+from kadai.verdicts import NO, UNKNOWN, YES
+
+
+def noisy(center, n, rel_sd, seed):
+    return center * np.exp(np.random.default_rng(seed).normal(0, rel_sd, n))
+
+
+# ---------------------------------------------------------------- Verdict / count
+
+
+def test_to_dict_is_json_even_with_nan_and_numpy():
+    verdict = v.Verdict(UNKNOWN, "no_interval", {
+        "a": math.nan, "b": np.float64(np.inf), "c": np.array([1.0, np.nan]),
+        "d": {"e": np.int64(3), "f": np.bool_(True)}, "g": (1, "x"), "h": None})
+    out = verdict.to_dict()
+    text = json.dumps(out, allow_nan=False)
+    assert json.loads(text) == {"outcome": "unknown", "reason": "no_interval", "numbers": {
+        "a": None, "b": None, "c": [1.0, None], "d": {"e": 3, "f": True}, "g": [1, "x"], "h": None}}
+
+
+def test_real_verdicts_serialise():
+    for verdict in (v.exponent(3.0, math.nan, math.nan, 3.0), v.ratio([1.0], [1.0], 1.5),
+                    v.effect({"a": [1.0]}, 0.1), v.within([], [1.0, 2.0], 0.1),
+                    v.better_predictor([1, 2], [1, 2], [1, 2])):
+        json.dumps(verdict.to_dict(), allow_nan=False)
+
+
+def test_verdict_rejects_unknown_outcome():
+    with pytest.raises(ValueError):
+        v.Verdict("maybe", "x", {})
+
+
+def test_count():
+    vs = [v.Verdict(YES, "a", {}), v.Verdict(NO, "b", {}), v.Verdict(YES, "a", {}), v.Verdict(UNKNOWN, "c", {})]
+    assert v.count(vs) == {"yes": 2, "no": 1, "unknown": 1}
+    assert v.count([]) == {"yes": 0, "no": 0, "unknown": 0}
+
+
+# ---------------------------------------------------------------- exponent
+
+
+@pytest.mark.parametrize(("lo", "hi", "outcome", "reason"), [
+    (2.9, 3.1, YES, "inside"),
+    (2.8, 3.2, YES, "inside"),          # both band edges inclusive
+    (2.8, 2.8, YES, "inside"),
+    (3.2, 3.2, YES, "inside"),
+    (1.9, 2.1, NO, "outside"),
+    (3.21, 3.5, NO, "outside"),
+    (2.7, 2.79, NO, "outside"),
+    (2.7, 2.9, UNKNOWN, "straddles"),
+    (3.1, 3.3, UNKNOWN, "straddles"),
+    (2.5, 3.5, UNKNOWN, "too_wide"),
+    (2.0, 4.0, UNKNOWN, "too_wide"),
+])
+def test_exponent(lo, hi, outcome, reason):
+    verdict = v.exponent((lo + hi) / 2, lo, hi, expected=3)
+    assert (verdict.outcome, verdict.reason) == (outcome, reason)
+    assert verdict.numbers["tolerance"] == v.EXPONENT_TOLERANCE
+
+
+@pytest.mark.parametrize("expected", [1, 2, 3])
+def test_exponent_edges_inclusive_for_every_power(expected):
+    assert v.exponent(expected, expected - 0.2, expected + 0.2, expected).outcome == YES
+    assert v.exponent(expected, expected - 0.2001, expected, expected).outcome == UNKNOWN
+
+
+def test_exponent_custom_tolerance_and_no_interval():
+    assert v.exponent(2.6, 2.55, 2.65, 3, tolerance=0.5).outcome == YES
+    verdict = v.exponent(3.0, math.nan, 3.1, 3)
+    assert (verdict.outcome, verdict.reason) == (UNKNOWN, "no_interval")
+    with pytest.raises(ValueError):
+        v.exponent(3.0, 3.1, 2.9, 3)
+
+
+# ---------------------------------------------------------------- ratio
+
+
+def test_ratio_yes_no_unknown_unpaired():
+    b = noisy(1.0, 10, 0.02, 1)
+    a = noisy(2.0, 10, 0.02, 2)
+    yes = v.ratio(a, b, 1.5)
+    assert (yes.outcome, yes.reason) == (YES, "above")
+    assert yes.numbers["lo"] <= yes.numbers["ratio"] <= yes.numbers["hi"]
+    assert abs(yes.numbers["ratio"] - 2) < 0.05
+    no = v.ratio(noisy(1.0, 10, 0.02, 3), b, 1.5)
+    assert (no.outcome, no.reason) == (NO, "below")
+    unknown = v.ratio(noisy(1.5, 3, 0.5, 4), noisy(1.0, 3, 0.5, 5), 1.5)
+    assert (unknown.outcome, unknown.reason) == (UNKNOWN, "straddles")
+    assert unknown.numbers["lo"] < 1.5 <= unknown.numbers["hi"]
+
+
+def test_ratio_min_estimator():
+    a, b = noisy(2.0, 8, 0.02, 6), noisy(1.0, 8, 0.02, 7)
+    verdict = v.ratio(a, b, 1.5, estimator="min")
+    assert verdict.outcome == YES
+    assert verdict.numbers["ratio"] == pytest.approx(a.min() / b.min())
+    assert verdict.numbers["estimator"] == "min"
+    with pytest.raises(ValueError):
+        v.ratio(a, b, 1.5, estimator="mean")
+
+
+def test_ratio_too_few_and_dropped_nan():
+    verdict = v.ratio([2.0], [1.0, 1.0], 1.5)
+    assert (verdict.outcome, verdict.reason) == (UNKNOWN, "too_few")
+    assert verdict.numbers["n_num"] == 1
+    assert v.ratio([2.0, math.nan], [1.0, 1.0], 1.5, paired=True).reason == "too_few"
+    assert v.ratio([], [], 1.5, paired=True).reason == "too_few"
+
+
+def test_ratio_paired_yes_no_unknown():
+    b = noisy(1.0, 10, 0.02, 8)
+    assert v.ratio(noisy(2.0, 10, 0.02, 9) * b, b, 1.5, paired=True).outcome == YES
+    assert v.ratio(noisy(1.0, 10, 0.02, 10) * b, b, 1.5, paired=True).outcome == NO
+    unknown = v.ratio(noisy(1.5, 10, 0.3, 11) * b, b, 1.5, paired=True)
+    assert (unknown.outcome, unknown.reason) == (UNKNOWN, "straddles")
+
+
+def test_paired_ratio_robust_to_common_drift():
+    rounds = 12
+    drift = np.where(np.arange(rounds) % 2 == 0, 1.0, 3.0)  # machine three times slower in half the rounds
+    b = noisy(1.0, rounds, 0.02, 12) * drift
+    a = noisy(2.0, rounds, 0.02, 13) * drift
+    paired = v.ratio(a, b, 1.5, paired=True)
+    assert (paired.outcome, paired.reason) == (YES, "above")
+    assert paired.numbers["coverage"] >= 0.95
+    assert v.ratio(a, b, 1.5).outcome == UNKNOWN  # unpaired cannot tell through the drift
+
+
+def test_median_interval_order_statistics():
+    x = np.arange(1.0, 11.0)  # n = 10: j = 2, coverage 1 − 2·P(Bin(10, ½) ≤ 1) = 1 − 22/1024
+    med, lo, hi, cov = v.median_interval(x[::-1])
+    assert (med, lo, hi) == (5.5, 2.0, 9.0)
+    assert cov == pytest.approx(1 - 22 / 1024)
+    med, lo, hi, cov = v.median_interval([3.0, 1.0, 2.0])  # too few for 95 %: the whole range
+    assert (med, lo, hi) == (2.0, 1.0, 3.0)
+    assert cov == pytest.approx(0.75)
+
+
+def test_ratio_deterministic_and_validates():
+    a, b = noisy(1.6, 5, 0.2, 14), noisy(1.0, 5, 0.2, 15)
+    assert v.ratio(a, b, 1.5) == v.ratio(a, b, 1.5)
+    assert v.ratio(a, b, 1.5, paired=True) == v.ratio(a, b, 1.5, paired=True)
+    with pytest.raises(ValueError):
+        v.ratio([1.0, 2.0], [1.0], 1.5, paired=True)
+    with pytest.raises(ValueError):
+        v.ratio([1.0, 2.0], [1.0, 0.0], 1.5)
+
+
+# ---------------------------------------------------------------- effect
+
+
+def test_effect_yes_no_unknown():
+    rng = np.random.default_rng(20)
+    base = {"a": 10 + rng.normal(0, 0.1, 5), "b": 10 + rng.normal(0, 0.1, 5)}
+    yes = v.effect({**base, "c": 12 + rng.normal(0, 0.1, 5)}, 0.5)
+    assert (yes.outcome, yes.reason) == (YES, "exceeds")
+    assert {yes.numbers["a"], yes.numbers["b"]} & {"c"}
+    assert abs(yes.numbers["estimate"]) == pytest.approx(2, abs=0.3)
+    assert set(yes.numbers["groups"]["c"]) == {"mean", "sd", "count"}
+    no = v.effect(base, 0.5)
+    assert (no.outcome, no.reason) == (NO, "negligible")
+    assert no.numbers["n_pairs"] == 1
+    unknown = v.effect({"a": 10 + rng.normal(0, 1, 3), "b": 10.5 + rng.normal(0, 1, 3)}, 0.5)
+    assert (unknown.outcome, unknown.reason) == (UNKNOWN, "straddles")
+
+
+def test_effect_too_few():
+    verdict = v.effect({"a": [1.0, 2.0, 3.0], "b": [1.0]}, 0.1)
+    assert (verdict.outcome, verdict.reason) == (UNKNOWN, "too_few")
+    assert verdict.numbers["groups"]["b"]["count"] == 1
+    assert v.effect({"a": [1.0, 2.0]}, 0.1).reason == "too_few"
+    assert v.effect({}, 0.1).reason == "too_few"
+
+
+def test_effect_zero_variance_is_not_nan():
+    same = v.effect({"a": [0.1] * 3, "b": [0.1] * 3, "c": [0.1] * 4}, 0.01)
+    assert (same.outcome, same.reason) == (NO, "negligible")
+    assert all(math.isfinite(same.numbers[k]) for k in ("estimate", "lo", "hi"))
+    apart = v.effect({"a": [1.0] * 3, "b": [2.0] * 3}, 0.5)
+    assert (apart.outcome, apart.numbers["lo"], apart.numbers["hi"]) == (YES, 1.0, 1.0)
+    one_const = v.effect({"a": [1.0] * 3, "b": [2.0, 2.1, 1.9]}, 0.5)
+    assert one_const.outcome == YES and math.isfinite(one_const.numbers["lo"])
+    rel = v.effect({"a": [2.0] * 3, "b": [2.0] * 3}, 0.1, relative=True, paired=True)
+    assert (rel.outcome, rel.numbers["estimate"]) == (NO, 0.0)
+
+
+def test_effect_relative():
+    a, b = noisy(1.0, 6, 0.02, 21), noisy(1.3, 6, 0.02, 22)
+    yes = v.effect({"a": a, "b": b}, 0.1, relative=True)
+    assert yes.outcome == YES
+    assert yes.numbers["estimate"] == pytest.approx(0.3, abs=0.05)  # relative change b/a − 1
+    assert v.effect({"a": b, "b": a}, 0.1, relative=True).outcome == YES  # symmetric on the log scale
+    assert v.effect({"a": a, "b": noisy(1.0, 6, 0.02, 23)}, 0.1, relative=True).outcome == NO
+    with pytest.raises(ValueError):
+        v.effect({"a": [1.0, -1.0], "b": [1.0, 2.0]}, 0.1, relative=True)
+
+
+def test_effect_paired_removes_round_drift():
+    rounds = 8
+    drift = np.where(np.arange(rounds) % 2 == 0, 1.0, 2.0)
+    groups = {"x": noisy(1.0, rounds, 0.01, 24) * drift, "y": noisy(1.2, rounds, 0.01, 25) * drift}
+    assert v.effect(groups, 0.1, relative=True, paired=True).outcome == YES
+    assert v.effect(groups, 0.1, relative=True).outcome == UNKNOWN
+    same = {"x": groups["x"], "y": noisy(1.0, rounds, 0.01, 26) * drift}
+    assert v.effect(same, 0.1, relative=True, paired=True).outcome == NO
+    with pytest.raises(ValueError):
+        v.effect({"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]}, 0.1, paired=True)
+
+
+def test_effect_bonferroni_controls_false_yes_on_noise():
+    false_yes = 0
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        groups = {f"g{i}": rng.normal(0, 1, 5) for i in range(7)}
+        verdict = v.effect(groups, 0.0)
+        assert verdict.numbers["n_pairs"] == 21
+        false_yes += verdict.outcome == YES
+    assert false_yes <= 5
+
+
+def test_effect_deterministic():
+    groups = {"a": [1.0, 1.2, 0.9], "b": [1.5, 1.4, 1.7]}
+    assert v.effect(groups, 0.1) == v.effect(groups, 0.1)
+
+
+# ---------------------------------------------------------------- within
+
+
+def test_within_yes_no_unknown_too_few():
+    rng = np.random.default_rng(30)
+    ref = 0.981 + rng.normal(0, 0.002, 5)
+    yes = v.within(0.980 + rng.normal(0, 0.002, 5), ref, 0.01)
+    assert (yes.outcome, yes.reason) == (YES, "within")
+    no = v.within(0.90 + rng.normal(0, 0.002, 5), ref, 0.01)
+    assert (no.outcome, no.reason) == (NO, "below")
+    assert no.numbers["diff"] == pytest.approx(-0.08, abs=0.01)
+    unknown = v.within(0.971 + rng.normal(0, 0.01, 3), ref, 0.01)
+    assert (unknown.outcome, unknown.reason) == (UNKNOWN, "straddles")
+    few = v.within([0.98], ref, 0.01)
+    assert (few.outcome, few.reason) == (UNKNOWN, "too_few")
+    assert v.within([0.9, 0.9], [0.9, 0.9], 0.0).outcome == YES  # zero variance: zero-width interval
+
+
+def test_within_better_than_reference_is_within():
+    assert v.within([0.99, 0.995, 0.992], [0.95, 0.951, 0.949], 0.01).outcome == YES
+
+
+# ---------------------------------------------------------------- better_predictor
+
+
+def test_better_predictor_yes_no_unknown_too_few():
+    rng = np.random.default_rng(40)
+    n = 20
+    x_good, x_bad = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    y = 2 * x_good + rng.normal(0, 0.1, n)
+    yes = v.better_predictor(x_bad, x_good, y)
+    assert (yes.outcome, yes.reason) == (YES, "b_better")
+    assert yes.numbers["r2_b"] > 0.9 > yes.numbers["r2_a"]
+    assert yes.numbers["diff"] == pytest.approx(yes.numbers["r2_b"] - yes.numbers["r2_a"])
+    no = v.better_predictor(x_good, x_bad, y)
+    assert (no.outcome, no.reason) == (NO, "a_better")
+    x = rng.uniform(0, 1, 10)
+    unknown = v.better_predictor(x + rng.normal(0, 0.3, 10), x + rng.normal(0, 0.3, 10), x + rng.normal(0, 0.1, 10))
+    assert (unknown.outcome, unknown.reason) == (UNKNOWN, "straddles")
+    few = v.better_predictor([1, 2, 3], [1, 2, 4], [1, 2, 3])
+    assert (few.outcome, few.reason) == (UNKNOWN, "too_few")
+
+
+def test_better_predictor_constant_and_deterministic():
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    verdict = v.better_predictor(np.ones(5), y, y)
+    assert verdict.numbers["r2_a"] == 0.0 and verdict.numbers["r2_b"] == pytest.approx(1.0)
+    assert all(math.isfinite(verdict.numbers[k]) for k in ("lo", "hi"))
+    args = (np.arange(8.0), np.arange(8.0) ** 2, np.arange(8.0) ** 1.5)
+    assert v.better_predictor(*args) == v.better_predictor(*args)

@@ -1,0 +1,145 @@
+"""任意課題1: the peak of one core, measured (clock and FMA throughput), and the micro-kernel alone.
+
+A data-sheet peak (FLOP per cycle × base clock) is wrong twice on a modern CPU: the clock boosts
+above the base clock, and the SIMD width and number of FMA units are not known from the clock.
+This module measures both with ``native/peak.c`` and times the C ladder's micro-kernel with its
+operands in L1, which separates "the micro-kernel is slow" from "time is lost around it".
+
+1. Compile ``peak.c`` (``-O2``; the SIMD functions carry their own target attributes) and ask
+   the CPU which FMA widths it supports; only those functions are ever called.
+2. Calibrate each test: double ``iters`` until one call takes a tenth of ``seconds_per_test``
+   (these calls also warm the core up), then scale ``iters`` to ``seconds_per_test``.
+3. Time ``repeats`` rounds; each round runs every test once, in turn (interleaved, so a slow
+   phase of the machine hits all tests alike). Every sample is kept.
+4. Rates use the fastest sample (noise only adds time); the median is kept beside it.
+   Clock GHz = cycles of the dependent-add chain / seconds.
+5. Per FMA width: GFLOPS = FLOPs / seconds, FLOP per cycle = GFLOPS / GHz, and the number of
+   FMA units = FLOP per cycle / (2 × lanes), rounded; the peak of one core at that width is
+   GHz × 2 × lanes × units. The widest supported width gives the core's peak.
+6. The micro-kernel (``mm_micro_bench`` of the matmul library) is calibrated and timed the same
+   way, on one thread, and reported in GFLOPS.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..io import write_json
+from .build import compiler
+
+DEPENDS_ON_FILES = ("workflow/kadai/native/peak.c",)
+SOURCE = Path(__file__).resolve().parents[3] / DEPENDS_ON_FILES[0]
+WIDTHS = {"avx2": 4, "avx512": 8}  # FMA test → double-precision lanes per vector
+
+
+def build(out_so, flags: Sequence[str] = ("-O2",)) -> list[str]:
+    """gcc ``flags`` -shared -fPIC -o ``out_so`` peak.c; returns the command."""
+    cmd = [compiler(), *flags, "-shared", "-fPIC", "-o", str(out_so), str(SOURCE)]
+    Path(out_so).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(cmd, check=True)
+    return cmd
+
+
+def load(so_path):
+    """The peak library with its ctypes signatures."""
+    lib = ctypes.CDLL(str(Path(so_path).resolve()))
+    for name in ("peak_add_chain", "peak_fma_avx2", "peak_fma_avx512"):
+        getattr(lib, name).argtypes = [ctypes.c_long]
+        getattr(lib, name).restype = ctypes.c_double
+    for name in ("peak_has_avx2", "peak_has_avx512"):
+        getattr(lib, name).argtypes = []
+        getattr(lib, name).restype = ctypes.c_int
+    return lib
+
+
+def _timed(fn: Callable[[int], float], iters: int) -> tuple[float, float]:
+    """(work returned by ``fn(iters)``, seconds it took)."""
+    t0 = time.perf_counter()
+    work = fn(iters)
+    return work, time.perf_counter() - t0
+
+
+def calibrate(fn: Callable[[int], float], seconds: float) -> int:
+    """``iters`` such that one call of ``fn`` takes about ``seconds`` (step 2)."""
+    iters = 1
+    while True:
+        _, dt = _timed(fn, iters)
+        if dt >= seconds / 10 or iters >= 1 << 40:
+            return max(1, round(iters * seconds / max(dt, 1e-9)))
+        iters *= 2
+
+
+def interleaved(tests: dict[str, Callable[[int], float]], seconds: float, repeats: int) -> dict[str, list[float]]:
+    """Rates (work per second / 1e9) of every test, ``repeats`` rounds, tests alternating (step 3)."""
+    iters = {name: calibrate(fn, seconds) for name, fn in tests.items()}
+    samples: dict[str, list[float]] = {name: [] for name in tests}
+    for _ in range(repeats):
+        for name, fn in tests.items():
+            work, dt = _timed(fn, iters[name])
+            if work < 0:
+                raise RuntimeError(f"{name} reports that it cannot run on this machine")
+            samples[name].append(work / dt / 1e9)
+    return samples
+
+
+def width_result(lanes: int, supported: bool, samples: list[float] | None, ghz: float) -> dict:
+    """GFLOPS, FLOP per cycle, FMA units and peak of one FMA width (step 5)."""
+    out = {"supported": supported, "lanes": lanes, "gflops": None, "gflops_median": None, "gflops_samples": [],
+           "flop_per_cycle": None, "units_exact": None, "units": None, "peak_gflops": None}
+    if not samples:
+        return out
+    gflops = max(samples)
+    per_cycle = gflops / ghz
+    units = round(per_cycle / (2 * lanes))
+    return {**out, "gflops": gflops, "gflops_median": statistics.median(samples), "gflops_samples": samples,
+            "flop_per_cycle": per_cycle, "units_exact": per_cycle / (2 * lanes), "units": units,
+            "peak_gflops": ghz * 2 * lanes * units}
+
+
+def measure(so_path, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
+    """Clock and FMA throughput of one core, on the calling thread (steps 1-5); JSON-ready."""
+    lib = load(so_path)
+    empty = {name: width_result(lanes, False, None, 0.0) for name, lanes in WIDTHS.items()}
+    base = {"threads": 1, "widest": None, "peak_gflops": None, "ghz": None, "ghz_median": None, "ghz_samples": [],
+            **empty}
+    if lib.peak_add_chain(1) < 0:
+        return {**base, "available": False, "reason": "peak.c measures x86 CPUs only (not this architecture)"}
+    supported = {"avx2": bool(lib.peak_has_avx2()), "avx512": bool(lib.peak_has_avx512())}
+    tests = {"clock": lib.peak_add_chain}
+    tests.update({name: getattr(lib, f"peak_fma_{name}") for name in WIDTHS if supported[name]})
+    samples = interleaved(tests, seconds_per_test, repeats)
+    ghz = max(samples["clock"])
+    widths = {name: width_result(lanes, supported[name], samples.get(name), ghz) for name, lanes in WIDTHS.items()}
+    widest = next((name for name in ("avx512", "avx2") if supported[name]), None)
+    return {**base, **widths, "available": True, "ghz": ghz, "ghz_median": statistics.median(samples["clock"]),
+            "ghz_samples": samples["clock"], "widest": widest,
+            "peak_gflops": widths[widest]["peak_gflops"] if widest else None}
+
+
+def micro_bench(lib, kc: int = 256, seconds: float = 0.2, repeats: int = 5) -> dict:
+    """GFLOPS of the C ladder's micro-kernel alone, operands in L1 (step 6); ``lib`` is a loaded matmul.c."""
+    lib.mm_micro_bench.argtypes = [ctypes.c_int, ctypes.c_long]
+    lib.mm_micro_bench.restype = ctypes.c_double
+
+    def call(reps: int) -> float:
+        flops = lib.mm_micro_bench(kc, reps)
+        if flops < 0:
+            raise MemoryError(f"mm_micro_bench could not allocate its panels (kc={kc})")
+        return flops
+
+    samples = interleaved({"micro_kernel": call}, seconds, repeats)["micro_kernel"]
+    return {"kc": kc, "gflops": max(samples), "gflops_median": statistics.median(samples), "gflops_samples": samples}
+
+
+def run(peak_so, matmul_so, out_json, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
+    """Measure the peak and the micro-kernel; write both to ``out_json``."""
+    matmul = ctypes.CDLL(str(Path(matmul_so).resolve()))
+    result = {"peak": measure(peak_so, seconds_per_test, repeats),
+              "micro_kernel": micro_bench(matmul, seconds=seconds_per_test, repeats=repeats)}
+    write_json(out_json, result)
+    return result

@@ -1,0 +1,86 @@
+"""What a report says about one size series (課題1, 課題2): the relation between N and the run
+time, each regime's exponent against the one the operation count predicts, and what explains
+each change of regime.
+
+1. The relation: one power law when the fit found one regime, else one law per regime
+   (:func:`kadai.fit.growth_law`: overhead region left out, regimes chosen on held-out error).
+2. Every regime's exponent is judged against the expected one (:func:`kadai.verdicts.exponent`);
+   the series' verdict is that of its last regime (the largest N: the asymptotic growth).
+3. Every break between regimes is tested against two explanations, both measured: the working
+   set (operands and result) crossing a cache size (:func:`kadai.verdicts.boundary`), and the
+   runs starting to page-fault on their own memory (the minor page faults recorded per run).
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import verdicts
+from .verdicts import NO, UNKNOWN, YES, Verdict
+
+FAULTED_SHARE = 0.5  # a run "page-faults on its memory" when faults × page size ≥ this share of its working set
+QUIET_SHARE = 0.05   # … and "does not" below this share
+
+
+def cache_marks(caches: list) -> dict:
+    """``{"L2": bytes, …}`` of the data caches (instruction caches left out)."""
+    return {f"L{c['level']}": c["bytes"] for c in caches if c.get("type") != "Instruction" and c.get("bytes")}
+
+
+def faults_verdict(left: float | None, right: float | None, bytes_left: float, bytes_right: float,
+                   page: int) -> Verdict:
+    """Do runs past the break page-fault on their memory while runs before it do not?"""
+    share = {k: (f * page / b if f is not None and math.isfinite(f) else None)
+             for k, f, b in (("left", left, bytes_left), ("right", right, bytes_right))}
+    numbers = {"faults_left": left, "faults_right": right, "share_left": share["left"],
+               "share_right": share["right"], "faulted_share": FAULTED_SHARE, "quiet_share": QUIET_SHARE, "page": page}
+    if share["left"] is None or share["right"] is None:
+        return Verdict(UNKNOWN, "not_measured", numbers)
+    if share["right"] >= FAULTED_SHARE and share["left"] < QUIET_SHARE:
+        return Verdict(YES, "starts_faulting", numbers)
+    if (share["left"] < QUIET_SHARE and share["right"] < QUIET_SHARE) or share["left"] >= FAULTED_SHARE:
+        return Verdict(NO, "same_faulting", numbers)
+    return Verdict(UNKNOWN, "partly", numbers)
+
+
+def regime(seg: dict, expected: float) -> dict:
+    keys = ("n_first", "n_last", "n_points", "k", "k_lo", "k_hi", "k_halfwidth", "a")
+    out = {k: seg[k] for k in keys}
+    out["verdict"] = verdicts.exponent(seg["k"], seg["k_lo"], seg["k_hi"], expected).to_dict()
+    return out
+
+
+def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int) -> dict:
+    """The relation sentence's content for one series.
+
+    ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
+    faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes.
+    Regimes are the stretches of at least ``min_points`` sizes; transitions, the shorter ones
+    between (or after) them, are described but carry no claim.
+    """
+    reg = law["regimes"]
+    segments = reg["segments"]
+    single = len(segments) == 1
+    regimes = [regime(law["power"] if single else s, expected) for s in segments if not s.get("transition")]
+    transitions = [{k: s[k] for k in ("n_first", "n_last", "n_points", "k", "k_halfwidth")}
+                   for s in segments if s.get("transition")]
+    breaks = []
+    for (n_left, n_right) in reg["breaks"]:
+        b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
+        breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
+                       "cache": verdicts.boundary(b_left, b_right, cache_marks(caches)).to_dict(),
+                       "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
+                                                page).to_dict()})
+    return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,
+            "transitions": transitions, "breaks": breaks, "verdict": regimes[-1]["verdict"],
+            "widest_halfwidth": max((r["k_halfwidth"] for r in regimes if r["k_halfwidth"] is not None),
+                                    default=None)}
+
+
+def tally(relations: list[dict]) -> dict:
+    """How many series' asymptotic exponents match the expected one: yes / no / cannot tell."""
+    out = {YES: 0, NO: 0, UNKNOWN: 0, "total": len(relations),
+           "expected": relations[0]["expected"] if relations else None}
+    for r in relations:
+        out[r["verdict"]["outcome"]] += 1
+    return out

@@ -1,0 +1,6 @@
+# rule kadai2_explain: one experiment that explains a surprise of 課題2 → raw CSV
+from kadai.io import job
+from kadai.kadai2 import explain
+
+with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
+    explain.run(sm.wildcards.experiment, sm.params.explain, sm.output[0])

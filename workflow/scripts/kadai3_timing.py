@@ -1,0 +1,7 @@
+# rule kadai3_timing: every model (and the DataLoader loop) trained alternately → time per round
+from kadai.io import job, named
+from kadai.kadai3 import timing
+
+with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
+    cfg = named(sm.params)
+    timing.run(cfg.pop("models"), cfg, sm.output[0], sm.threads)
