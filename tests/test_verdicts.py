@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from kadai import verdicts
 from kadai import verdicts as v
 from kadai.verdicts import NO, UNKNOWN, YES
 
@@ -283,3 +284,79 @@ def test_better_predictor_constant_and_deterministic():
     assert all(math.isfinite(verdict.numbers[k]) for k in ("lo", "hi"))
     args = (np.arange(8.0), np.arange(8.0) ** 2, np.arange(8.0) ** 1.5)
     assert v.better_predictor(*args) == v.better_predictor(*args)
+
+
+# ---------------------------------------------------------------- boundary, coverage, scaling
+
+
+def test_boundary_names_the_cache_between_two_working_sets():
+    marks = {"L1": 48 * 2**10, "L2": 2 * 2**20, "L3": 480 * 2**20}
+    yes = verdicts.boundary(1.5 * 2**20, 3 * 2**20, marks)
+    assert yes.outcome == verdicts.YES and yes.numbers["mark"] == "L2"
+    no = verdicts.boundary(32 * 2**20, 64 * 2**20, marks)  # 2× slack still far from 2 MiB and 480 MiB
+    assert no.outcome == verdicts.NO and no.reason == "none"
+    assert verdicts.boundary(1, 2, {}).outcome == verdicts.UNKNOWN
+
+
+def test_paired_ratio_needs_enough_pairs_for_its_confidence():
+    fast = [1.0, 1.1, 0.9, 1.0, 1.05]
+    slow = [2 * x for x in fast]
+    assert verdicts.ratio(slow, fast, 1.5, paired=True).outcome == verdicts.UNKNOWN  # 5 pairs: 93.75 % < 95 %
+    assert verdicts.ratio(slow + [2.0], fast + [1.0], 1.5, paired=True).outcome == verdicts.YES  # 6 pairs
+
+
+def test_effect_against_a_reference_compares_fewer_pairs():
+    groups = {"base": [1.0, 1.01, 0.99], "a": [1.0, 1.02, 0.98], "b": [1.5, 1.52, 1.49]}
+    v = verdicts.effect(groups, 0.1, reference="base")
+    assert v.outcome == verdicts.YES and v.numbers["n_pairs"] == 2 and v.numbers["b"] == "b"
+    with pytest.raises(ValueError):
+        verdicts.effect(groups, 0.1, reference="missing")
+
+
+def test_page_faults_explain_a_break_only_when_runs_start_faulting():
+    from kadai import scaling
+
+    mib = 2**20
+    assert scaling.faults_verdict(0, 10_000, 32 * mib, 64 * mib, 4096).outcome == verdicts.YES  # 40 MiB of new pages
+    assert scaling.faults_verdict(0, 0, 32 * mib, 64 * mib, 4096).outcome == verdicts.NO
+    assert scaling.faults_verdict(0, 1_500, 32 * mib, 64 * mib, 4096).outcome == verdicts.UNKNOWN  # 9 %: partly
+    assert scaling.faults_verdict(None, 5, 1, 1, 4096).outcome == verdicts.UNKNOWN
+
+
+def test_relation_of_a_staircase_names_its_regimes_and_the_cache_at_the_step():
+    from kadai import fit, scaling
+
+    n = np.array([round(16 * 2 ** (i / 2)) for i in range(21)], float)
+    t = np.where(n <= 362, 1e-9, 3e-9) * n**2 * np.exp(np.random.default_rng(2).normal(0, 0.02, len(n)))
+    law = fit.growth_law(n, t)
+    caches = [{"level": 2, "type": "Unified", "bytes": 2 * 2**20}]
+    rel = scaling.relation(law, 2, lambda v: 3 * 4 * v * v, caches, {}, 4096)
+    assert rel["kind"] == "regimes" and len(rel["regimes"]) == 2
+    assert all(r["verdict"]["outcome"] == verdicts.YES for r in rel["regimes"])  # N² within each regime
+    assert rel["breaks"][0]["cache"]["numbers"]["mark"] == "L2"  # 3·4·362² = 1.5 MiB → 3·4·512² = 3 MiB
+    assert rel["verdict"] == rel["regimes"][-1]["verdict"]
+
+
+def test_a_multi_core_timing_on_a_busy_machine_decides_nothing():
+    v = verdicts.ratio([2.0] * 7, [1.0] * 7, 1.5, paired=True)
+    assert verdicts.guard(v, busy=0.0, cores=2.0)["outcome"] == verdicts.YES  # quiet machine
+    assert verdicts.guard(v, busy=1.0, cores=1.0)["outcome"] == verdicts.YES  # one core used: another was free
+    g = verdicts.guard(v, busy=1.0, cores=1.9)
+    assert g["outcome"] == verdicts.UNKNOWN and g["reason"] == "busy" and g["numbers"]["unguarded"] == "yes"
+    assert verdicts.guard(v, busy=None, cores=2.0)["outcome"] == verdicts.YES  # load not recorded
+
+
+def test_foreign_load_sees_this_process_using_a_core():
+    import os
+    import time
+
+    from kadai.measure import ForeignLoad
+
+    if not os.path.exists("/proc/stat"):
+        pytest.skip("needs /proc")
+    load = ForeignLoad()
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:
+        pass
+    busy, cores = load.cores()
+    assert 0.5 <= cores <= 1.2 and busy >= 0

@@ -89,7 +89,7 @@ def test_kadai1_reports_the_raw_data_and_the_fit_made_from_it(built):
         assert heading in text
     table = raw.load_raw(sorted((built / "results/kadai1/raw").glob("*.csv")))
     assert list(table.columns) == ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status",
-                                   "note", "faults"]
+                                   "note", "faults", "busy", "cores"]
     fastest = table[table.status == "ok"].groupby(["implementation", "N"]).seconds.min()
     # the table of times prints the fastest run of every size, to 3 significant figures
     for row in md_table(md, "最小値と中央値"):

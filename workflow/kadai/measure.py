@@ -23,7 +23,9 @@ One series = one implementation of one operation, run over geometric sizes N.
    wider than ±``target_halfwidth`` and the budget allows, add the geometric midpoints between
    the largest neighbouring sizes (scouted, repeated and defended like the others).
 5. Record every sample (warm-ups and outliers too) as one tidy row (:mod:`kadai.rows`), in the
-   order it was taken, with the minor page faults the run caused where the OS reports them.
+   order it was taken, with the minor page faults the run caused where the OS reports them and
+   the cores other processes kept busy during the series (``busy``) and the cores it used itself
+   (``cores``): a verdict on work that used several cores is not decided from a busy machine.
 
 Out-of-memory errors raised by the kernel (CuPy, PyTorch, MemoryError) are recorded as ``oom``
 and stop that series; other series go on.
@@ -35,6 +37,7 @@ The per-size estimate the analysis uses is the minimum of the ``ok`` samples (se
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -144,6 +147,36 @@ class Progress:
         print(f"[{self.label}] {msg}", file=self.stream, flush=True)
 
 
+class ForeignLoad:
+    """Cores kept busy between creation and ``cores()``: by other processes (the busy jiffies of
+    the whole machine, /proc/stat, minus this process's own, /proc/self/stat) and by this process
+    (all its threads), per elapsed jiffy. NaN where /proc does not exist (not Linux)."""
+
+    def __init__(self):
+        self.start_sample = self._sample()
+
+    @staticmethod
+    def _sample():
+        try:
+            cpu = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+            own = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            return None
+        idle = cpu[3] + (cpu[4] if len(cpu) > 4 else 0)
+        return sum(cpu), sum(cpu) - idle, int(own[11]) + int(own[12])  # total, busy, utime + stime
+
+    def cores(self) -> tuple[float, float]:
+        """(cores other processes kept busy, cores this process used)."""
+        end = self._sample()
+        if self.start_sample is None or end is None:
+            return float("nan"), float("nan")
+        total, busy, own = (b - a for a, b in zip(self.start_sample, end))
+        if total <= 0:
+            return float("nan"), float("nan")
+        n_cpu = os.cpu_count() or 1
+        return max(0.0, (busy - own) / total * n_cpu), own / total * n_cpu
+
+
 def minor_faults() -> float:
     """Minor page faults of this process so far (NaN where the OS does not say)."""
     try:
@@ -174,7 +207,8 @@ class Series:
 
     def _row(self, n, repeat, seconds, status, note="", faults=float("nan")) -> dict:
         row = dict(implementation=self.implementation, op=self.op, N=n, dtype=self.dtype, device=self.device,
-                   repeat=repeat, seconds=seconds, status=status, note=note, faults=faults)
+                   repeat=repeat, seconds=seconds, status=status, note=note, faults=faults, busy=float("nan"),
+                   cores=float("nan"))
         self.rows.append(row)
         return row
 
@@ -370,6 +404,7 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
                progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run the sweep described by ``cfg`` and return its tidy table (one row per sample)."""
     sweep = _Sweep(series, cfg, clock, progress or Progress(f"{series.op}/{series.implementation}"))
+    load = ForeignLoad()
     sizes = sweep.scout(cfg.sizes())
     if sizes:
         sweep.rounds(sizes)
@@ -378,6 +413,9 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
         if added:
             sweep.rounds(added)
             sweep.defend(added)
+    busy, cores = load.cores()
+    for row in series.rows:
+        row.update(busy=busy, cores=cores)
     return pd.DataFrame(series.rows, columns=COLUMNS)
 
 
@@ -389,24 +427,29 @@ def interleave(cases: dict, rounds: int, clock=time.perf_counter, warmup: int = 
     2. round r runs every case once, the order rotated by r (no case is always first), so the
        i-th samples of all cases were taken moments apart and a slow phase of the machine hits
        them alike: compare them pairwise, round by round.
-    A case may time itself: if it returns a number, that is its seconds (e.g. a training run
-    without its evaluation); otherwise the wall time of the call counts.
-    Returns one dict per timed run: name, round, seconds, faults (minor page faults), status.
+    A case may time itself: if it returns ``{"seconds": …}``, that is its time (e.g. a training
+    run without its evaluation); otherwise the wall time of the call counts.
+    Returns one dict per timed run: name, round, seconds, faults (minor page faults), status,
+    busy and cores (cores used by other processes and by this one, over all rounds).
     """
     names = list(cases)
     for name in names:
         for _ in range(warmup):
             cases[name]()
+    load = ForeignLoad()
     out = []
     for r in range(first, first + rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             f0, t0 = minor_faults(), clock()
             own = cases[name]()
             t1 = clock()
-            seconds = float(own) if isinstance(own, (int, float)) and not isinstance(own, bool) else t1 - t0
+            seconds = float(own["seconds"]) if isinstance(own, dict) and "seconds" in own else t1 - t0
             out.append({"name": name, "round": r, "seconds": seconds, "faults": minor_faults() - f0, "status": OK})
         if progress:
             progress(f"round {r + 1}/{first + rounds}")
+    busy, cores = load.cores()
+    for s in out:
+        s.update(busy=busy, cores=cores)
     return out
 
 
@@ -444,5 +487,5 @@ def _one_line(exc: BaseException) -> str:
 def skipped(implementation: str, op: str, reason: str, dtype: str = "", device: str = "") -> pd.DataFrame:
     """The table of a series that cannot run here: one row saying why."""
     return pd.DataFrame([dict(implementation=implementation, op=op, N=0, dtype=dtype, device=device, repeat=0,
-                              seconds=float("nan"), status=SKIPPED, note=reason, faults=float("nan"))],
-                        columns=COLUMNS)
+                              seconds=float("nan"), status=SKIPPED, note=reason, faults=float("nan"),
+                              busy=float("nan"), cores=float("nan"))], columns=COLUMNS)

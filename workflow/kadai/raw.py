@@ -76,3 +76,11 @@ def by_stem(paths) -> dict:
     from pathlib import Path
 
     return {Path(p).stem: p for p in paths}
+
+
+def load_of(*tables) -> tuple[float, float]:
+    """(most cores other processes kept busy, most cores the measurement used) over the rows of
+    ``tables`` (the ``busy`` and ``cores`` columns; NaN where not recorded)."""
+    busy = [t["busy"].max() for t in tables if "busy" in t and t["busy"].notna().any()]
+    cores = [t["cores"].max() for t in tables if "cores" in t and t["cores"].notna().any()]
+    return (float(max(busy)) if busy else float("nan"), float(max(cores)) if cores else float("nan"))

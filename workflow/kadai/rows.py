@@ -10,8 +10,11 @@ estimate (not an allocation) exceeded the cap.
 
 from __future__ import annotations
 
-COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status", "note", "faults"]
+COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status", "note", "faults", "busy",
+           "cores"]
 # ``faults``: minor page faults during the run (NaN where the OS does not report them)
+# ``busy``: cores that other processes kept busy while the series ran (NaN where unknown)
+# ``cores``: cores the measuring process itself used meanwhile (above 1: a multi-threaded kernel)
 #: statuses of one row of a raw table
 OK, WARMUP, WRONG, OOM, ERROR, STOP = "ok", "warmup", "wrong", "oom", "error", "stop"
 OUTLIER = "outlier"  # a timed sample far slower than its siblings: kept, not used, re-measured

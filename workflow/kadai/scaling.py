@@ -50,11 +50,13 @@ def regime(seg: dict, expected: float) -> dict:
     return out
 
 
-def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int) -> dict:
+def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int,
+             load: tuple[float, float] = (float("nan"), float("nan"))) -> dict:
     """The relation sentence's content for one series.
 
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
-    faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes.
+    faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
+    ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`.
     Regimes are the stretches of at least ``min_points`` sizes; transitions, the shorter ones
     between (or after) them, are described but carry no claim.
     """
@@ -62,6 +64,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     segments = reg["segments"]
     single = len(segments) == 1
     regimes = [regime(law["power"] if single else s, expected) for s in segments if not s.get("transition")]
+    for r in regimes:  # a series that used several cores on a busy machine decides nothing
+        r["verdict"] = verdicts.guard(r["verdict"], *load)
     transitions = [{k: s[k] for k in ("n_first", "n_last", "n_points", "k", "k_halfwidth")}
                    for s in segments if s.get("transition")]
     breaks = []

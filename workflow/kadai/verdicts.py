@@ -38,6 +38,9 @@ Decisions and their rules
 * :func:`boundary` — "a known boundary (a cache size) lies where the growth changes": YES "near"
   when some mark lies in [lo / ``BOUNDARY_SLACK``, hi · ``BOUNDARY_SLACK``], NO "none" when marks
   are known and none does, UNKNOWN "no_marks" when none are known.
+* :func:`guard` — a timing verdict stands only if the machine was quiet enough for it: a
+  measurement that used more than ``MULTI_CORE`` cores while other processes kept at least
+  ``BUSY_CORES`` busy cannot say how the work scales with the cores → UNKNOWN "busy".
 * :func:`count` — how many verdicts are yes / no / unknown.
 
 Common rules: fewer than ``MIN_SAMPLES`` finite samples in a group (``MIN_POINTS`` points for
@@ -62,6 +65,8 @@ CONFIDENCE = 0.95  # confidence level of every interval a decision is made from 
 MIN_SAMPLES = 2  # fewer samples per group than this → UNKNOWN "too_few"
 MIN_POINTS = 4  # fewer (x, y) points than this → better_predictor is UNKNOWN "too_few"
 SPEEDUP = 1.1  # "A is faster than B" needs A's speed-up over B to be at least this (10 %)
+BUSY_CORES = 0.25  # other processes keeping this much of a core busy make a multi-core timing undecidable
+MULTI_CORE = 1.2   # a measurement that kept more than this many cores busy relied on idle cores
 BOUNDARY_SLACK = 2.0  # a cache "explains" a break if its size is within this factor of the working sets there
 _EDGE_EPS = 1e-9  # absolute slack so that band edges stay inclusive despite float rounding (3 − 0.2 vs 2.8)
 
@@ -393,3 +398,16 @@ def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -
 def record(id: str, question: str, verdict: Verdict | dict) -> dict:
     """One entry of a report's ``findings["verdicts"]`` (what the load test compares)."""
     return {"id": id, "question": question, **(verdict.to_dict() if isinstance(verdict, Verdict) else verdict)}
+
+
+def guard(verdict: Verdict | dict, busy: float, cores: float, busy_cores: float = BUSY_CORES,
+          multi_core: float = MULTI_CORE) -> dict:
+    """``verdict`` unless its timings used several cores while other processes were busy; then
+    UNKNOWN "busy", keeping the original outcome and the load in ``numbers``."""
+    v = verdict.to_dict() if isinstance(verdict, Verdict) else verdict
+    busy, cores = (math.nan if x is None else float(x) for x in (busy, cores))
+    if not (math.isfinite(busy) and math.isfinite(cores)) or busy < busy_cores or cores <= multi_core:
+        return v
+    numbers = {**v["numbers"], "busy": busy, "cores": cores, "busy_cores": busy_cores,
+               "unguarded": v["outcome"]}
+    return Verdict(UNKNOWN, "busy", numbers).to_dict()

@@ -4,4 +4,4 @@ from kadai.kadai3 import timing
 
 with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
     cfg = named(sm.params)
-    timing.run(cfg.pop("models"), cfg, sm.output[0], sm.threads)
+    timing.run(cfg.pop("models"), cfg, sm.output[0])

@@ -4,4 +4,4 @@ from kadai.kadai4 import timing
 
 with job(snakemake) as sm:  # noqa: F821 - provided by Snakemake
     cfg = named(sm.params)
-    timing.run(sm.wildcards.param, cfg.pop("values"), cfg, sm.input.data, sm.output[0], sm.threads)
+    timing.run(sm.wildcards.param, cfg.pop("values"), cfg, sm.input.data, sm.output[0])

@@ -39,9 +39,10 @@ def faster(table, slow: str, fast: str) -> dict | None:
     n = common[-1]
     t_slow = ok[(ok.implementation == slow) & (ok.N == n)].seconds.to_numpy()
     t_fast = ok[(ok.implementation == fast) & (ok.N == n)].seconds.to_numpy()
-    v = verdicts.ratio(t_slow, t_fast, verdicts.SPEEDUP, estimator="min")
+    v = verdicts.guard(verdicts.ratio(t_slow, t_fast, verdicts.SPEEDUP, estimator="min"),
+                       *raw.load_of(table[table.implementation.isin([slow, fast])]))
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()),
-            "ratio": float(t_slow.min() / t_fast.min()), "verdict": v.to_dict()}
+            "ratio": float(t_slow.min() / t_fast.min()), "verdict": v}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
@@ -53,8 +54,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for impl, grp in summary.groupby("implementation"):
         grp = grp.sort_values("N")
         faults = dict(zip(grp.N.astype(int), grp.faults)) if "faults" in grp else {}
+        rows = table[table.implementation == impl]
         rel = scaling.relation(laws[impl], EXPECTED, working_set, sysinfo.get("caches", []), faults,
-                               sysinfo.get("page_bytes", 4096))
+                               sysinfo.get("page_bytes", 4096), raw.load_of(rows))
         series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
         records.append(verdicts.record(f"kadai1/{impl}/exponent", f"{impl}: t ∝ N^3 at the largest N",
                                        rel["verdict"]))

@@ -51,10 +51,11 @@ def versus_numpy(table, op: str, impl: str) -> dict | None:
         return None
     n = common[-1]
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
+    load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])])
     return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
             "speedup": float(t_numpy.min() / t_mine.min()),
-            "numpy_faster": verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min").to_dict(),
-            "impl_faster": verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min").to_dict()}
+            "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
+            "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict) -> dict:
@@ -74,7 +75,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         entry["fit"] = law
         entry["relation"] = scaling.relation(law, EXPECTED[op], lambda n: ops.operand_bytes(op, n, size),
-                                             sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096))
+                                             sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
+                                             raw.load_of(rows))
     return entry
 
 
@@ -83,9 +85,10 @@ def explain_torch(table) -> dict:
     out = {}
     for n, g in table[table.status == "ok"].groupby("N"):
         t = {name: s.sort_values("repeat").seconds.to_numpy() for name, s in g.groupby("implementation")}
+        load = raw.load_of(g)
 
-        def slower(a, b, t=t):  # is a at least SPEEDUP × slower than b, round by round?
-            return verdicts.ratio(t[a], t[b], verdicts.SPEEDUP, paired=True).to_dict()
+        def slower(a, b, t=t, load=load):  # is a at least SPEEDUP × slower than b, round by round?
+            return verdicts.guard(verdicts.ratio(t[a], t[b], verdicts.SPEEDUP, paired=True), *load)
 
         out[int(n)] = {"best": {k: float(v.min()) for k, v in t.items()},
                        "conv2d_vs_numpy": slower("torch_conv2d", "numpy_shift"),

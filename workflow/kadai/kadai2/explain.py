@@ -57,11 +57,13 @@ def rows_at(n: int, cases: dict, rounds: int, experiment: str) -> list[dict]:
     base = dict(op="conv", N=n, dtype="float32", device="cpu")
     bad = [name for name, f in cases.items() if not check(f(), ref)]
     rows = [dict(base, implementation=name, repeat=0, seconds=float("nan"), status=WRONG,
-                 note="result differs from the reference", faults=float("nan")) for name in bad]
+                 note="result differs from the reference", faults=float("nan"), busy=float("nan"),
+                 cores=float("nan")) for name in bad]
     good = {name: f for name, f in cases.items() if name not in bad}
     for s in measure.interleave(good, rounds, progress=measure.Progress(f"kadai2/explain/{experiment}/N={n}")):
         rows.append(dict(base, implementation=s["name"], repeat=s["round"], seconds=s["seconds"], status=OK,
-                         note="interleaved with the other formulations", faults=s["faults"]))
+                         note="interleaved with the other formulations", faults=s["faults"], busy=s["busy"],
+                         cores=s["cores"]))
     return rows
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import verdicts
+from .. import raw, verdicts
 from ..io import read_json, write_json
 
 
@@ -35,9 +35,9 @@ def paired(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return a[both].to_numpy(), b[both].to_numpy()
 
 
-def slower(times: dict, a: str, b: str) -> dict:
-    """Is ``a`` at least SPEEDUP × slower than ``b``, round by round?"""
-    return verdicts.ratio(*paired(times[a], times[b]), verdicts.SPEEDUP, paired=True).to_dict()
+def slower(times: dict, a: str, b: str, load=(float("nan"), float("nan"))) -> dict:
+    """Is ``a`` at least SPEEDUP × slower than ``b``, round by round? ``load``: see verdicts.guard."""
+    return verdicts.guard(verdicts.ratio(*paired(times[a], times[b]), verdicts.SPEEDUP, paired=True), *load)
 
 
 def per_model(runs: pd.DataFrame, times: dict, summaries: dict) -> pd.DataFrame:
@@ -74,14 +74,14 @@ def smallest_keeping(pm: pd.DataFrame, keeps: dict) -> dict:
     return out
 
 
-def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: float) -> dict:
+def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: float, load) -> dict:
     """The course CNN with the fast loop and with the DataLoader loop: time per epoch (timing),
     where the time goes (training records), accuracy after the same epochs."""
     epochs = int(loader.epoch.max())
     fast = runs[(runs.model == baseline) & (runs.epoch <= epochs)]
     out = {"epochs": epochs, "seeds": int(loader.seed.nunique()),
            "fast_epoch_s": float(np.median(times[baseline])), "dl_epoch_s": float(np.median(times[dl])),
-           "slower": slower(times, dl, baseline)}
+           "slower": slower(times, dl, baseline, load)}
     for key, df in (("fast", fast), ("dl", loader)):
         out.update({f"{key}_{c}": float(df[c].mean()) for c in ("data_s", "compute_s", "eval_s")})
         acc = df[df.epoch == epochs].sort_values("seed").accuracy
@@ -112,15 +112,17 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     base, noconv, tol = cfg["baseline"], cfg["no_conv"], cfg["tolerance_pct"] / 100.0
     runs, loader = load_runs(inputs["runs"]), load_runs(inputs["loader"])
     summaries = read_json(inputs["models"])
-    times, dl = epoch_times(pd.read_csv(inputs["timing"]))
+    timing = pd.read_csv(inputs["timing"])
+    times, dl = epoch_times(timing)
+    load = raw.load_of(timing)
     pm = per_model(runs, times, summaries)
     keeps = {m: verdicts.within(accuracies(runs, m), accuracies(runs, base), tol).to_dict() for m in pm.model}
     by_model = pm.set_index("model")
     f = {"per_model": pm.to_dict("records"), "base": by_model.loc[base].to_dict(),
          "noconv": by_model.loc[noconv].to_dict(), "keeps": keeps, "fc_keeps": keeps[noconv],
-         "fc_faster": slower(times, base, noconv), "smallest": smallest_keeping(pm, keeps),
+         "fc_faster": slower(times, base, noconv, load), "smallest": smallest_keeping(pm, keeps),
          "macs_better": verdicts.better_predictor(pm.params, pm.macs, pm.time).to_dict(),
-         "loop": loop_facts(runs, loader, times, dl, base, tol), "tolerance": tol,
+         "loop": loop_facts(runs, loader, times, dl, base, tol, load), "tolerance": tol,
          "device": str(runs.device.iloc[0]), "threads": int(runs.threads.iloc[0]),
          "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
          "time_range": [float(pm.time.min()), float(pm.time.max())],

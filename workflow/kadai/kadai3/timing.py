@@ -39,8 +39,8 @@ def cases(specs: list[str], cfg: dict, device) -> tuple[dict, int]:
     return out, len(x)
 
 
-def run(specs: list[str], cfg: dict, out_csv, n_threads: int | None = None) -> None:
-    with threads.limited(n_threads):
+def run(specs: list[str], cfg: dict, out_csv) -> None:
+    with threads.limited(1):  # one thread: a busy second core cannot change the comparison
         device = loops.device_for(cfg["device"])
         timed, n_train = cases(specs, cfg, device)
         samples = measure.interleave_defended(timed, cfg["timing_rounds"], cfg["outlier_factor"],
@@ -48,5 +48,5 @@ def run(specs: list[str], cfg: dict, out_csv, n_threads: int | None = None) -> N
     rows = [{"name": s["name"], "loop": "dataloader" if s["name"] == DATALOADER else "fast", "round": s["round"],
              "seconds": s["seconds"], "steps": cfg["timing_steps"],
              "batch_size": cfg["batch_size"], "train_size": n_train, "device": device.type, "status": s["status"],
-             "faults": s["faults"]} for s in samples]
+             "faults": s["faults"], "busy": s["busy"], "cores": s["cores"]} for s in samples]
     write_csv(out_csv, pd.DataFrame(rows))

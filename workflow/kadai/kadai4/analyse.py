@@ -58,8 +58,8 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     complete = times[[str(v) for v in values]].dropna()
     ref = str(baseline[param]) if str(baseline[param]) in accs else None  # compare each setting with the baseline
     acc_effect = verdicts.effect(accs, ACC_EFFECT, reference=ref).to_dict()
-    time_effect = verdicts.effect({v: complete[v].to_numpy() for v in complete}, TIME_EFFECT, relative=True,
-                                  paired=True, reference=ref).to_dict()
+    time_effect = verdicts.guard(verdicts.effect({v: complete[v].to_numpy() for v in complete}, TIME_EFFECT,
+                                                 relative=True, paired=True, reference=ref), *raw.load_of(timing))
     for e in (acc_effect, time_effect):  # the deciding pair's settings by their names in the report
         e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
     return {"name": PARAMS[param][0], "numeric": PARAMS[param][1], "rows": df.to_dict("records"),

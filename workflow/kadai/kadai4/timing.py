@@ -17,20 +17,26 @@ from .settings import setting
 from .train import load_dataset, train_once
 
 
-def run(param: str, values: list, cfg: dict, npz_path, out_csv, n_threads: int | None = None) -> None:
+def print_nothing(message: str) -> None:
+    pass
+
+
+def run(param: str, values: list, cfg: dict, npz_path, out_csv) -> None:
     rows = []
-    with threads.limited(n_threads):
+    with threads.limited(1):  # one thread: a busy second core cannot change the comparison
         dataset = load_dataset(cfg, npz_path)
         seed = cfg["seeds"][0]
 
         def case(value):
             s = setting(cfg["baseline"], param, value)
-            return lambda: sum(h["train_s"] for h in train_once(s, dataset, seed, progress=lambda m: None)[1])
+            def run():
+                return {"seconds": sum(h["train_s"] for h in train_once(s, dataset, seed, progress=print_nothing)[1])}
+            return run
 
         cases = {str(v): case(v) for v in values}
         samples = measure.interleave_defended(cases, cfg["timing_rounds"], cfg["outlier_factor"],
                                               progress=measure.Progress(f"kadai4/timing/{param}"))
     for s in samples:
         rows.append({"param": param, "value": s["name"], "round": s["round"], "seconds": s["seconds"],
-                     "status": s["status"], "faults": s["faults"]})
+                     "status": s["status"], "faults": s["faults"], "busy": s["busy"], "cores": s["cores"]})
     write_csv(out_csv, pd.DataFrame(rows))

@@ -41,8 +41,10 @@ def times(table, label: str, n: int | None = None) -> np.ndarray:
 
 
 def faster(table, slow: str, fast: str, threshold: float) -> dict:
-    """Is ``fast`` at least ``threshold`` × faster than ``slow``, round by round?"""
-    return verdicts.ratio(times(table, slow), times(table, fast), threshold, paired=True).to_dict()
+    """Is ``fast`` at least ``threshold`` × faster than ``slow``, round by round? (Not decided
+    where the contenders used several cores while other processes were busy.)"""
+    return verdicts.guard(verdicts.ratio(times(table, slow), times(table, fast), threshold, paired=True),
+                          *raw.load_of(table[table.implementation.isin([slow, fast])]))
 
 
 def peak_facts(peak: dict, sysinfo: dict) -> dict:

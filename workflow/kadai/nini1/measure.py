@@ -108,7 +108,8 @@ def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, na
                 raise AssertionError(f"{label} gives a wrong product at N={n}")
         samples = measure.interleave(cases, rounds, progress=measure.Progress(f"nini1/{name}"))
     rows = [dict(implementation=s["name"], op="matmul", N=n, dtype="float64", device="cpu", repeat=s["round"],
-                 seconds=s["seconds"], status=OK, note="interleaved with the other contenders", faults=s["faults"])
+                 seconds=s["seconds"], status=OK, note="interleaved with the other contenders", faults=s["faults"],
+                 busy=s["busy"], cores=s["cores"])
             for s in samples]
     return pd.DataFrame(rows, columns=COLUMNS)
 

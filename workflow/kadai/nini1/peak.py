@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .. import measure as harness
 from ..io import write_json
 from .build import compiler
 
@@ -75,15 +76,18 @@ def calibrate(fn: Callable[[int], float], seconds: float) -> int:
 
 
 def interleaved(tests: dict[str, Callable[[int], float]], seconds: float, repeats: int) -> dict[str, list[float]]:
-    """Rates (work per second / 1e9) of every test, ``repeats`` rounds, tests alternating (step 3)."""
+    """Rates (work per second / 1e9) of every test, ``repeats`` rounds, tests alternating (step 3,
+    kadai.measure.interleave)."""
     iters = {name: calibrate(fn, seconds) for name, fn in tests.items()}
+    work = {name: fn(iters[name]) for name, fn in tests.items()}  # the work of one call (a fixed count)
+    bad = [name for name, w in work.items() if w < 0]
+    if bad:
+        raise RuntimeError(f"{', '.join(bad)} report that they cannot run on this machine")
+    runs = harness.interleave({name: (lambda fn=fn, i=iters[name]: fn(i)) for name, fn in tests.items()}, repeats,
+                              warmup=0)
     samples: dict[str, list[float]] = {name: [] for name in tests}
-    for _ in range(repeats):
-        for name, fn in tests.items():
-            work, dt = _timed(fn, iters[name])
-            if work < 0:
-                raise RuntimeError(f"{name} reports that it cannot run on this machine")
-            samples[name].append(work / dt / 1e9)
+    for r in runs:
+        samples[r["name"]].append(work[r["name"]] / r["seconds"] / 1e9)
     return samples
 
 
