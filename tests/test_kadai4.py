@@ -84,3 +84,48 @@ def test_user_csv_is_accepted(tmp_path):
     train.run_setting("baseline", "base", cfg, None, tmp_path / "run.csv")
     out = pd.read_csv(tmp_path / "run.csv")
     assert out.accuracy.iloc[-1] > 0.8  # the label is a threshold on feature a
+
+
+def test_the_kadai3_and_kadai2_combined_decisions():
+    """Decisions made of tested verdicts: their own yes / no / cannot tell."""
+    import pandas as pd
+    from kadai.kadai2.analyse import step_causes
+    from kadai.kadai3.analyse import not_proportional, smallest_keeping
+
+    ratio = {"numbers": {"lo": 4.5, "hi": 7.9}}
+    assert not_proportional(2.9, ratio)["outcome"] == "yes"
+    assert not_proportional(5.0, ratio)["outcome"] == "unknown"  # one pair never proves proportionality
+
+    pm = pd.DataFrame({"model": ["a", "b", "c", "d"], "params": [10, 20, 30, 40], "kind": ["fc", "fc", "fc", "cnn"]})
+    keeps = {m: {"outcome": o} for m, o in (("a", "no"), ("b", "unknown"), ("c", "yes"), ("d", "no"))}
+    sm = smallest_keeping(pm, keeps)
+    assert sm["fc"]["model"]["model"] == "c" and sm["fc"]["undecided_smaller"] == ["b"]
+    assert sm["cnn"]["model"] is None
+
+    def rows(per_op):  # 7 rounds at two sizes, time per operation per_op[name][size]
+        out = []
+        for (name, n), t in per_op.items():
+            flops = 18 * (n - 2) ** 2
+            out += [{"implementation": name, "N": n, "repeat": r, "seconds": t * flops * (1 + 0.01 * r),
+                     "status": "ok"} for r in range(7)]
+        return pd.DataFrame(out)
+
+    both = rows({("numpy_alloc", 1024): 1.0, ("numpy_alloc", 2048): 1.5, ("numpy_inplace", 1024): 1.0,
+                 ("numpy_inplace", 2048): 1.5})
+    assert step_causes(both, 1024, 2048)["cause"] == "data_size"  # the step survives without allocation
+    alloc = rows({("numpy_alloc", 1024): 1.0, ("numpy_alloc", 2048): 1.5, ("numpy_inplace", 1024): 1.0,
+                  ("numpy_inplace", 2048): 1.0})
+    assert step_causes(alloc, 1024, 2048)["cause"] == "allocation"
+    unsure = rows({("numpy_alloc", 1024): 1.0, ("numpy_alloc", 2048): 1.0, ("numpy_inplace", 1024): 1.0,
+                   ("numpy_inplace", 2048): 1.0})
+    assert step_causes(unsure, 1024, 2048)["cause"] == "unknown"
+
+
+def test_a_change_is_reported_as_direction_and_size():
+    from kadai.kadai4.analyse import magnitude
+
+    down = magnitude({"estimate": -23.3, "lo": -29.8, "hi": -16.8})
+    assert down == {"direction": "down", "size": 23.3, "size_lo": 16.8, "size_hi": 29.8}
+    up = magnitude({"estimate": 4.0, "lo": -1.0, "hi": 9.0})  # the interval holds 0: no bounds on the size
+    assert up["direction"] == "up" and up["size"] == 4.0 and up["size_lo"] is None and up["size_hi"] is None
+    assert magnitude({"estimate": None, "lo": None, "hi": None})["direction"] is None

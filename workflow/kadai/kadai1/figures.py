@@ -33,6 +33,6 @@ def draw_per_op(inputs: dict, settings: dict, out) -> None:
         figures.plot_series(ax, impl, grp.N, grp["time"] / per_ns(grp.N), grp["median"] / per_ns(grp.N))
         figures.plot_regimes(ax, impl, series[impl]["relation"], per=per_ns)
     figures.size_ticks(ax, summary.N)
-    figures.cache_lines(ax, caches, lambda b: (b / ops.operand_bytes("matmul", 1, PYTHON_FLOAT_BYTES)) ** 0.5)
+    figures.cache_lines(ax, caches, lambda b: (b / PYTHON_FLOAT_BYTES) ** 0.5)  # where B (32·N² bytes) fills a cache
     figures.legend_below(ax, ncol=1)
     figures.save(fig, out, caption="1 回の演算あたりの時間（t / 2N³）")

@@ -18,6 +18,15 @@ def itemsize(impl: str, dtype: str) -> int:
     return PYTHON_FLOAT_BYTES if IMPLEMENTATIONS[impl]["library"] == "python" else int(np.dtype(dtype).itemsize)
 
 
+def working_set(op: str, impl: str, dtype: str):
+    """Bytes that must stay in a cache at size N: for the pure-Python triple loop B alone (read
+    again for every row of A); otherwise the operands and the result."""
+    size = itemsize(impl, dtype)
+    if op == "matmul" and IMPLEMENTATIONS[impl]["library"] == "python":
+        return lambda n: float(size) * float(n) ** 2
+    return lambda n: float(ops.operand_bytes(op, n, size))
+
+
 def crossover(summary, op: str, impl: str, other: str = "numpy") -> int | None:
     """Smallest measured N from which ``impl`` stays faster than ``other`` (None if never)."""
     a = raw.series_of(summary, "time", op=op, implementation=impl)
@@ -74,7 +83,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     if law:
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         entry["fit"] = law
-        entry["relation"] = scaling.relation(law, EXPECTED[op], lambda n: ops.operand_bytes(op, n, size),
+        entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows))
     return entry

@@ -15,6 +15,8 @@ import pandas as pd
 from .. import raw, verdicts
 from ..io import read_json, write_json
 
+DATA_SHARE = 0.5  # "most of the loops' difference is data handling": at least this share of it
+
 
 def load_runs(paths) -> pd.DataFrame:
     return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
@@ -65,11 +67,11 @@ def smallest_keeping(pm: pd.DataFrame, keeps: dict) -> dict:
     out = {}
     for kind in ("fc", "cnn"):
         g = pm[pm.kind == kind].sort_values("params")
-        yes = g[g.model.map(lambda m: keeps[m]["outcome"] == verdicts.YES)]
+        yes = g[g.model.map(lambda m: m in keeps and keeps[m]["outcome"] == verdicts.YES)]
         best = yes.iloc[0].to_dict() if len(yes) else None
         limit = best["params"] if best else math.inf
-        unsure = [m for m in g.model if keeps[m]["outcome"] == verdicts.UNKNOWN and pm.set_index("model").params[m]
-                  < limit]
+        unsure = [m for m in g.model if m in keeps and keeps[m]["outcome"] == verdicts.UNKNOWN
+                  and pm.set_index("model").params[m] < limit]
         out[kind] = {"model": best, "undecided_smaller": unsure}
     return out
 
@@ -87,10 +89,25 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
         acc = df[df.epoch == epochs].sort_values("seed").accuracy
         out.update({f"{key}_acc": float(acc.mean()), f"{key}_acc_sd": float(acc.std())})
     out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
+    # from the training records alone: which share of the loops' difference per epoch is data handling
+    gap = (loader.train_s.mean() - fast.train_s.mean())
+    out["data_share"] = float((out["dl_data_s"] - out["fast_data_s"]) / gap) if gap > 0 else None
+    out["data_mostly"] = out["data_share"] is not None and out["data_share"] >= DATA_SHARE
     out["acc_same"] = verdicts.effect({"fast": accuracies(runs, baseline, epochs),
                                        "dataloader": loader[loader.epoch == epochs].sort_values("seed").accuracy
                                        .to_numpy()}, tolerance).to_dict()
     return out
+
+
+def not_proportional(param_ratio: float, time_ratio: dict) -> dict:
+    """Is the epoch time *not* proportional to the parameter count? YES when the ratio of the two
+    models' parameters lies outside the interval of their time ratio; otherwise the two models
+    cannot tell (a proportionality is never concluded from one pair)."""
+    n = time_ratio["numbers"]
+    lo, hi = n.get("lo"), n.get("hi")
+    outside = lo is not None and hi is not None and not (lo <= param_ratio <= hi)
+    return verdicts.Verdict(verdicts.YES if outside else verdicts.UNKNOWN, "outside" if outside else "inside",
+                            {"param_ratio": param_ratio, "lo": lo, "hi": hi}).to_dict()
 
 
 def records(f: dict) -> list[dict]:
@@ -116,7 +133,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     times, dl = epoch_times(timing)
     load = raw.load_of(timing)
     pm = per_model(runs, times, summaries)
-    keeps = {m: verdicts.within(accuracies(runs, m), accuracies(runs, base), tol).to_dict() for m in pm.model}
+    keeps = {m: verdicts.within(accuracies(runs, m), accuracies(runs, base), tol).to_dict()
+             for m in pm.model if m != base}
     by_model = pm.set_index("model")
     f = {"per_model": pm.to_dict("records"), "base": by_model.loc[base].to_dict(),
          "noconv": by_model.loc[noconv].to_dict(), "keeps": keeps, "fc_keeps": keeps[noconv],
@@ -127,12 +145,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
          "time_range": [float(pm.time.min()), float(pm.time.max())],
          "rounds": {name: int(len(t)) for name, t in times.items()}}
-    ratio_params = f["base"]["params"] / f["noconv"]["params"]
-    t = f["fc_faster"]["numbers"]  # the course CNN's time ÷ the Conv2d-free model's, with its interval
-    outside = t["lo"] is not None and not (t["lo"] <= ratio_params <= t["hi"])
-    f["not_proportional"] = verdicts.Verdict(verdicts.YES if outside else verdicts.UNKNOWN,
-                                             "outside" if outside else "inside",
-                                             {"param_ratio": ratio_params, "lo": t["lo"], "hi": t["hi"]}).to_dict()
+    f["not_proportional"] = not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
     sm = f["smallest"]
     if sm["fc"]["model"] and sm["cnn"]["model"]:  # which kind keeps the accuracy with fewer parameters
         f["smaller_kind"] = "cnn" if sm["cnn"]["model"]["params"] < sm["fc"]["model"]["params"] else "fc"

@@ -18,7 +18,8 @@ def model_table(per_model: list, kind: str, keeps: dict) -> dict:
                         {"name": "1 エポックの時間（中央値）", "unit": "s", "kind": "sig"},
                         {"name": "その 95 % 区間", "kind": "text"}, {"name": "精度の維持", "kind": "text"}],
             "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"],
-                      f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s", KEEPS[keeps[r["model"]]["outcome"]]]
+                      f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s",
+                      KEEPS[keeps[r["model"]]["outcome"]] if r["model"] in keeps else "（基準）"]
                      for r in rows]}
 
 
