@@ -33,3 +33,12 @@ def test_md_table_units_alignment_and_sig_figs():
 def test_unknown_column_kind_is_an_error():
     with pytest.raises(ValueError):
         tables.md_table({"columns": [{"name": "x", "kind": "float"}], "rows": []})
+
+
+def test_an_interval_shows_its_width():
+    from kadai.tables import interval
+
+    assert interval(2.0770, 2.0844) == "2.077〜2.084"  # 3 figures would print 2.08〜2.08
+    assert interval(3.05, 3.13) == "3.05〜3.13"
+    assert interval(16.8, 29.8) == "16.8〜29.8"
+    assert interval(None, 1.0) == "—〜1.00"

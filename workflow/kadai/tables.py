@@ -49,6 +49,16 @@ def pm(value, err, n: int = 2) -> str:
     return f"{value:.{decimals}f} ± {err:.{decimals}f}"
 
 
+def interval(lo, hi, n: int = 3, sep: str = "〜") -> str:
+    """``lo〜hi`` with ``n`` significant figures, or more where ``n`` would print both ends the same
+    (2.077〜2.084 rather than 2.08〜2.08)."""
+    for digits in range(n, 8):
+        a, b = sig(lo, digits), sig(hi, digits)
+        if a != b:
+            break
+    return f"{a}{sep}{b}"
+
+
 def header(col: dict) -> str:
     unit = col.get("unit")
     return f"{col['name']} [{unit}]" if unit else col["name"]
