@@ -14,7 +14,11 @@ _LIB = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, _LIB)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
-from kadai.config import validate as validate_config
+from kadai import made
+from kadai.config import check_files, normalise as normalise_config, validate as validate_config
+
+# Read every config file ourselves first: a YAML or encoding error names the file and line
+CONFIG_FILES = check_files(["config/config.yaml", *getattr(workflow.config_settings, "configfiles", [])])
 
 
 configfile: "config/config.yaml"
@@ -24,7 +28,15 @@ envvars:
     "PYTHONPATH",
 
 
-validate_config(config)
+validate_config(normalise_config(config), files=CONFIG_FILES)
+
+# Files made from a missing intermediate (deleted, or removed when its job failed) go too, so
+# that the chain is made again instead of "Nothing to be done" (kadai.made).
+made.sweep()
+
+
+onerror:
+    made.sweep()
 
 REPORTS = ["kadai1", "kadai2", "nini1", "kadai3", "kadai4"]
 

@@ -1,4 +1,6 @@
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,3 +31,28 @@ def make_tiny_mnist(data_dir, n_train=1000, n_test=200, folder="MNIST", seed=0):
         write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
     return raw
+
+
+IGNORE = shutil.ignore_patterns(".venv", ".git", ".snakemake", "results", "report", "__pycache__",
+                                "*.egg-info", ".pytest_cache", ".ruff_cache", ".whl", "data", "build")
+QUICK = ("--configfile", "config/quick.yaml", "tests/offline.yaml")
+
+
+def fresh_copy(repo: Path) -> Path:
+    """The repository without results, as a new user has it, with a tiny MNIST in data/
+    (MNIST cannot be downloaded here: tests bring their own)."""
+    shutil.copytree(ROOT, repo, ignore=IGNORE)
+    (repo / "results").mkdir()
+    (repo / "report").mkdir()
+    make_tiny_mnist(repo / "data", 1000, 200)
+    return repo
+
+
+def snakemake(cwd, *args, check=True, env=None):
+    """``snakemake --cores 1 …`` in ``cwd`` as a user runs it; AssertionError with its output on failure."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", *args]
+    env = {**os.environ, "PYTHONPATH": str(Path(cwd) / "workflow"), **(env or {})}
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc

@@ -82,7 +82,10 @@ def test_user_csv_is_accepted(tmp_path):
            "baseline": {"hidden": 8, "layers": 1, "activation": "relu", "epochs": 20, "loss": "cross_entropy",
                         "optimizer": "adam@0.01", "batch_size": 16}}
     train.run_setting("baseline", "base", cfg, None, tmp_path / "run.csv")
-    out = pd.read_csv(tmp_path / "run.csv")
+    from kadai.io import read_csv
+    from kadai.rows import RUNS4
+
+    out = read_csv(tmp_path / "run.csv", RUNS4)
     assert out.accuracy.iloc[-1] > 0.8  # the label is a threshold on feature a
 
 

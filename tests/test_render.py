@@ -1,4 +1,7 @@
 """Rendering: numbering, strict templates, listings from source, Markdown → PDF."""
+import re
+import shutil
+
 import jinja2
 import pytest
 from conftest import ROOT
@@ -84,3 +87,33 @@ def test_tidy_markdown_separates_blocks_but_not_code():
     assert render.tidy_markdown(text) == (
         "本文である。\n\n## 見出し\n\n次。\n\n![図1　x](a.svg)\n\n続き。\n\n| a |\n|---|\n"
         "```python\n# comment\nx = 1\n```\n")
+
+
+HOSTILE = r'山田\ "太郎" @ref $x$ *強調* _下線_ <b>タグ</b> #set page(width: 1cm) [a] {b} ~c^ 〜'
+
+
+def test_student_fields_print_literally_and_a_long_id_wraps(tmp_path):
+    """Whatever a student types as name, ID or course reaches the PDF character for character."""
+    from pypdf import PdfReader
+
+    shutil.copy(render.TEMPLATES / "_title.md.j2", tmp_path)
+    (tmp_path / "r.md.j2").write_text('{% from "_title.md.j2" import title_block with context %}'
+                                      '{{ title_block("題", "副題") }}\n\n# 目的\n\n本文である。\n', encoding="utf-8")
+    long_id = "1234567890" * 8
+    config = {"tables": {"sig_figs": 3}, "course": "深層実習 #1 & $2", "date": "2026-01-01",
+              "student": {"name": HOSTILE, "id": long_id}}
+    text, _ = render.render_markdown("r.md.j2", {}, config, {}, tmp_path / "o.md", root=tmp_path, templates=tmp_path)
+    (tmp_path / "o.md").write_text(text, encoding="utf-8")
+    render.markdown_to_pdf(tmp_path / "o.md", tmp_path / "o.pdf", root=tmp_path)
+    page = PdfReader(str(tmp_path / "o.pdf")).pages[0].extract_text()
+    flat = re.sub(r"[\s\u200b]", "", page)
+    assert re.sub(r"\s", "", HOSTILE) in flat and "深層実習#1&$2" in flat
+    assert long_id in flat
+    id_lines = [line for line in page.splitlines() if re.search(r"\d{10}", line)]
+    assert len(id_lines) >= 2, "an 80-digit ID must wrap onto more than one line"
+    assert "本文である。" in page  # the hostile name ended nothing early
+
+
+def test_code_spans_hold_any_backticks():
+    assert render.code("a`b") == "``a`b``" and render.code("`x`") == "`` `x` ``"
+    assert render.literal("a*b") == r"a\*b" and "\u200b" in render.literal("9" * 30)

@@ -27,8 +27,24 @@ def test_spec_errors_are_clear():
         models.SpecNet("conv4-dense10")
     with pytest.raises(ValueError, match="conv after fc"):
         models.SpecNet("fc10-conv4")
-    with pytest.raises(ValueError, match="shrank"):
+    with pytest.raises(ValueError, match="shrinks to nothing"):
         models.SpecNet("-".join(["conv2"] * 14))
+    for bad, words in (("pool0-fc8", "size 0"), ("fc0", "size 0"), ("fc8-pool2", "pool after fc"),
+                       ("conv4-pool32", "shrinks to nothing at pool32")):
+        with pytest.raises(ValueError, match=words):
+            models.SpecNet(bad)
+    net = models.SpecNet("conv4-pool2-fc16")  # 28 → 26 → 13: 4·13·13 inputs of fc1
+    assert net.fc1.in_features == 4 * 13 * 13 and net.fc2.out_features == 10
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_optimizer_strings():
+    from kadai.train.spec import SpecError, parse_optimizer
+
+    assert parse_optimizer("adam@0.001") == ("adam", 0.001) and parse_optimizer("sgd") == ("sgd", None)
+    for bad in ("adam@1.2.3", "adam@0", "rmsprop@0.1", "sgd@-1"):
+        with pytest.raises(SpecError):
+            parse_optimizer(bad)
 
 
 def test_tiny_idx_dataset_loads_through_torchvision(tmp_path):

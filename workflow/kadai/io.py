@@ -6,9 +6,11 @@ An interrupted job therefore never leaves a file that looks complete.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +61,77 @@ def write_json(path, obj) -> None:
 
 
 def read_json(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DamagedResult(path, f"it is not readable JSON ({e})") from None
 
 
-def write_csv(path, df: pd.DataFrame) -> None:
+class DamagedResult(ValueError):
+    """A results file that is cut short, not UTF-8, or holds something its job never writes."""
+
+    def __init__(self, path, problem: str):
+        super().__init__(f"{path}: {problem}. The file is damaged or was edited by hand: delete it and run "
+                         "the same snakemake command again, which re-runs the job that writes it.")
+
+
+TRAILER = re.compile(r"# complete: (\d+) rows")
+
+
+def write_csv(path, df: pd.DataFrame, schema: dict) -> None:
+    """The table, checked against ``schema`` (see :mod:`kadai.rows`), then a last line
+    ``# complete: <n> rows`` that shows the file was written to its end."""
+    conform(df, schema, path)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
+        with open(tmp, "a", encoding="utf-8") as f:
+            f.write(f"# complete: {len(df)} rows\n")
+
+
+def read_csv(path, schema: dict) -> pd.DataFrame:
+    """A table written by :func:`write_csv`; raises :class:`DamagedResult` naming the file and
+    the fault when it is cut short, lacks a column or holds a cell of the wrong kind."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").rstrip("\n").split("\n")
+    except UnicodeDecodeError as e:
+        raise DamagedResult(path, f"byte {e.start} is not UTF-8") from None
+    m = TRAILER.fullmatch(lines[-1])
+    if not m:
+        raise DamagedResult(path, "it does not end with the line '# complete: <n> rows' that its job writes last, "
+                                  "so it was cut short")
+    text_cols = {c: str for c, kind in schema.items() if kind == "text" or isinstance(kind, tuple)}
+    try:
+        df = pd.read_csv(io.StringIO("\n".join(lines[:-1]) + "\n"), dtype=text_cols, keep_default_na=False,
+                         na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
+        raise DamagedResult(path, f"it is not a readable table ({e})") from None
+    if len(df) != int(m.group(1)):
+        raise DamagedResult(path, f"it holds {len(df)} rows where its job wrote {m.group(1)}")
+    return conform(df, schema, path)
+
+
+def conform(df: pd.DataFrame, schema: dict, path) -> pd.DataFrame:
+    """``df`` with its numeric columns as numbers; :class:`DamagedResult` at the first cell that
+    does not fit ``schema`` (line numbers count the header as line 1)."""
+    for col, kind in schema.items():
+        if col not in df:
+            raise DamagedResult(path, f"the column {col!r} is missing")
+        cells = df[col]
+        if kind in ("int", "number"):
+            values = pd.to_numeric(cells, errors="coerce")
+            bad = cells.notna() & values.isna()
+            if kind == "int":
+                bad |= values.isna() | (values.fillna(0) % 1 != 0)
+            what = "an integer" if kind == "int" else "a number"
+            df[col] = values.astype("int64") if kind == "int" and not bad.any() else values
+        elif isinstance(kind, tuple):
+            bad, what = ~cells.isin(kind), "one of " + ", ".join(kind)
+        else:
+            continue
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise DamagedResult(path, f"line {i + 2}, column {col!r}: '{cells.iloc[i]}' is not {what}")
+    return df
 
 
 class _Tee:
@@ -110,10 +177,14 @@ def named(items) -> dict:
 @contextlib.contextmanager
 def job(snakemake):
     """The body of every rule's script: output shown and copied into the rule's log; at the end
-    the log lists the package modules the job loaded (tests compare them with its inputs)."""
+    the job's inputs and outputs are recorded (:mod:`kadai.made`) and the log lists the package
+    modules the job loaded (tests compare them with its inputs)."""
     import sys
+
+    from . import made
 
     with tee_log(snakemake.log[0]) as log:
         yield snakemake
+        made.record(snakemake.input, snakemake.output)
         loaded = sorted(m for m in sys.modules if m == "kadai" or m.startswith("kadai."))
         log.write(f"kadai modules loaded: {' '.join(loaded)}\n")

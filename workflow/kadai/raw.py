@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .rows import ENDS, OK, OUTLIER, SKIPPED, STOP
+from .io import read_csv
+from .rows import ENDS, OK, OUTLIER, RAW, SKIPPED, STOP
 
 KEYS = ["implementation", "op", "N", "dtype", "device"]
 
 
 def load_raw(paths) -> pd.DataFrame:
     """All raw tables of a report in one frame."""
-    frames = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths]
+    frames = [read_csv(p, RAW) for p in paths]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
+import json
 import os
 import re
 from pathlib import Path
@@ -99,6 +100,35 @@ def report_date(config: dict) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+ASCII_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+ZWSP = "\u200b"
+
+
+def literal(text, wrap: int = 20) -> str:
+    """``text`` (a name, an ID, a course title from the config) as pandoc Markdown that prints
+    exactly these characters: every ASCII punctuation mark is backslash-escaped, so no emphasis,
+    math, raw HTML, citation, link or Typst code can start; line breaks become spaces; an unbroken
+    run longer than ``wrap`` characters gets a zero-width space every ``wrap`` characters, so a
+    long ID wraps inside the margins instead of running past them."""
+    text = " ".join(str(text).split())
+    runs = re.split(r"(\s+)", text)
+    runs = [ZWSP.join(r[i:i + wrap] for i in range(0, len(r), wrap)) if len(r) > wrap else r for r in runs]
+    return ASCII_PUNCT.sub(r"\\\1", "".join(runs))
+
+
+def meta(text) -> str:
+    """A YAML front-matter value that pandoc reads as :func:`literal` Markdown."""
+    return json.dumps(literal(text), ensure_ascii=False)
+
+
+def code(text) -> str:
+    """Inline code showing ``text`` exactly, whatever backticks it holds."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROOT,
              templates: Path = TEMPLATES) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -115,6 +145,7 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
     env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
+    env.filters.update(literal=literal, meta=meta, code=code)
 
     def figure(key: str, path: str, caption: str, width: str = "80%") -> str:
         label = numbering.define(key, "fig")

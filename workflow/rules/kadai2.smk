@@ -32,6 +32,7 @@ rule kadai2_measure:
         padding=KADAI2["padding"],
         gpu_memory_cap_gb=KADAI2["gpu_memory_cap_gb"],
         host_memory_fraction=KADAI2["host_memory_fraction"],
+        tools=lambda wc: TOOLS["gpu"] if IMPLEMENTATIONS[wc.impl]["device"] == "cuda" else None,
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     resources:
         gpu=lambda wc: 1 if IMPLEMENTATIONS[wc.impl]["device"] == "cuda" else 0,

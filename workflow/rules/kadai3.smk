@@ -28,6 +28,7 @@ rule kadai3_train:
         source_dir=KADAI3["source_dir"],
         download=KADAI3["download"],
         device=KADAI3["device"],
+        tools=TOOLS["gpu"] if KADAI3["device"] != "cpu" else None,
         epochs=KADAI3["epochs"],
         batch_size=KADAI3["batch_size"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
@@ -52,6 +53,7 @@ rule kadai3_loader:
         source_dir=KADAI3["source_dir"],
         download=KADAI3["download"],
         device=KADAI3["device"],
+        tools=TOOLS["gpu"] if KADAI3["device"] != "cpu" else None,
         loader_epochs=KADAI3["loader_epochs"],
         batch_size=KADAI3["batch_size"],
         baseline=KADAI3["baseline"],
@@ -91,6 +93,7 @@ rule kadai3_timing:
         source_dir=KADAI3["source_dir"],
         download=KADAI3["download"],
         device=KADAI3["device"],
+        tools=TOOLS["gpu"] if KADAI3["device"] != "cpu" else None,
         batch_size=KADAI3["batch_size"],
         baseline=KADAI3["baseline"],
         timing_rounds=KADAI3["timing_rounds"],

@@ -25,6 +25,7 @@ rule nini1_build:
         build="|".join(nini1_plan.BUILDS),
     params:
         flags=lambda wc: nini1_plan.BUILDS[wc.build],
+        tools={k: TOOLS[k] for k in ("cc", "objdump")},
     log:
         "results/logs/nini1/build_{build}.log",
     conda:
@@ -40,6 +41,7 @@ rule nini1_driver:
         "results/nini1/build/driver",
     params:
         flags=nini1_plan.BUILDS["O3"],
+        tools=TOOLS["cc"],
     log:
         "results/logs/nini1/driver.log",
     conda:
@@ -77,6 +79,7 @@ rule nini1_cachegrind:
     params:
         kernels=nini1_plan.CACHEGRIND_KERNELS,
         n=NINI1["cachegrind_n"],
+        tools=TOOLS["valgrind"],
     log:
         "results/logs/nini1/cachegrind.log",
     conda:
@@ -92,6 +95,8 @@ rule nini1_peak:
     output:
         peak="results/nini1/peak.json",
         lib="results/nini1/build/libpeak.so",
+    params:
+        tools=TOOLS["cc"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/nini1/peak.log",

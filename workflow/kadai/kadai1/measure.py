@@ -7,7 +7,7 @@ pipeline measures exactly the program the student hands in.
 
 from __future__ import annotations
 
-from .. import checks, measure, submission
+from .. import checks, measure, rows, submission
 from ..io import write_csv
 
 VARIANTS = {"naive": ("matmul_naive", "python_naive"), "fast": ("matmul_fast", "python_fast")}
@@ -29,4 +29,4 @@ def make_series(variant: str) -> measure.Series:
 def run(variant: str, sweep: dict, timing: dict, out_csv) -> None:
     cfg = measure.SweepConfig.from_config(sweep, timing)
     raw = measure.run_series(make_series(variant), cfg, progress=measure.Progress(f"kadai1/{variant}"))
-    write_csv(out_csv, raw)
+    write_csv(out_csv, raw, rows.RAW)

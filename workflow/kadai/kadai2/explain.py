@@ -18,7 +18,7 @@ import pandas as pd
 from .. import checks, measure, threads
 from ..backends import torch_ops, xp
 from ..io import write_csv
-from ..rows import COLUMNS, OK, WRONG
+from ..rows import COLUMNS, OK, RAW, WRONG
 
 FLOAT = np.float32
 
@@ -80,4 +80,4 @@ def run(experiment: str, settings: dict, out_csv) -> None:
             rows += rows_at(n, numpy_cases(x, k), settings["rounds"], experiment)
     else:
         raise ValueError(f"unknown experiment {experiment!r}")
-    write_csv(out_csv, pd.DataFrame(rows, columns=COLUMNS))
+    write_csv(out_csv, pd.DataFrame(rows, columns=COLUMNS), RAW)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import checks, measure
 from ..backends.availability import availability
 from ..io import write_csv
+from ..rows import RAW
 
 
 def host_memory_cap(fraction: float) -> float:
@@ -118,4 +119,4 @@ def run(op: str, impl: str, entry: dict, settings: dict, out_csv) -> None:
         sweep = measure.SweepConfig.from_config(settings["sweep"], settings["timing"])
         table = measure.run_series(make_series(op, impl, entry, settings), sweep,
                                    progress=measure.Progress(f"kadai2/{op}/{impl}"))
-    write_csv(out_csv, table)
+    write_csv(out_csv, table, RAW)

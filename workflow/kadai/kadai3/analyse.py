@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from .. import raw, verdicts
-from ..io import read_json, write_json
+from ..io import read_csv, read_json, write_json
+from ..rows import RUNS3, TIMING3
 
 DATA_SHARE = 0.5  # "most of the loops' difference is data handling": at least this share of it
 
 
 def load_runs(paths) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    return pd.concat([read_csv(p, RUNS3) for p in paths], ignore_index=True)
 
 
 def epoch_times(timing: pd.DataFrame) -> tuple[dict, str]:
@@ -129,7 +130,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     base, noconv, tol = cfg["baseline"], cfg["no_conv"], cfg["tolerance_pct"] / 100.0
     runs, loader = load_runs(inputs["runs"]), load_runs(inputs["loader"])
     summaries = read_json(inputs["models"])
-    timing = pd.read_csv(inputs["timing"])
+    timing = read_csv(inputs["timing"], TIMING3)
     times, dl = epoch_times(timing)
     load = raw.load_of(timing)
     pm = per_model(runs, times, summaries)

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .. import figures
 from ..figures import NO_UNIT, Axis
-from ..io import read_json
+from ..io import read_csv, read_json
+from ..rows import TIMING3
 from .analyse import epoch_times, load_runs
 
 EPOCH = Axis("エポック", NO_UNIT)
@@ -18,7 +19,7 @@ def draw_course(inputs: dict, settings: dict, out) -> None:
     """Accuracy per epoch (training runs, every seed) and the epoch time of each alternated
     timing round (the pairs compared), for the course CNN and the Conv2d-free model."""
     runs, cfg = load_runs(inputs["runs"]), settings["kadai3"]
-    times, _ = epoch_times(pd.read_csv(inputs["timing"]))
+    times, _ = epoch_times(read_csv(inputs["timing"], TIMING3))
     acc_axis, rnd = Axis("テスト精度", "%"), Axis("計測の周回", NO_UNIT)
     time_axis = Axis("1 エポックの学習時間（推定）", "s")
     fig, axes = figures.new_figure(EPOCH, acc_axis, width=8.4, height=3.5,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import measure, threads
 from ..io import write_csv
+from ..rows import TIMING3
 from ..train import data, loops, models
 from .train import tensors
 
@@ -49,4 +50,4 @@ def run(specs: list[str], cfg: dict, out_csv) -> None:
              "seconds": s["seconds"], "steps": cfg["timing_steps"],
              "batch_size": cfg["batch_size"], "train_size": n_train, "device": device.type, "status": s["status"],
              "faults": s["faults"], "busy": s["busy"], "cores": s["cores"]} for s in samples]
-    write_csv(out_csv, pd.DataFrame(rows))
+    write_csv(out_csv, pd.DataFrame(rows), TIMING3)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import threads
 from ..io import write_csv
+from ..rows import RUNS3
 from ..train import data, loops, models
 
 
@@ -31,7 +32,7 @@ def run_training(spec: str, seed: int, cfg: dict, out_csv, n_threads: int | None
                                 device=device, progress=lambda m: print(f"[kadai3/{spec}/s{seed}] {m}"))
         df = pd.DataFrame(rows).assign(model=spec, seed=seed, loop="fast", device=device.type,
                                        params=models.param_count(model), threads=torch.get_num_threads())
-    write_csv(out_csv, df)
+    write_csv(out_csv, df, RUNS3)
 
 
 def run_loader(seed: int, cfg: dict, out_csv, n_threads: int | None = None) -> None:
@@ -50,4 +51,4 @@ def run_loader(seed: int, cfg: dict, out_csv, n_threads: int | None = None) -> N
                                       progress=lambda m: print(f"[kadai3/dataloader/s{seed}] {m}"))
         df = pd.DataFrame(rows).assign(model=cfg["baseline"], seed=seed, loop="dataloader", device=device.type,
                                        params=models.param_count(model), threads=torch.get_num_threads())
-    write_csv(out_csv, df)
+    write_csv(out_csv, df, RUNS3)

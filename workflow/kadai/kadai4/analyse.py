@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .. import raw, verdicts
-from ..io import write_json
+from ..io import read_csv, write_json
+from ..rows import RUNS4, TIMING4
 from .labels import LABELS, PARAMS
 from .settings import spec_of
 
@@ -22,7 +23,7 @@ TIME_EFFECT = 0.1    # training-time changes below 10 % are no effect
 
 
 def load_runs(paths) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p, dtype={"value": str}) for p in paths], ignore_index=True)
+    return pd.concat([read_csv(p, RUNS4) for p in paths], ignore_index=True)
 
 
 def seed_accuracy(runs, param: str, value: str, baseline: dict) -> tuple[np.ndarray, int]:
@@ -108,7 +109,7 @@ def records(study: dict, extra: dict) -> list[dict]:
 def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai4"]
     runs = load_runs(inputs["runs"])
-    timing = {p: pd.read_csv(path, dtype={"value": str}) for p, path in raw.by_stem(inputs["timing"]).items()}
+    timing = {p: read_csv(path, TIMING4) for p, path in raw.by_stem(inputs["timing"]).items()}
     study = {p: study_of(runs, timing[p], p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
     ranking = sorted(study, key=lambda p: -strength(study[p]["acc_effect"]))
     f = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]),

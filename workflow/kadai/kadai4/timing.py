@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import measure, threads
 from ..io import write_csv
+from ..rows import TIMING4
 from .settings import setting
 from .train import load_dataset, train_once
 
@@ -39,4 +40,4 @@ def run(param: str, values: list, cfg: dict, npz_path, out_csv) -> None:
     for s in samples:
         rows.append({"param": param, "value": s["name"], "round": s["round"], "seconds": s["seconds"],
                      "status": s["status"], "faults": s["faults"], "busy": s["busy"], "cores": s["cores"]})
-    write_csv(out_csv, pd.DataFrame(rows))
+    write_csv(out_csv, pd.DataFrame(rows), TIMING4)

@@ -13,7 +13,9 @@ import pandas as pd
 
 from .. import threads
 from ..io import write_csv
+from ..rows import RUNS4
 from ..train import data, loops, models
+from ..train.spec import parse_optimizer
 from .settings import setting, spec_of
 
 
@@ -42,8 +44,7 @@ def load_dataset(cfg: dict, npz_path):
 
 def optimizer_of(s: dict) -> tuple[str, float | None]:
     """``adam@0.001`` → ("adam", 0.001); ``sgd`` → ("sgd", None)."""
-    name, _, lr = s["optimizer"].partition("@")
-    return name, float(lr) if lr else None
+    return parse_optimizer(s["optimizer"])
 
 
 def train_once(s: dict, dataset, seed: int, progress=print):
@@ -75,4 +76,4 @@ def run_setting(param: str, value, cfg: dict, npz_path, out_csv, n_threads: int 
                                             lambda m, seed=seed: print(f"[kadai4/{param}={value}/s{seed}] {m}"))
             rows += [{**h, "seed": seed, "param": param, "value": str(value),
                       "params": models.param_count(model), "run_s": total} for h in hist]
-    write_csv(out_csv, pd.DataFrame(rows))
+    write_csv(out_csv, pd.DataFrame(rows), RUNS4)

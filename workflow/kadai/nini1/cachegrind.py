@@ -31,7 +31,8 @@ def cachegrind(driver, kernel: str, n: int) -> dict:
         m = re.search(pat, proc.stderr)
         stats[key] = int(m.group(1).replace(",", "")) if m else None
     if stats["refs"] is None:
-        return {"available": False, "reason": f"cachegrind failed: {proc.stderr[-200:]}"}
+        last = " ".join(proc.stderr.split())[-200:] or f"exit status {proc.returncode}"
+        return {"available": False, "reason": f"valgrind が終了コード {proc.returncode} で失敗した: {last}"}
     return stats
 
 

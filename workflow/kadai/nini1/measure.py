@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import checks, measure, threads
 from ..io import write_csv
-from ..rows import COLUMNS, OK
+from ..rows import COLUMNS, OK, RAW
 
 KERNELS = ["ijk", "ikj", "blocked", "packed", "packed_omp"]  # the functions mm_<kernel> of matmul.c
 
@@ -138,4 +138,4 @@ def run(experiment: str, libs: dict, cfg: dict, timing: dict, out_csv) -> None:
         n = cfg["bench_n"] if experiment in ("threads", "bench") else cfg["ladder_n"]
         rounds = cfg["bench_pairs"] if experiment == "bench" else cfg["rounds"]
         table = compare(libs, contenders(experiment, list(libs)), n, rounds, cfg["sweep"]["seed"], experiment)
-    write_csv(out_csv, table)
+    write_csv(out_csv, table, RAW)

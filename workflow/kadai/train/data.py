@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..io import atomic_path
+
 MEAN, STD = 0.1307, 0.3081  # the course's normalisation (MNIST statistics)
 DATASETS = {  # config name → (torchvision class, folder under data_dir, Japanese name)
     "mnist": ("MNIST", "MNIST", "MNIST"),
@@ -22,6 +24,10 @@ class DatasetMissing(FileNotFoundError):
     pass
 
 
+class DatasetDamaged(ValueError):
+    pass
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -29,26 +35,80 @@ def raw_dir(dataset: str, data_dir) -> Path:
     return Path(data_dir) / DATASETS[dataset][1] / "raw"
 
 
-def prepare(dataset: str, data_dir, source_dir=None, download: bool = True) -> Path:
-    """Make the four IDX files available where torchvision looks for them.
+def idx_shape(path) -> tuple[int, ...]:
+    """The dimensions an IDX file of unsigned bytes declares, after checking that its header is
+    one and that its size matches them; :class:`DatasetDamaged` names the file otherwise."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) < 4 or head[:3] != b"\x00\x00\x08" or not 1 <= head[3] <= 4:
+            raise DatasetDamaged(f"{path}: not an IDX file of bytes (it starts with {head.hex() or 'nothing'}, "
+                                 "an IDX file with 00000801 or 00000803)")
+        dims = tuple(int.from_bytes(f.read(4), "big") for _ in range(head[3]))
+    expected = 4 + 4 * len(dims) + int(np.prod(dims))
+    if size != expected:
+        raise DatasetDamaged(f"{path}: {size} bytes where its header ({' × '.join(map(str, dims))}) "
+                             f"needs {expected}: the file is cut short or damaged")
+    return dims
 
-    Order: files already in ``data_dir/<Name>/raw``; else copies (gunzipped) from
-    ``source_dir``; else torchvision's download. Failing all three, the error names the folder
-    and the four files.
+
+def check_idx_set(folder) -> None:
+    """The four files belong together: 28×28 images, one label per image."""
+    folder = Path(folder)
+    shapes = {f: idx_shape(folder / f) for f in IDX_FILES}
+    for images, labels in ((IDX_FILES[0], IDX_FILES[1]), (IDX_FILES[2], IDX_FILES[3])):
+        n, *hw = shapes[images]
+        if hw != [28, 28] or shapes[labels] != (n,):
+            raise DatasetDamaged(f"{folder / images} ({' × '.join(map(str, shapes[images]))}) and {folder / labels} "
+                                 f"({' × '.join(map(str, shapes[labels]))}) are not N × 28 × 28 images with N labels")
+
+
+def _fetch(src: Path, dest: Path) -> None:
+    """Copy (or gunzip) ``src`` to ``dest`` through a temporary name, checking it on the way: an
+    interrupted or damaged copy never takes the final name."""
+    with atomic_path(dest) as tmp:
+        try:
+            if src.suffix == ".gz":
+                with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
+                    shutil.copyfileobj(fin, fout)
+            else:
+                shutil.copyfile(src, tmp)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise DatasetDamaged(f"{src}: cannot be read ({type(exc).__name__}: {exc}); the file is damaged "
+                                 "or cut short — copy it again from its source") from None
+        try:
+            idx_shape(tmp)
+        except DatasetDamaged as exc:
+            raise DatasetDamaged(str(exc).replace(str(tmp), str(src))) from None
+
+
+def prepare(dataset: str, data_dir, source_dir=None, download: bool = True) -> Path:
+    """Make the four IDX files available where torchvision looks for them, checked.
+
+    Order: files already in ``data_dir/<Name>/raw`` (when they pass :func:`check_idx_set`); else
+    copies (gunzipped) from ``source_dir``; else torchvision's download. Damaged files already
+    in place are replaced, and a damaged source is named; failing all three, the error names the
+    folder and the four files.
     """
     raw = raw_dir(dataset, data_dir)
+    problem = None
     if all((raw / f).exists() for f in IDX_FILES):
-        return raw
+        try:
+            check_idx_set(raw)
+            return raw
+        except DatasetDamaged as exc:  # left by an older or interrupted copy: fetch again
+            problem = str(exc)
+            for f in IDX_FILES:
+                (raw / f).unlink(missing_ok=True)
     if source_dir:
         src = Path(source_dir)
-        raw.mkdir(parents=True, exist_ok=True)
         for f in IDX_FILES:
-            if (src / f).exists():
-                shutil.copyfile(src / f, raw / f)
-            elif (src / f"{f}.gz").exists():
-                with gzip.open(src / f"{f}.gz", "rb") as fin, open(raw / f, "wb") as fout:
-                    shutil.copyfileobj(fin, fout)
+            found = next((c for c in (src / f, src / f"{f}.gz") if c.exists()), None)
+            if found and not (raw / f).exists():
+                _fetch(found, raw / f)
         if all((raw / f).exists() for f in IDX_FILES):
+            check_idx_set(raw)
             return raw
     if download:
         try:
@@ -56,7 +116,10 @@ def prepare(dataset: str, data_dir, source_dir=None, download: bool = True) -> P
             getattr(tvd, DATASETS[dataset][0])(str(data_dir), train=True, download=True)
             getattr(tvd, DATASETS[dataset][0])(str(data_dir), train=False, download=True)
             if all((raw / f).exists() for f in IDX_FILES):
+                check_idx_set(raw)
                 return raw
+        except DatasetDamaged:
+            raise
         except Exception as exc:  # noqa: BLE001 - any download failure ends in the message below
             reason = f"download failed ({type(exc).__name__}: {str(exc)[:120]})"
         else:
@@ -64,7 +127,8 @@ def prepare(dataset: str, data_dir, source_dir=None, download: bool = True) -> P
     else:
         reason = "download is switched off"
     raise DatasetMissing(
-        f"{DATASETS[dataset][2]} is not available: {reason}.\n"
+        f"{DATASETS[dataset][2]} is not available: {reason}"
+        + (f" (the files there were damaged: {problem})" if problem else "") + ".\n"
         f"Put the four IDX files (optionally .gz) into {raw.resolve()}:\n  "
         + "\n  ".join(IDX_FILES)
         + "\nor set kadai3.source_dir in config/config.yaml to a folder that holds them "

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
+import math
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-TOKEN = re.compile(r"^(conv|pool|fc)(\d+)$")
+from .spec import KERNEL, parse_spec, plan
 
-
-def parse_spec(spec: str) -> list[tuple[str, int]]:
-    layers = []
-    for tok in spec.split("-"):
-        m = TOKEN.match(tok)
-        if not m:
-            raise ValueError(f"model spec {spec!r}: unknown layer {tok!r} (use convC, poolK, fcH)")
-        layers.append((m.group(1), int(m.group(2))))
-    return layers
-
+__all__ = ["SpecNet", "param_count", "parse_spec", "summary"]
 
 ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu}
+
+
+def features(shape) -> int:
+    """Inputs of a Linear layer after ``shape``: c·h·w for an image, the count for features."""
+    return math.prod(shape) if isinstance(shape, tuple) else int(shape)
 
 
 class SpecNet(nn.Module):
@@ -32,39 +28,29 @@ class SpecNet(nn.Module):
         self.spec = spec
         self.act = ACTIVATIONS[activation]
         self.steps: list[tuple[str, bool]] = []  # (attribute name, apply activation after it)
-        c, h, w = in_shape
-        n_conv = n_fc = n_pool = 0
-        flat = None
-        for kind, size in parse_spec(spec):
+        counts = {"conv": 0, "pool": 0, "fc": 0}
+        shape = in_shape  # (c, h, w) until the first fc, then the number of features
+        for layer in plan(spec, in_shape):
+            kind, size = layer["kind"], layer["size"]
+            counts[kind] += 1
+            name = f"{kind}{counts[kind]}"
+            if kind == "fc" and isinstance(shape, tuple):
+                self.flatten = nn.Flatten()
+                self.steps.append(("flatten", False))
             if kind == "conv":
-                if flat is not None:
-                    raise ValueError(f"model spec {spec!r}: conv after fc")
-                n_conv += 1
-                setattr(self, f"conv{n_conv}", nn.Conv2d(c, size, 3))
-                self.steps.append((f"conv{n_conv}", True))
-                c, h, w = size, h - 2, w - 2
+                module = nn.Conv2d(shape[0], size, KERNEL)
             elif kind == "pool":
-                n_pool += 1
-                setattr(self, f"pool{n_pool}", nn.MaxPool2d(size))
-                self.steps.append((f"pool{n_pool}", False))
-                h, w = h // size, w // size
+                module = nn.MaxPool2d(size)
             else:
-                if flat is None:
-                    self.flatten = nn.Flatten()
-                    self.steps.append(("flatten", False))
-                    flat = c * h * w
-                n_fc += 1
-                setattr(self, f"fc{n_fc}", nn.Linear(flat, size))
-                self.steps.append((f"fc{n_fc}", True))
-                flat = size
-            if h < 1 or w < 1:
-                raise ValueError(f"model spec {spec!r}: the image shrank to nothing")
-        if flat is None:
+                module = nn.Linear(features(shape), size)
+            setattr(self, name, module)
+            self.steps.append((name, kind != "pool"))
+            shape = layer["out"]
+        if isinstance(shape, tuple):
             self.flatten = nn.Flatten()
             self.steps.append(("flatten", False))
-            flat = c * h * w
-        setattr(self, f"fc{n_fc + 1}", nn.Linear(flat, classes))
-        self.steps.append((f"fc{n_fc + 1}", False))
+        setattr(self, f"fc{counts['fc'] + 1}", nn.Linear(features(shape), classes))
+        self.steps.append((f"fc{counts['fc'] + 1}", False))
 
     def forward(self, x):
         for name, activate in self.steps:
