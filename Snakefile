@@ -24,6 +24,9 @@ CONFIG_FILES = check_files(["config/config.yaml", *getattr(workflow.config_setti
 configfile: "config/config.yaml"
 
 
+report: "workflow/report_captions/workflow.rst"
+
+
 envvars:
     "PYTHONPATH",
 
@@ -31,8 +34,11 @@ envvars:
 validate_config(normalise_config(config), files=CONFIG_FILES)
 
 # Files made from a missing intermediate (deleted, or removed when its job failed) go too, so
-# that the chain is made again instead of "Nothing to be done" (kadai.made).
-made.sweep()
+# that the chain is made again instead of "Nothing to be done" (kadai.made). Only the Snakemake
+# a user started does this, not the one that runs each job of a cluster executor.
+if workflow.is_main_process:
+    made.sweep()
+    Path("results/logs/cluster").mkdir(parents=True, exist_ok=True)  # profiles/pbs writes job logs here
 
 
 onerror:

@@ -59,3 +59,33 @@ def test_figure_names_find_their_drawing_function():
     assert figures.drawer(module, "time_matmul")() == ("time", ("matmul",))
     with pytest.raises(KeyError):
         figures.drawer(module, "speedup")
+
+
+def test_figures_of_a_kind_have_one_printed_width_and_readable_text(tmp_path):
+    x, y = Axis("行列サイズ N", NO_UNIT), Axis("実行時間", "s")
+    one, _ = figures.new_figure(x, y)
+    two, _ = figures.new_figure(x, y, panels=[(x, y), (x, y)])
+    assert one.get_figwidth() == figures.WIDTHS["single"] and two.get_figwidth() == figures.WIDTHS["wide"]
+    assert max(figures.WIDTHS.values()) <= figures.TEXT_WIDTH_IN  # printed 1:1, never shrunk
+    figures.save(one, tmp_path / "one.svg")
+    layout = json.loads(figures.sidecar_path(tmp_path / "one.svg").read_text())["layout"]
+    assert layout["min_font_pt"] >= figures.MIN_FONT_PT and layout["overlaps"] == []
+
+
+def test_the_legend_goes_below_rotated_tick_labels_and_the_axis_label(tmp_path):
+    fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"))
+    names = ["とても長い実装の名前 " + str(i) for i in range(5)]
+    ax.bar(range(5), [1, 2, 3, 4, 5], label="計測値")
+    ax.set_xticks(range(5))
+    ax.set_xticklabels(names, rotation=30, ha="right")
+    ax.plot(range(5), [1, 2, 3, 4, 5], label="理論値")
+    figures.legend_below(ax)
+    figures.save(fig, tmp_path / "f.svg")
+    assert json.loads(figures.sidecar_path(tmp_path / "f.svg").read_text())["layout"]["overlaps"] == []
+
+
+def test_overlapping_text_is_found(tmp_path):
+    fig, ax = figures.new_figure(Axis("x", "s"), Axis("y", "s"))
+    ax.text(0.5, 0.5, "重なる文字", transform=ax.transAxes)
+    ax.text(0.52, 0.5, "重なる文字2", transform=ax.transAxes)
+    assert ["重なる文字", "重なる文字2"] in figures.layout(fig)["overlaps"]

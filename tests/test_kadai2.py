@@ -90,6 +90,22 @@ def test_skipped_series_writes_its_reason(tmp_path):
     assert (tmp_path / "m.csv").exists()
 
 
+def test_a_gpu_that_fails_while_its_series_is_prepared_is_a_skip_with_the_reason(tmp_path, monkeypatch):
+    from kadai.backends.availability import Availability
+
+    def fails(*a):
+        raise RuntimeError("cudaErrorNoKernelImageForDevice: no kernel image is available for execution")
+
+    monkeypatch.setattr(kmeasure, "availability", lambda entry: Availability(True))
+    monkeypatch.setattr(kmeasure, "make_series", fails)
+    kmeasure.run("matmul", "torch_cuda", IMPLEMENTATIONS["torch_cuda"], CFG, tmp_path / "m.csv")
+    stop = raw.stop_reason(raw.load_raw([tmp_path / "m.csv"]))
+    assert stop["status"] == "skipped" and "GPU の準備に失敗した" in stop["note"] and "NoKernelImage" in stop["note"]
+    # on the CPU the same failure is a bug, and stops the job
+    with pytest.raises(RuntimeError):
+        kmeasure.run("matmul", "numpy", IMPLEMENTATIONS["numpy"], CFG, tmp_path / "n.csv")
+
+
 def test_memory_cap_records_oom_and_stops_the_series():
     s = series("matmul", "numpy")
     s.memory_cap_bytes = s.bytes_needed(16) + 1  # N = 16 fits, N = 32 does not

@@ -192,3 +192,71 @@ def test_a_wide_interval_adds_midpoints_while_the_budget_allows():
     run_series(s, cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01, total_budget_s=600), clock=clock,
                progress=quiet)
     assert clock.now <= 600
+
+
+class CUDARuntimeError(RuntimeError):
+    """Stands in for cupy's error class (no GPU here): the harness sees only its type and text."""
+
+
+class CompileException(Exception):
+    pass
+
+
+@pytest.mark.parametrize("error", [
+    CUDARuntimeError("cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime version"),
+    OSError("libnvrtc.so.12: cannot open shared object file: No such file or directory"),
+    OSError("libcublas.so.12: cannot open shared object file"),
+    CompileException("nvrtc: error: invalid value for --gpu-architecture (-arch)"),
+    CUDARuntimeError("cudaErrorLaunchFailure: unspecified launch failure"),
+])
+@pytest.mark.parametrize("during", ["scout", "rounds"])
+def test_a_gpu_failure_ends_its_series_with_the_reason_not_the_build(error, during):
+    clock = FakeClock()
+    state = {"calls": 0}
+    s = cubic_series(clock, device_errors=(RuntimeError, OSError, ImportError, CompileException))
+    inner = s.kernel
+
+    def failing(x):
+        state["calls"] += 1
+        if (during == "scout" and x.shape[0] >= 32) or (during == "rounds" and state["calls"] > 12):
+            raise error
+        return inner(x)
+
+    s.kernel = failing
+    table = run_series(s, cfg(n_max=256), clock=clock, progress=quiet)
+    last = table.iloc[-1]
+    assert last.status == rows.ERROR and type(error).__name__ in last.note and str(error)[:20] in last.note
+    assert (table.status == rows.OK).any()  # what was measured before stays
+    stop = raw.stop_reason(table)
+    assert stop["kind"] == "error" and stop["N"] == (32 if during == "scout" else int(last.N))
+
+
+def test_an_error_not_declared_as_a_device_error_still_stops_the_job():
+    clock = FakeClock()
+    s = cubic_series(clock)
+    s.kernel = lambda x: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        run_series(s, cfg(), clock=clock, progress=quiet)
+
+
+def test_training_takes_one_thread_while_another_process_keeps_a_core_busy():
+    import multiprocessing
+    import os
+
+    from kadai import threads
+
+    if not os.path.exists("/proc/stat") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs Linux and two cores")
+    busy = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    busy.start()
+    try:
+        said = []
+        assert threads.usable(2, sample_s=0.5, say=said.append) == 1 and "using 1 thread" in said[0]
+    finally:
+        busy.terminate()
+    assert threads.usable(1) == 1 and threads.usable(None) is None
+
+
+def _spin():
+    while True:
+        pass

@@ -18,7 +18,7 @@ def test_numbering_resolves_references_before_definitions(tmp_path):
           "{{ figure('b', 'y.svg', 'B') }}\n\n{{ table('t', tab, 'T') }}\n{{ ref('t') }}\n")
     text, numbering = _render(tmp_path)
     assert text.startswith("図2と図1を見よ。")
-    assert "![図1　A](x.svg){width=80%}" in text
+    assert "![図1　A](x.svg)\n" in text + "\n"
     assert ": 表1　T" in text and text.rstrip().endswith("表1")
     assert numbering.referenced == {"a", "b", "t"}
 
@@ -70,14 +70,17 @@ def test_markdown_to_pdf_is_a4_with_embedded_japanese_fonts(tmp_path):
                   "# 目的\n\n行列サイズと実行時間の関係を調べる。N^3^ と 10^-5^。\n\n"
                   "```python\nx = 1  # 日本語\n```\n", encoding="utf-8")
     pdf = tmp_path / "t.pdf"
-    fonts = render.markdown_to_pdf(md, pdf, root=tmp_path)
+    choice = render.markdown_to_pdf(md, pdf, root=tmp_path)
     reader = PdfReader(str(pdf))
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     text = reader.pages[0].extract_text()
     assert "目的" in text and "山田" in text
     embedded = rubric.pdf_fonts(pdf)
-    assert "IPAexGothic" in embedded and fonts["body"] in embedded
+    # Mincho body, Gothic headings, monospace code: the faces chosen are the faces embedded
+    assert {f["postscript"] for f in choice["faces"].values()} <= set(embedded)
+    assert choice["faces"]["body"]["family"] == "Noto Serif JP"
+    assert rubric.font_embedding(choice, embedded, md.read_text(encoding="utf-8")) == []
     assert not list(tmp_path.glob(".t.typ"))  # the intermediate Typst file is cleaned up
 
 
@@ -117,3 +120,11 @@ def test_student_fields_print_literally_and_a_long_id_wraps(tmp_path):
 def test_code_spans_hold_any_backticks():
     assert render.code("a`b") == "``a`b``" and render.code("`x`") == "`` `x` ``"
     assert render.literal("a*b") == r"a\*b" and "\u200b" in render.literal("9" * 30)
+
+
+def test_a_line_break_between_japanese_characters_is_no_space():
+    import pypandoc
+
+    md = "行列サイズと\n実行時間の関係。\nNumPy and\nPython.\n"
+    text = pypandoc.convert_text(md, "plain", format=render.MARKDOWN, extra_args=["--wrap=none"])
+    assert "行列サイズと実行時間の関係。" in text and "NumPy and Python." in text.replace("\n", " ")

@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from kadai import render, rubric
+from kadai import fonts, render, rubric
 from kadai.figures import NO_UNIT, Axis, new_figure, save
 
 GOOD = "# 考察\n\n図1 より、NumPy の実行時間は Python の 100 倍短い。\n"
@@ -21,7 +21,13 @@ def rules_hit(md, **kw):
     ("placeholder", "値は {{ ctx.x }} である。"),
     ("placeholder", "図??を見よ。"),
     ("vague_comparative", "PyTorch は比較的速い。"),
-    ("long_sentence", "あ" * 250 + "。"),
+    ("long_sentence", "あ" * 101 + "。"),
+    ("many_commas", "N は小さく、時間は短く、誤差は大きく、結果は不確か、と言える。"),
+    ("repeated_particle", "実行時間が N が大きいほど長い。"),
+    ("repeated_particle", "積を計算ライブラリを使わずに求めた。"),
+    ("okonau", "計測を行った。"),
+    ("kanji_run", "浮動小数点演算回数を数えた。"),
+    ("sentence_end", "この文は句点で終わらない"),
 ])
 def test_text_rules(rule, bad):
     assert rule not in rules_hit(GOOD)
@@ -81,9 +87,9 @@ def test_relation_sentence_per_implementation():
 
 
 def test_font_coverage_finds_tofu():
-    files = rubric.font_files(render.fonts())
-    assert rubric.font_coverage("行列サイズと実行時間 [s] ±×∝≈", files) == []
-    bad = rubric.font_coverage("絵文字 \U0001F600", files)
+    faces = fonts.choose()["faces"].values()
+    assert rubric.font_coverage("行列サイズと実行時間 [s] ±×∝≈〜", faces) == []
+    bad = rubric.font_coverage("絵文字 \U0001F600", faces)
     assert bad and "U+1F600" in bad[0].message
 
 
@@ -102,3 +108,39 @@ def test_violation_points_to_the_template_line(tmp_path):
     tpl.write_text("# 考察\n\n{{ x }} は速いです。\n", encoding="utf-8")
     found = rubric.check("t", "# 考察\n\nNumPy は速いです。\n", template=str(tpl))
     assert found[0].where.startswith(f"{tpl}:3")
+
+
+@pytest.mark.parametrize("rule,good", [
+    ("long_sentence", "あ" * 99 + "。"),
+    ("long_sentence", "`" + "x" * 150 + "` は一つの記号として数える。"),
+    ("many_commas", "N は小さく、時間は短く、誤差は大きい（a、b、c、d）。"),
+    ("repeated_particle", "時間が長く、誤差が大きい。"),
+    ("okonau", "計測した。"),
+    ("kanji_run", "浮動小数点の演算の回数を数えた。"),
+    ("sentence_end", "この文は\n次の行で終わる。"),
+])
+def test_writing_rules_pass_good_japanese(rule, good):
+    assert rule not in rules_hit(GOOD + "\n" + good + "\n")
+
+
+def test_a_sentence_over_two_lines_is_one_sentence():
+    md = "# 考察\n\n最初の行は\n次の行に続く。\n"
+    assert [s for _, s in rubric.sentences(md)] == ["考察", "最初の行は次の行に続く。"]
+
+
+def test_figure_layout_rules():
+    ok = {"min_font_pt": 8.0, "width_in": 5.2, "overlaps": []}
+    assert rubric.check_figure_layout({"figure": "a.svg", "layout": ok}) == []
+    for bad, words in (({"min_font_pt": 6.0}, "6 pt"), ({"width_in": 8.4}, "本文の幅"),
+                       ({"overlaps": [["凡例", "N"]]}, "「凡例」と「N」")):
+        found = rubric.check_figure_layout({"figure": "a.svg", "layout": {**ok, **bad}})
+        assert [v.rule for v in found] == ["figure_text"] and words in found[0].message
+
+
+def test_a_face_missing_from_the_pdf_is_named():
+    choice = {"faces": {r: {"family": f, "postscript": f.replace(" ", ""), "file": f"/f/{r}.otf"}
+                        for r, f in (("body", "Noto Serif JP"), ("heading", "IPAexGothic"),
+                                     ("mono", "Noto Sans Mono CJK JP"))}}
+    assert rubric.font_embedding(choice, ["NotoSerifJP", "IPAexGothic"], "本文。") == []
+    found = rubric.font_embedding(choice, ["IPAexGothic"], "本文と `code`。")
+    assert [v.message.split(" ")[0] for v in found] == ["本文の書体", "コードの書体"]

@@ -23,11 +23,20 @@ from matplotlib.figure import Figure
 
 from .io import atomic_path, write_text
 
+# Figures are drawn at the size they are printed (the PDF places an SVG at its own size), so a
+# font size here is the printed size: nothing below MIN_FONT_PT.
+TEXT_WIDTH_IN = (210 - 2 * 24) / 25.4   # A4 minus the margins of templates/report.typ
+WIDTHS = {"single": 5.2, "wide": 6.3}   # inches: one plot; panels side by side
+MIN_FONT_PT = 7.0
 matplotlib.rcParams.update({
     "svg.fonttype": "path",       # glyphs become outlines: the PDF needs no font for figures
     "axes.unicode_minus": False,  # IPAexGothic has no U+2212
     "axes.grid": True,
     "grid.alpha": 0.3,
+    "font.size": 9,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
     "legend.fontsize": 8,
     "figure.dpi": 100,
 })
@@ -90,15 +99,18 @@ def _impl(key: str):
                        f"kadai.figures.STYLES") from None
 
 
-def new_figure(x: Axis, y: Axis, *, width: float = 6.0, height: float = 4.0,
-               panels: list[tuple[Axis, Axis]] | None = None):
+def new_figure(x: Axis, y: Axis, *, aspect: float = 0.7, panels: list[tuple[Axis, Axis]] | None = None,
+               wide: bool = False):
     """A figure whose every axes carries declared labels. Returns ``(fig, ax)``.
 
-    With ``panels`` (a list of (x, y) pairs) the figure has one axes per pair side by side
-    and ``ax`` is the list of axes; ``x`` and ``y`` describe the first panel.
+    Every figure of a kind has the same printed width (``WIDTHS``): "wide" for panels side by
+    side (or ``wide=True``), "single" otherwise; ``aspect`` is height / width. With ``panels``
+    (a list of (x, y) pairs) the figure has one axes per pair side by side and ``ax`` is the
+    list of axes; ``x`` and ``y`` describe the first panel.
     """
     pairs = panels or [(x, y)]
-    fig = Figure(figsize=(width, height), layout="constrained")
+    width = WIDTHS["wide" if wide or len(pairs) > 1 else "single"]
+    fig = Figure(figsize=(width, width * aspect), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
     for ax, (ax_x, ax_y) in zip(axes, pairs):
         ax.set_xlabel(ax_x.text)
@@ -170,9 +182,53 @@ def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:
                     color="0.3")
 
 
-def legend_below(ax, ncol: int = 2, offset: float = 0.16) -> None:
-    """Legend under the axes (``offset`` axes-heights down), so that it never hides data points."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -offset), ncol=ncol, fontsize=7, frameon=False)
+def legend_below(ax, ncol: int = 2) -> None:
+    """One legend under the figure's axes and their x-axis labels (constrained layout makes room
+    for it), so that it hides neither data nor labels. ``ax``: an axes, or a list of the panels
+    whose entries it collects (an entry in several panels is listed once)."""
+    axes = ax if isinstance(ax, list) else [ax]
+    entries: dict = {}
+    for a in axes:
+        for handle, label in zip(*a.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    axes[0].figure.legend(list(entries.values()), list(entries), loc="outside lower center", ncol=ncol,
+                          frameon=False)
+
+
+def layout(fig: Figure) -> dict:
+    """What a reader sees of the figure's text: printed width, the smallest font, and every pair
+    of texts that overlap (as drawn: tick labels outside the view are not drawn, so not counted).
+    Texts turned by an angle other than 0° or 90° are left out of the overlap test (their boxes
+    are not their shapes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    drawn: list = []
+    draw = Text.draw
+
+    def recording(self, renderer):
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+        return draw(self, renderer)
+
+    canvas = FigureCanvasAgg(fig)
+    Text.draw = recording
+    try:
+        canvas.draw()
+    finally:
+        Text.draw = draw
+    renderer = canvas.get_renderer()
+    boxes = [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(drawn)]
+    square = [(t, b) for t, b in boxes if round(t.get_rotation()) % 90 == 0]
+    overlaps = []
+    for i, (t1, b1) in enumerate(square):
+        for t2, b2 in square[i + 1:]:
+            w = min(b1.x1, b2.x1) - max(b1.x0, b2.x0)
+            h = min(b1.y1, b2.y1) - max(b1.y0, b2.y0)
+            if w > 1 and h > 1 and w * h > 0.05 * min(b1.width * b1.height, b2.width * b2.height):
+                overlaps.append([t1.get_text(), t2.get_text()])
+    return {"width_in": float(fig.get_figwidth()), "height_in": float(fig.get_figheight()),
+            "min_font_pt": min((float(t.get_fontsize()) for t, _ in boxes), default=None), "overlaps": overlaps}
 
 
 def save(fig: Figure, path, *, caption: str = "") -> None:
@@ -194,8 +250,8 @@ def save(fig: Figure, path, *, caption: str = "") -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="svg")
     write_text(sidecar_path(path), json.dumps(
-        {"figure": path.name, "caption": caption, "axes": axes_meta,
-         "no_unit": NO_UNIT}, ensure_ascii=False, indent=2) + "\n")
+        {"figure": path.name, "caption": caption, "axes": axes_meta, "no_unit": NO_UNIT,
+         "layout": layout(fig)}, ensure_ascii=False, indent=2) + "\n")
 
 
 def sidecar_path(path) -> Path:

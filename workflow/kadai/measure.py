@@ -37,7 +37,6 @@ The per-size estimate the analysis uses is the minimum of the ``ok`` samples (se
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -47,7 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rows import COLUMNS, OK, OOM, OUTLIER, SKIPPED, STOP, WARMUP, WRONG
+from .rows import COLUMNS, ERROR, OK, OOM, OUTLIER, SKIPPED, STOP, WARMUP, WRONG
+from .threads import ForeignLoad
 
 DEFEND_ROUNDS = 3  # rounds of replacing outliers and settling disagreements, at most
 
@@ -147,36 +147,6 @@ class Progress:
         print(f"[{self.label}] {msg}", file=self.stream, flush=True)
 
 
-class ForeignLoad:
-    """Cores kept busy between creation and ``cores()``: by other processes (the busy jiffies of
-    the whole machine, /proc/stat, minus this process's own, /proc/self/stat) and by this process
-    (all its threads), per elapsed jiffy. NaN where /proc does not exist (not Linux)."""
-
-    def __init__(self):
-        self.start_sample = self._sample()
-
-    @staticmethod
-    def _sample():
-        try:
-            cpu = [int(v) for v in open("/proc/stat").readline().split()[1:]]
-            own = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
-        except (OSError, ValueError, IndexError):
-            return None
-        idle = cpu[3] + (cpu[4] if len(cpu) > 4 else 0)
-        return sum(cpu), sum(cpu) - idle, int(own[11]) + int(own[12])  # total, busy, utime + stime
-
-    def cores(self) -> tuple[float, float]:
-        """(cores other processes kept busy, cores this process used)."""
-        end = self._sample()
-        if self.start_sample is None or end is None:
-            return float("nan"), float("nan")
-        total, busy, own = (b - a for a, b in zip(self.start_sample, end))
-        if total <= 0:
-            return float("nan"), float("nan")
-        n_cpu = os.cpu_count() or 1
-        return max(0.0, (busy - own) / total * n_cpu), own / total * n_cpu
-
-
 def minor_faults() -> float:
     """Minor page faults of this process so far (NaN where the OS does not say)."""
     try:
@@ -202,6 +172,9 @@ class Series:
     bytes_needed: Callable[[int], float] | None = None
     memory_cap_bytes: float | None = None
     oom_errors: tuple[type[BaseException], ...] = (MemoryError,)
+    # what else ends the series instead of the build (a GPU's driver, library or kernel failing):
+    # recorded as an ``error`` row with its reason
+    device_errors: tuple[type[BaseException], ...] = ()
     cleanup: Callable[[], None] = lambda: None
     rows: list[dict] = field(default_factory=list)
 
@@ -227,6 +200,7 @@ class _Sweep:
 
     def __init__(self, series: Series, cfg: SweepConfig, clock, progress):
         self.s, self.cfg, self.clock, self.progress = series, cfg, clock, progress
+        self.current = cfg.n_min  # the size being run (where a device error is recorded)
         self.start = clock()
         self.first: dict[int, float] = {}            # size → time of its scouting run
         self.samples: dict[int, list[dict]] = {}     # size → its timed rows
@@ -259,6 +233,7 @@ class _Sweep:
         return pair
 
     def sample(self, n: int, inputs, note: str) -> dict:
+        self.current = n
         _, dt, faults = self.s._timed(inputs, self.clock)
         row = self.s._row(n, len(self.samples[n]), dt, OK, note, faults)
         self.samples[n].append(row)
@@ -302,6 +277,7 @@ class _Sweep:
     def scout_size(self, n: int, predicted: float) -> str:
         """Warm-up, one timed run and its check at size n; ``ok`` or why the series ends here."""
         s, cfg = self.s, self.cfg
+        self.current = n
         if s.bytes_needed and s.memory_cap_bytes is not None and s.bytes_needed(n) > s.memory_cap_bytes:
             reason = (f"memory_cap: estimated {s.bytes_needed(n) / 2**20:.4g} MiB > memory cap "
                       f"{s.memory_cap_bytes / 2**20:.4g} MiB")
@@ -332,6 +308,7 @@ class _Sweep:
         """``runs`` more timed runs of size n (after a warm-up if they are short); False if the
         budget does not allow them."""
         t = self.first[n]
+        self.current = n
         warm = t <= self.cfg.warmup_max_s and self.cfg.warmup > 0
         if self.spent() + t * (runs + warm) > self.cfg.total_budget_s:
             return False
@@ -405,14 +382,20 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
     """Run the sweep described by ``cfg`` and return its tidy table (one row per sample)."""
     sweep = _Sweep(series, cfg, clock, progress or Progress(f"{series.op}/{series.implementation}"))
     load = ForeignLoad()
-    sizes = sweep.scout(cfg.sizes())
-    if sizes:
-        sweep.rounds(sizes)
-        sweep.defend(sizes)
-        added = sweep.refine(sizes)
-        if added:
-            sweep.rounds(added)
-            sweep.defend(added)
+    try:
+        sizes = sweep.scout(cfg.sizes())
+        if sizes:
+            sweep.rounds(sizes)
+            sweep.defend(sizes)
+            added = sweep.refine(sizes)
+            if added:
+                sweep.rounds(added)
+                sweep.defend(added)
+    except series.device_errors as exc:
+        # the samples so far stay; the series ends at the size it was running, with the reason
+        n = sweep.current
+        series._row(n, 0, float("nan"), ERROR, f"{type(exc).__name__}: {_one_line(exc)}")
+        sweep.progress(f"device error at N={n}: {type(exc).__name__}: {_one_line(exc)}; series stopped")
     busy, cores = load.cores()
     for row in series.rows:
         row.update(busy=busy, cores=cores)

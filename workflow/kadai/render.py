@@ -25,7 +25,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import tables
+from . import fonts, tables
 from .io import atomic_path, write_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,10 +147,12 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
     env.filters.update(literal=literal, meta=meta, code=code)
 
-    def figure(key: str, path: str, caption: str, width: str = "80%") -> str:
+    def figure(key: str, path: str, caption: str) -> str:
+        # no width: the SVG is drawn at its printed size (kadai.figures.WIDTHS), so its text is
+        # printed at the font size it was drawn with
         label = numbering.define(key, "fig")
         rel = os.path.relpath(root / path, md_dir).replace(os.sep, "/")
-        return f"![{label}　{caption}]({rel}){{width={width}}}"
+        return f"![{label}　{caption}]({rel})"
 
     def table(key: str, data: dict, caption: str) -> str:
         label = numbering.define(key, "table")
@@ -164,11 +166,13 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
 
 
 def render_markdown(template: str, context: dict, config: dict, sysinfo: dict, md_path,
-                    root: Path = ROOT, templates: Path = TEMPLATES) -> tuple[str, Numbering]:
-    """Render ``templates/<template>`` twice (numbering, then text). Returns text, numbering."""
+                    root: Path = ROOT, templates: Path = TEMPLATES,
+                    typefaces: dict | None = None) -> tuple[str, Numbering]:
+    """Render ``templates/<template>`` twice (numbering, then text). Returns text, numbering.
+    ``typefaces``: :func:`kadai.fonts.summary` of the faces the PDF will be set in."""
     md_dir = (root / md_path).parent if not Path(md_path).is_absolute() else Path(md_path).parent
     sig_figs = config.get("tables", {}).get("sig_figs", 3)
-    variables = {"ctx": context, "config": config, "sys": sysinfo,
+    variables = {"ctx": context, "config": config, "sys": sysinfo, "fonts": typefaces,
                  "report_date": report_date(config)}
     first = Numbering()
     make_env(first, md_dir, sig_figs, root, templates).get_template(template).render(**variables)
@@ -199,73 +203,30 @@ def tidy_markdown(text: str) -> str:
 
 # ---------------------------------------------------------------- fonts and PDF
 
-MINCHO = [  # (Typst family name, file names)
-    ("IPAexMincho", ("ipaexm.ttf",)),
-    ("IPAMincho", ("ipam.ttf", "ipamp.ttf")),
-    ("Noto Serif CJK JP", ("NotoSerifCJK-Regular.ttc", "NotoSerifCJKjp-Regular.otf",
-                           "NotoSerifJP-Regular.otf")),
-    ("Yu Mincho", ("yumin.ttf",)),
-    ("MS Mincho", ("msmincho.ttc",)),
-    ("Hiragino Mincho ProN", ("ヒラギノ明朝 ProN.ttc", "HiraginoMincho.ttc")),
-]
-FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
-             "C:/Windows/Fonts", "/Library/Fonts", "/System/Library/Fonts"]
-
-
-def gothic_dir() -> Path:
-    import japanize_matplotlib
-    return Path(japanize_matplotlib.__file__).parent / "fonts"
-
-
-def find_mincho() -> tuple[str, Path] | None:
-    """The first Mincho face installed on this machine, as (family, folder)."""
-    wanted = {fname.lower(): family for family, fnames in MINCHO for fname in fnames}
-    order = [family for family, _ in MINCHO]
-    found: dict[str, Path] = {}
-    for d in FONT_DIRS:
-        base = Path(os.path.expanduser(d))
-        if not base.is_dir():
-            continue
-        for dirpath, _, files in os.walk(base):
-            for f in files:
-                fam = wanted.get(f.lower())
-                if fam and fam not in found:
-                    found[fam] = Path(dirpath)
-    for fam in order:
-        if fam in found:
-            return fam, found[fam]
-    return None
-
-
-def fonts() -> dict:
-    """Font families for the page template and the folders Typst must search."""
-    import matplotlib
-    mono_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    dirs = [gothic_dir(), mono_dir]
-    mincho = find_mincho()
-    if mincho:
-        dirs.append(mincho[1])
-    return {"body": mincho[0] if mincho else "IPAexGothic", "heading": "IPAexGothic",
-            "mono": "DejaVu Sans Mono", "dirs": [str(d) for d in dirs]}
+MARKDOWN = "markdown+east_asian_line_breaks"  # a line break between Japanese characters is no space
 
 
 def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
                     root: Path = ROOT) -> dict:
-    """pandoc (Markdown → Typst with our page template), then typst (→ PDF). Returns fonts."""
+    """pandoc (Markdown → Typst with our page template), then typst (→ PDF). Returns the
+    faces it asked for (:func:`kadai.fonts.choose`)."""
     import pypandoc
     import typst
 
     md_path, pdf_path = Path(md_path), Path(pdf_path)
-    f = fonts()
-    args = ["--template", str(template), "--wrap=none",
-            "-V", f"body-font={f['body']}", "-V", f"heading-font={f['heading']}",
-            "-V", f"mono-font={f['mono']}"]
-    typ_text = pypandoc.convert_file(str(md_path), "typst", format="markdown", extra_args=args)
+    choice = fonts.choose()
+    faces = choice["faces"]
+    # --columns: no pipe table counts as wide, so Typst sizes columns by content (no header
+    # broken into single characters, no column too narrow for its word)
+    args = ["--template", str(template), "--wrap=none", "--columns=100000",
+            *[a for role in fonts.ROLES for a in ("-V", f"{role}-font={faces[role]['family']}")]]
+    typ_text = pypandoc.convert_file(str(md_path), "typst", format=MARKDOWN, extra_args=args)
     typ_path = md_path.with_name(f".{md_path.stem}.typ")
     write_text(typ_path, typ_text)
+    dirs = sorted({str(Path(f["file"]).parent) for f in faces.values()})
     try:
         with atomic_path(pdf_path) as tmp:
-            typst.compile(str(typ_path), output=str(tmp), root=str(root), font_paths=f["dirs"])
+            typst.compile(str(typ_path), output=str(tmp), root=str(root), font_paths=dirs)
     finally:
         typ_path.unlink(missing_ok=True)
-    return f
+    return choice

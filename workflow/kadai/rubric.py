@@ -9,7 +9,12 @@ rule                what it rejects
 ==================  =======================================================================
 style_mix           です/ます sentence endings mixed into である prose
 colloquial          colloquial words (やった, けど, すごく, ちょっと, めっちゃ, …)
-long_sentence       a sentence longer than ``rubric.max_sentence_chars`` characters
+long_sentence       a sentence longer than ``rubric.max_sentence_chars`` characters as printed (100)
+many_commas         more than three 読点 in a sentence (outside brackets)
+repeated_particle   the same particle (が, を, に, で) twice in one clause (between 読点)
+okonau              「〜を行う」 where one verb says it (計測を行った → 計測した)
+kanji_run           six or more kanji in a row (「浮動小数点演算回数」)
+sentence_end        a paragraph whose last sentence does not end with 。
 placeholder         TODO/XXX/FIXME, ○○, unrendered Jinja, unresolved ??, 「グラフタイトル」,
                     「今後の課題」 (a surprising result needs an explanation, not a promise)
 bullet_discussion   bullet lists in 考察 or 結論 (the grader wants prose)
@@ -22,6 +27,10 @@ relation_sentence   kadai1/kadai2: no 「行列サイズと実行時間の間に
 vague_comparative   比較的/かなり/若干… without a named comparison (より, と比べ, 倍…) in the
                     same sentence
 font_coverage       a character that no font used by the PDF can draw (tofu)
+figure_text         a figure with text under 7 pt as printed, wider than the text, or two texts on top
+                    of each other (from the figure's sidecar)
+font_embedded       a chosen face (Mincho body, Gothic headings, code) missing from the PDF: Typst
+                    fell back to another font
 ==================  =======================================================================
 """
 
@@ -32,9 +41,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-RULES = ["style_mix", "colloquial", "long_sentence", "placeholder", "bullet_discussion",
+RULES = ["style_mix", "colloquial", "long_sentence", "many_commas", "repeated_particle", "okonau", "kanji_run",
+         "sentence_end", "placeholder", "bullet_discussion",
          "numbering", "axis_units", "table_units", "sig_figs", "relation_sentence",
-         "vague_comparative", "font_coverage"]
+         "vague_comparative", "figure_text", "font_coverage", "font_embedded"]
 
 POLITE = re.compile(r"(です|ます|でした|ました|ません|でしょう|ましょう|ください)(?=[。！!？?」）)]|$)")
 COLLOQUIAL = ["やった", "けど", "すごく", "すごい", "ちょっと", "めっちゃ", "じゃない", "みたいな",
@@ -83,13 +93,52 @@ def prose_lines(md: str):
         yield i, line
 
 
-def sentences(md: str):
-    """(line number, sentence) split at 。, for prose lines."""
+def paragraphs(md: str):
+    """(line of each character, text) of every prose paragraph: consecutive prose lines joined
+    as pandoc's ``east_asian_line_breaks`` joins them (no space between Japanese characters).
+    Headings and list items stand alone."""
+    cur: list[tuple[int, str]] = []
+    prev = None
     for i, line in prose_lines(md):
-        text = re.sub(r"^\s*(#+|[-*+]|\d+\.)\s+", "", line)
+        text = line.strip()
+        alone = re.match(r"^(#+|[-*+]|\d+\.)\s+", text)
+        if cur and (prev != i - 1 or alone):
+            yield _joined(cur)
+            cur = []
+        if alone:
+            yield [i] * len(text), text
+            prev = None
+            continue
+        cur.append((i, text))
+        prev = i
+    if cur:
+        yield _joined(cur)
+
+
+def _joined(lines):
+    rows, text = [], ""
+    for i, t in lines:
+        if text and (text[-1].isascii() and t[0].isascii()) and text[-1].isalnum():
+            text += " "  # pandoc keeps the space between two Latin words
+            rows.append(i)
+        text += t
+        rows += [i] * len(t)
+    return rows, text
+
+
+def sentences(md: str, tail: bool = True):
+    """(line number, sentence) split after 。; with ``tail``, also the text after a paragraph's
+    last 。 (a sentence without its full stop)."""
+    for rows, text in paragraphs(md):
+        if re.match(r"^(#+|[-*+]|\d+\.)\s+", text):
+            text = re.sub(r"^(#+|[-*+]|\d+\.)\s+", "", text)
+            rows = rows[len(rows) - len(text):]
+        start = 0
         for part in re.split(r"(?<=。)", text):
-            if part.strip():
-                yield i, part.strip()
+            if part.strip() and (tail or part.endswith("。")):
+                lead = len(part) - len(part.lstrip())
+                yield rows[min(start + lead, len(rows) - 1)], part.strip()
+            start += len(part)
 
 
 def sections(md: str):
@@ -144,7 +193,7 @@ def sig_digits(cell: str) -> int | None:
 
 # ------------------------------------------------------------------ rules
 
-def check_text(md: str, max_sentence: int = 200) -> list[Violation]:
+def check_text(md: str, max_sentence: int = 100) -> list[Violation]:
     out = []
     for i, s in sentences(md):
         m = POLITE.search(s)
@@ -154,13 +203,16 @@ def check_text(md: str, max_sentence: int = 200) -> list[Violation]:
         for w in COLLOQUIAL:
             if w in s:
                 out.append(Violation("colloquial", f"line {i}", f"口語表現「{w}」: 「{s[:60]}」", w))
-        if len(s) > max_sentence:
-            out.append(Violation("long_sentence", f"line {i}",
-                                 f"{len(s)} 文字の文（上限 {max_sentence}）: 「{s[:40]}…」", s[:10]))
+        out += check_sentence(i, s, max_sentence)
         for w in VAGUE:
             if w in s and not any(c in s for c in COMPARED):
                 out.append(Violation("vague_comparative", f"line {i}",
                                      f"「{w}」の比較対象が同じ文にない: 「{s[:60]}」", w))
+    for rows, para in paragraphs(md):
+        last = re.split(r"(?<=。)", para)[-1].strip()
+        if last and not re.match(r"^(#+|[-*+]|\d+\.)\s+", para):
+            out.append(Violation("sentence_end", f"line {rows[-1]}", f"文が「。」で終わっていない: 「…{last[-40:]}」",
+                                 last[-6:]))
     for i, line in enumerate(md.splitlines(), 1):
         for w in PLACEHOLDERS:
             if w in line and not _in_code(md, i):
@@ -173,6 +225,61 @@ def check_text(md: str, max_sentence: int = 200) -> list[Violation]:
                     out.append(Violation("bullet_discussion", f"line {i}",
                                          f"「{heading}」に箇条書きがある（文章で書く）"))
                     break
+    return out
+
+
+MAX_COMMAS = 3      # 読点 in one sentence, outside brackets
+MAX_KANJI_RUN = 5   # kanji in a row: 「浮動小数点演算回数」 reads better as 「浮動小数点数の演算の回数」
+# a particle: after a kanji, katakana or closing bracket, or after a Latin word or number and a space
+PARTICLE = re.compile(r"(?:(?<=[\u4e00-\u9fff々\u30a0-\u30ff）」])|(?<=[A-Za-z0-9%)\]] ))"
+                      r"(が|を|に(?![よおつ]|対し|比べ|関し)|で(?![あきはも]))")
+OKONAU = re.compile(r"を行[わいうえおっ]")
+KANJI_RUN = re.compile(r"[\u4e00-\u9fff々〆]{" + str(MAX_KANJI_RUN + 1) + ",}")
+
+
+def plain(sentence: str) -> str:
+    """The sentence as printed: inline code as one symbol, no Markdown marks."""
+    text = re.sub(r"`[^`]*`", "X", sentence)
+    return re.sub(r"\*\*|\\|\^|~", "", text)
+
+
+def outside_brackets(text: str) -> str:
+    """``text`` without what stands in （）, (), 「」 and []: asides and quotations."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "（(「[":
+            depth += 1
+        elif ch in "）)」]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def check_sentence(i: int, s: str, max_chars: int) -> list[Violation]:
+    """The rules of Japanese technical writing for one sentence."""
+    out, text = [], plain(s)
+
+    def hit(rule, message, needle=s[:10]):
+        out.append(Violation(rule, f"line {i}", message, needle))
+
+    if len(text) > max_chars:
+        hit("long_sentence", f"{len(text)} 文字の文（上限 {max_chars}）: 「{s[:40]}…」")
+    bare = outside_brackets(text)
+    if bare.count("、") > MAX_COMMAS:
+        hit("many_commas", f"読点が {bare.count('、')} 個（上限 {MAX_COMMAS}）: 「{s[:40]}…」")
+    for clause in re.split(r"[、。]", bare):
+        found = PARTICLE.findall(clause)
+        twice = sorted({p for p in found if found.count(p) > 1})
+        if twice:
+            hit("repeated_particle", f"一つの節に「{'」「'.join(twice)}」が 2 回: 「{clause[:50]}」", clause[-8:])
+    m = OKONAU.search(text)
+    if m:
+        hit("okonau", f"「〜を行う」は動詞一つで言える（計測を行った → 計測した）: 「{s[:40]}…」",
+            text[max(0, m.start() - 3):m.end()])
+    for m in KANJI_RUN.finditer(text):
+        hit("kanji_run", f"漢字が {len(m.group(0))} 字続く「{m.group(0)}」（上限 {MAX_KANJI_RUN}）："
+            "「の」や仮名で区切る", m.group(0))
     return out
 
 
@@ -233,6 +340,24 @@ def check_figures(sidecars) -> list[Violation]:
                 elif a["unit"] != meta.get("no_unit") and f"[{a['unit']}]" not in a.get("text", ""):
                     out.append(Violation("axis_units", f"{meta['figure']} axes {k}",
                                          f"{side} 軸の表示「{a.get('text')}」に単位 [{a['unit']}] がない"))
+        out += check_figure_layout(meta)
+    return out
+
+
+def check_figure_layout(meta: dict) -> list[Violation]:
+    """Text a reader can read: no font under MIN_FONT_PT at printed size, no figure wider than the
+    text, no two texts on top of each other (``layout`` of the sidecar, from kadai.figures)."""
+    from .figures import MIN_FONT_PT, TEXT_WIDTH_IN
+
+    lay, where, out = meta.get("layout") or {}, meta["figure"], []
+    if lay.get("min_font_pt") is not None and lay["min_font_pt"] < MIN_FONT_PT:
+        out.append(Violation("figure_text", where, f"印刷時 {lay['min_font_pt']:g} pt の文字がある"
+                                                   f"（{MIN_FONT_PT:g} pt 以上にする）"))
+    if lay.get("width_in", 0) > TEXT_WIDTH_IN:
+        out.append(Violation("figure_text", where, f"幅 {lay['width_in']:.2f} in が本文の幅 {TEXT_WIDTH_IN:.2f} in を"
+                                                   "超え、縮小されて文字が小さくなる"))
+    for a, b in lay.get("overlaps", []):
+        out.append(Violation("figure_text", where, f"文字が重なっている：「{a}」と「{b}」"))
     return out
 
 
@@ -250,21 +375,33 @@ def check_relations(md: str, names) -> list[Violation]:
     return out
 
 
-def font_coverage(text: str, font_files) -> list[Violation]:
-    """Characters of ``text`` that none of ``font_files`` has a glyph for."""
+def font_coverage(text: str, faces) -> list[Violation]:
+    """Characters of ``text`` that none of ``faces`` (:func:`kadai.fonts.choose`'s) has a glyph for."""
     from fontTools.ttLib import TTCollection, TTFont
 
     covered: set[int] = set()
-    for f in font_files:
-        f = str(f)
-        fonts = TTCollection(f).fonts if f.lower().endswith(".ttc") else [TTFont(f, lazy=True)]
-        for font in fonts:
-            covered |= set(font.getBestCmap() or {})
+    for face in faces:
+        f = str(face["file"])
+        font = TTCollection(f, lazy=True).fonts[face["index"]] if f.lower().endswith(".ttc") else TTFont(f, lazy=True)
+        covered |= set(font.getBestCmap() or {})
     missing = sorted({ch for ch in text if ord(ch) >= 32 and not ch.isspace() and ord(ch) not in covered})
     if missing:
         return [Violation("font_coverage", "report", "フォントに字形がない文字: " + " ".join(
             f"{c}(U+{ord(c):04X})" for c in missing[:20]))]
     return []
+
+
+def font_embedding(choice: dict, embedded, md: str) -> list[Violation]:
+    """The chosen faces the PDF does not embed: body and headings always, code where the report
+    has code."""
+    from . import fonts
+
+    roles = ("body", "heading", "mono") if "`" in md else ("body", "heading")
+    return [Violation("font_embedded", "report",
+                      f"{fonts.LABELS[r]}の書体 {choice['faces'][r]['family']} "
+                      f"({choice['faces'][r]['postscript']}, {choice['faces'][r]['file']}) が PDF に埋め込まれていない"
+                      f"（埋め込まれたのは {', '.join(embedded) or 'なし'}）")
+            for r in fonts.missing(choice, embedded, roles)]
 
 
 # ------------------------------------------------------------------ enforcement
@@ -289,7 +426,7 @@ def check(report: str, md: str, numbering=None, figure_paths=(), config=None,
     config = config or {}
     rub = config.get("rubric", {}) or {}
     sig_figs = (config.get("tables") or {}).get("sig_figs", 3)
-    out = check_text(md, rub.get("max_sentence_chars", 200))
+    out = check_text(md, rub.get("max_sentence_chars", 100))
     out += check_numbering(md, numbering)
     out += check_tables(md, sig_figs)
     from .figures import sidecar_path
@@ -322,34 +459,16 @@ def enforce(report: str, md: str, numbering, figure_paths, config: dict, relatio
     return found
 
 
-def enforce_fonts(md_path, pdf_path, fonts: dict, config: dict) -> list[Violation]:
-    """No tofu: every character is covered by the fonts the PDF was set in (and embeds)."""
-    if "font_coverage" in set((config.get("rubric") or {}).get("ignore", [])):
-        return []
-    files = font_files(fonts)
-    found = font_coverage(Path(md_path).read_text(encoding="utf-8"), files)
+def enforce_fonts(md_path, pdf_path, choice: dict, config: dict) -> list[Violation]:
+    """No tofu (every character is covered by the chosen faces), and those faces are the ones
+    the PDF embeds."""
+    ignored = set((config.get("rubric") or {}).get("ignore", []))
+    md = Path(md_path).read_text(encoding="utf-8")
+    found = [] if "font_coverage" in ignored else font_coverage(md, choice["faces"].values())
+    if "font_embedded" not in ignored:
+        found += font_embedding(choice, pdf_fonts(pdf_path), md)
     _raise_or_warn(Path(md_path).stem + " (fonts)", found, config)
     return found
-
-
-def font_files(fonts: dict) -> list[Path]:
-    """The files of the body, heading and mono families named in ``fonts``."""
-    from fontTools.ttLib import TTCollection, TTFont
-
-    wanted = {fonts["body"], fonts["heading"], fonts["mono"], "IPAexGothic"}
-    out = []
-    for d in fonts["dirs"]:
-        for p in Path(d).iterdir():
-            if p.suffix.lower() not in (".ttf", ".otf", ".ttc"):
-                continue
-            try:
-                fs = TTCollection(str(p)).fonts if p.suffix.lower() == ".ttc" else [TTFont(str(p), lazy=True)]
-            except Exception:  # noqa: BLE001 - unreadable font files are skipped
-                continue
-            names = {f["name"].getDebugName(1) for f in fs}
-            if names & wanted:
-                out.append(p)
-    return out
 
 
 def pdf_fonts(pdf_path) -> list[str]:

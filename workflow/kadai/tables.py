@@ -86,19 +86,12 @@ def md_table(table: dict, n: int = 3) -> str:
             raise ValueError(f"column {c['name']!r}: kind must be one of {KINDS}")
     heads = [header(c) for c in cols]
     body = [[cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)] for row in table["rows"]]
-    # pandoc sizes the columns of a wide pipe table by the dashes under each header: make them
-    # proportional to the longest cell, so a long name column is not squeezed
-    widths = [max([_width(h) // 2] + [_width(r[i]) for r in body]) for i, h in enumerate(heads)]
-    align = [("-" * max(3, w - 1) + ":") if c.get("kind", "sig") != "text" else (":" + "-" * max(3, w - 1))
-             for w, c in zip(widths, cols)]
+    # column widths come from the content: render.markdown_to_pdf lets pandoc see no table as
+    # "wide", so Typst sizes every column to its content and wraps only the widest ones
+    align = ["---:" if c.get("kind", "sig") != "text" else ":---" for c in cols]
     lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters count twice."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def by_size(summary, impls, values, names: dict, thin_above: int | None = None) -> dict:

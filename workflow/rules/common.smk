@@ -1,9 +1,11 @@
 # Shared helpers (no rules here: snakemake --lint wants functions apart from rules).
-from kadai import deps, tools
+from kadai import deps, fonts, tools
 
 # the compiler, valgrind, objdump and GPU as found now: a parameter of the jobs that use them, so
 # installing one later reruns exactly those jobs (kadai.tools)
 TOOLS = tools.fingerprint()
+# the faces the PDFs are set in (kadai.fonts): installing a missing one remakes the reports
+FONTS = fonts.summary(fonts.choose())
 ENV = "../../environment.yml"  # `snakemake --sdm conda` builds this environment for every rule
 
 # report → what its stages read (filled in by workflow/rules/<report>.smk), keyed

@@ -6,7 +6,7 @@ NINI1_RAW = expand("results/nini1/raw/{e}.csv", e=nini1_plan.EXPERIMENTS)
 NINI1_BUILD_INFO = expand("results/nini1/build/libmm_{b}.json", b=nini1_plan.BUILDS)
 STAGES["nini1"] = {
     "analyse": {"raw": NINI1_RAW, "builds": NINI1_BUILD_INFO, "cache": "results/nini1/cachegrind.json",
-                "peak": "results/nini1/peak.json", "sysinfo": "results/sysinfo.json"},
+                "peak": "results/nini1/peak.json", "gpu": "results/nini1/gpu.json", "sysinfo": "results/sysinfo.json"},
     "figures": nini1_plan.FIGURES,
     "figure_inputs": {"raw": NINI1_RAW},
     "context": {},
@@ -59,7 +59,7 @@ rule nini1_measure:
     wildcard_constraints:
         experiment="|".join(nini1_plan.EXPERIMENTS),
     params:
-        nini1=NINI1,
+        nini1={k: v for k, v in NINI1.items() if k != "gpu"},  # the GPU part has a rule of its own
         timing=config["timing"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
@@ -104,3 +104,21 @@ rule nini1_peak:
         ENV
     script:
         "../scripts/nini1_peak.py"
+
+
+rule nini1_gpu:
+    input:
+        code=code("nini1_gpu"),
+    output:
+        "results/nini1/gpu.json",
+    params:
+        gpu=NINI1["gpu"],
+        tools=TOOLS["gpu"],
+    resources:
+        gpu=1 if TOOLS["gpu"] else 0,
+    log:
+        "results/logs/nini1/gpu.log",
+    conda:
+        ENV
+    script:
+        "../scripts/nini1_gpu.py"

@@ -31,6 +31,7 @@ rule render_markdown:
         "report/{report}.md",
     params:
         config=REPORT_CONFIG,
+        fonts=FONTS,
     log:
         "results/logs/{report}/render.log",
     conda:
@@ -46,9 +47,11 @@ rule render_pdf:
         figures=lambda wc: figure_files(wc.report),
         code=code("render_pdf"),
     output:
-        "report/{report}.pdf",
+        report("report/{report}.pdf", caption="../report_captions/pdf.rst", category="{report}",
+               labels={"report": "{report}", "file": "{report}.pdf"}),
     params:
         config=REPORT_CONFIG,
+        fonts=FONTS,
     log:
         "results/logs/{report}/pdf.log",
     conda:

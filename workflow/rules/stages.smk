@@ -24,7 +24,8 @@ rule figure:
         findings="results/{report}/findings.json",
         code=lambda wc: code("figure", f"kadai.{wc.report}.figures"),
     output:
-        svg="results/{report}/fig/{name}.svg",
+        svg=report("results/{report}/fig/{name}.svg", caption="../report_captions/figure.rst", category="{report}",
+                   labels={"report": "{report}", "file": "{name}.svg"}),
         meta="results/{report}/fig/{name}.svg.json",
     wildcard_constraints:
         name=r"[a-z0-9_]+",

@@ -13,7 +13,7 @@ N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 def draw_time(inputs: dict, settings: dict, out) -> None:
     summary = raw.summarise(raw.load_raw(inputs["raw"]))
     series = read_json(inputs["findings"])["series"]
-    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), height=4.8)
+    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.8)
     for impl, grp in summary.groupby("implementation"):
         figures.plot_series(ax, impl, grp.N, grp["time"], grp["median"])
         figures.plot_regimes(ax, impl, series[impl]["relation"])
@@ -27,7 +27,7 @@ def draw_per_op(inputs: dict, settings: dict, out) -> None:
     summary = raw.summarise(raw.load_raw(inputs["raw"]))
     series = read_json(inputs["findings"])["series"]
     caches = read_json(inputs["sysinfo"]).get("caches", [])
-    fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), height=4.6)
+    fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), aspect=0.78)
     per_ns = lambda n: ops.matmul_flops(n) * 1e-9  # noqa: E731 - seconds → ns per operation
     for impl, grp in summary.groupby("implementation"):
         figures.plot_series(ax, impl, grp.N, grp["time"] / per_ns(grp.N), grp["median"] / per_ns(grp.N))

@@ -146,7 +146,14 @@ def explain_numpy(table, main_relation: dict | None) -> dict:
             "faults_inplace": float(t["numpy_inplace"].faults.median()),
             "alloc_slower": verdicts.ratio(t["numpy_alloc"].seconds.to_numpy(), t["numpy_inplace"].seconds.to_numpy(),
                                            verdicts.SPEEDUP, paired=True).to_dict()}
-    breaks = [step_causes(ok, b["n_left"], b["n_right"]) for b in (main_relation or {}).get("breaks", [])]
+    breaks, seen = [], set()
+    for b in (main_relation or {}).get("breaks", []):
+        step = step_causes(ok, b["n_left"], b["n_right"])
+        # the experiment's sizes are coarser than the sweep's: a break between two of them is
+        # tested once, and one that falls between none of them cannot be tested
+        if step["lo"] < step["hi"] and (step["lo"], step["hi"]) not in seen:
+            seen.add((step["lo"], step["hi"]))
+            breaks.append(step)
 
     def where(outcome):
         return [n for n in sorted(per_size) if per_size[n]["alloc_slower"]["outcome"] == outcome]

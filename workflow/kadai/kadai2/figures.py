@@ -33,7 +33,7 @@ def _per_op(op: str, settings: dict):
 def draw_time(op: str, inputs: dict, settings: dict, out) -> None:
     s_op = _summary(inputs).query("op == @op")
     series = read_json(inputs["findings"])["ops"][op]["series"]
-    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), width=6.4, height=5.4)
+    fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
         figures.plot_series(ax, impl, g.N, g["time"], g["median"])
@@ -51,7 +51,7 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
     series = read_json(inputs["findings"])["ops"][op]["series"]
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op(op, settings)
-    fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), width=6.4, height=5.4)
+    fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
         figures.plot_series(ax, impl, g.N, g["time"] / per(g.N), g["median"] / per(g.N))
@@ -67,7 +67,7 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
 def draw_speedup(inputs: dict, settings: dict, out) -> None:
     summary = _summary(inputs)
     y = Axis("NumPy に対する速度比", "倍", "log")
-    fig, axes = figures.new_figure(N_AXIS, y, width=8.4, height=3.8, panels=[(N_AXIS, y)] * 2)
+    fig, axes = figures.new_figure(N_AXIS, y, aspect=0.5, panels=[(N_AXIS, y)] * 2)
     for ax, (op, label) in zip(axes, OPS.items()):
         s_op = summary[summary.op == op]
         base = raw.series_of(s_op, implementation="numpy")
@@ -82,7 +82,7 @@ def draw_speedup(inputs: dict, settings: dict, out) -> None:
         ax.set_title(label, fontsize=10)
         if not s_op.empty:
             figures.size_ticks(ax, s_op.N)
-        figures.legend_below(ax, ncol=1)
+    figures.legend_below(axes, ncol=2)
     figures.save(fig, out, caption="NumPy に対する速度比")
 
 
@@ -90,7 +90,7 @@ def draw_torch_conv(inputs: dict, settings: dict, out) -> None:
     """Each formulation's fastest time at every size of the experiment, relative to NumPy's."""
     found = read_json(inputs["findings"])["explain"]["torch_conv"]
     fig, ax = figures.new_figure(Axis("畳み込みの書き方", NO_UNIT), Axis("NumPy に対する時間の比", "倍", "log"),
-                                 width=6.4, height=4.2)
+                                 aspect=0.7)
     names = list(FORMULATIONS)
     width = 0.8 / max(1, len(found))
     for i, (n, e) in enumerate(found.items()):
@@ -99,9 +99,9 @@ def draw_torch_conv(inputs: dict, settings: dict, out) -> None:
                color=["0.35", "0.7"][i % 2], label=f"N = {n}")
     ax.axhline(1.0, color="k", lw=0.8, ls=":")
     ax.set_xticks(range(len(names)))
-    ax.set_xticklabels([FORMULATIONS[k][0] for k in names], rotation=20, ha="right", fontsize=7)
+    ax.set_xticklabels([FORMULATIONS[k][0] for k in names], rotation=20, ha="right", fontsize=8)
     ax.grid(axis="x", visible=False)
-    figures.legend_below(ax, ncol=2, offset=0.45)
+    figures.legend_below(ax, ncol=2)
     figures.save(fig, out, caption="畳み込みの書き方による時間の違い")
 
 
@@ -112,7 +112,7 @@ def draw_numpy_conv(inputs: dict, settings: dict, out) -> None:
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op("conv", settings)
     left, right = Axis("1 回の演算あたりの時間", "ns", "log"), Axis("1 回の実行のページフォルト", "回", "log")
-    fig, axes = figures.new_figure(N_AXIS, left, width=8.4, height=3.8, panels=[(N_AXIS, left), (N_AXIS, right)])
+    fig, axes = figures.new_figure(N_AXIS, left, aspect=0.5, panels=[(N_AXIS, left), (N_AXIS, right)])
     styles = {"numpy_alloc": ("o-", "そのまま（タップごとに一時配列を確保）"),
               "numpy_inplace": ("s--", "確保済みの配列に書き込む")}
     for impl, (fmt, label) in styles.items():
@@ -121,7 +121,7 @@ def draw_numpy_conv(inputs: dict, settings: dict, out) -> None:
         axes[1].plot(g.N, g.faults.clip(lower=0.5), fmt, ms=3, color=figures.impl_color("numpy"), label=label)
     for ax in axes:
         figures.size_ticks(ax, summary.N)
-        figures.legend_below(ax, ncol=1)
+    figures.legend_below(axes, ncol=2)
     figures.cache_lines(axes[0], caches, lambda b: (b / float(ops.operand_bytes("conv", 1, 4))) ** 0.5)
     figures.save(fig, out, caption="NumPy の畳み込み：一時配列の確保の有無")
 
@@ -130,7 +130,7 @@ def draw_gpu_transfer(inputs: dict, settings: dict, out) -> None:
     """GPU time with and without the host↔device copies (empty panels where no GPU ran)."""
     gpu = _summary(inputs).query("implementation in @GPU")
     y = Axis("実行時間", "s", "log")
-    fig, axes = figures.new_figure(N_AXIS, y, width=8.4, height=3.6, panels=[(N_AXIS, y)] * 2)
+    fig, axes = figures.new_figure(N_AXIS, y, aspect=0.48, panels=[(N_AXIS, y)] * 2)
     for ax, (op, label) in zip(axes, OPS.items()):
         g_op = gpu[gpu.op == op]
         for impl in ordered(g_op.implementation.unique()):
@@ -142,5 +142,5 @@ def draw_gpu_transfer(inputs: dict, settings: dict, out) -> None:
             ax.text(0.5, 0.5, "GPU の系列は計測していない", transform=ax.transAxes, ha="center")
         else:
             figures.size_ticks(ax, g_op.N)
-            ax.legend(loc="upper left", fontsize=7)
+            ax.legend(loc="upper left")
     figures.save(fig, out, caption="GPU の計算のみと転送込みの比較")

@@ -73,7 +73,7 @@ def library_glue(op: str, entry: dict, kernels, padding: str, make_host) -> dict
     elif lib == "cupy":
         import cupy
         glue.update(sync=cupy.cuda.Device().synchronize, cleanup=cupy.get_default_memory_pool().free_all_blocks,
-                    oom_errors=(MemoryError, cupy.cuda.memory.OutOfMemoryError))
+                    oom_errors=(MemoryError, cupy.cuda.memory.OutOfMemoryError), device_errors=device_errors(lib))
         if transfer:
             glue["kernel"] = lambda *a: call(cupy, *(cupy.asarray(x) for x in a)).get()
         else:
@@ -84,7 +84,7 @@ def library_glue(op: str, entry: dict, kernels, padding: str, make_host) -> dict
         dev = torch.device(device)
         if device == "cuda":
             glue.update(sync=torch.cuda.synchronize, cleanup=torch.cuda.empty_cache,
-                        oom_errors=(MemoryError, torch.cuda.OutOfMemoryError))
+                        oom_errors=(MemoryError, torch.cuda.OutOfMemoryError), device_errors=device_errors(lib))
         if transfer:
             glue["kernel"] = lambda *a: call(*(torch.from_numpy(x).to(dev) for x in a)).cpu().numpy()
         else:
@@ -110,13 +110,32 @@ def make_series(op: str, impl: str, entry: dict, settings: dict) -> measure.Seri
                           memory_cap_bytes=cap, **glue)
 
 
+def device_errors(lib: str) -> tuple:
+    """What a GPU series may raise besides running out of memory: the driver too old for the
+    CUDA runtime, a CUDA library that cannot be loaded (NVRTC, cuBLAS, cuDNN), a kernel that does
+    not compile or launch. Each ends its series with an ``error`` row and the reason, never the
+    build (CUDA errors of CuPy and PyTorch are RuntimeErrors; a missing library an OSError or
+    ImportError)."""
+    errors = [RuntimeError, OSError, ImportError]
+    if lib == "cupy":
+        import cupy
+        errors.append(cupy.cuda.compiler.CompileException)
+    return tuple(errors)
+
+
 def run(op: str, impl: str, entry: dict, settings: dict, out_csv) -> None:
     avail = availability(entry)
-    if not avail.ok:
-        print(f"[kadai2/{op}/{impl}] skipped: {avail.reason}")
-        table = measure.skipped(impl, op, avail.reason, settings["dtype"], entry["device"])
-    else:
-        sweep = measure.SweepConfig.from_config(settings["sweep"], settings["timing"])
-        table = measure.run_series(make_series(op, impl, entry, settings), sweep,
-                                   progress=measure.Progress(f"kadai2/{op}/{impl}"))
+    reason = None if avail.ok else avail.reason
+    if avail.ok:
+        failures = device_errors(entry["library"]) if entry["device"] == "cuda" else ()
+        try:
+            series = make_series(op, impl, entry, settings)
+        except failures as exc:
+            reason = f"GPU の準備に失敗した（{type(exc).__name__}: {str(exc).splitlines()[0][:160]}）"
+        else:
+            sweep = measure.SweepConfig.from_config(settings["sweep"], settings["timing"])
+            table = measure.run_series(series, sweep, progress=measure.Progress(f"kadai2/{op}/{impl}"))
+    if reason is not None:
+        print(f"[kadai2/{op}/{impl}] skipped: {reason}")
+        table = measure.skipped(impl, op, reason, settings["dtype"], entry["device"])
     write_csv(out_csv, table, RAW)

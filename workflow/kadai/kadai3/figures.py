@@ -22,7 +22,7 @@ def draw_course(inputs: dict, settings: dict, out) -> None:
     times, _ = epoch_times(read_csv(inputs["timing"], TIMING3))
     acc_axis, rnd = Axis("テスト精度", "%"), Axis("計測の周回", NO_UNIT)
     time_axis = Axis("1 エポックの学習時間（推定）", "s")
-    fig, axes = figures.new_figure(EPOCH, acc_axis, width=8.4, height=3.5,
+    fig, axes = figures.new_figure(EPOCH, acc_axis, aspect=0.46,
                                    panels=[(EPOCH, acc_axis), (rnd, time_axis)])
     for spec, key in ((cfg["baseline"], "model_cnn"), (cfg["no_conv"], "model_fc")):
         g = runs[runs.model == spec].groupby("epoch")
@@ -32,8 +32,7 @@ def draw_course(inputs: dict, settings: dict, out) -> None:
                          color=figures.impl_color(key), capsize=3, label=label)
         axes[1].plot(times[spec].index + 1, times[spec].to_numpy(), "o-", color=figures.impl_color(key), label=label)
     axes[0].set_xticks(sorted(runs.epoch.unique()))
-    for ax in axes:
-        figures.legend_below(ax, ncol=1)
+    figures.legend_below(axes, ncol=2)
     axes[1].set_ylim(bottom=0)
     figures.save(fig, out, caption="講義の 2 モデルのエポックごとの精度と、周回ごとの 1 エポックの学習時間")
 
@@ -43,7 +42,7 @@ def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
     pm = pd.DataFrame(read_json(inputs["findings"])["per_model"])
     yaxis, scale = {"acc": (Axis("テスト精度", "%"), 100.0),
                     "time": (Axis("1 エポックの学習時間（推定）", "s"), 1.0)}[quantity]
-    fig, ax = figures.new_figure(Axis("パラメータ数", NO_UNIT, "log"), yaxis, width=6.4, height=4.2)
+    fig, ax = figures.new_figure(Axis("パラメータ数", NO_UNIT, "log"), yaxis, aspect=0.7)
     for kind, key in (("fc", "model_fc"), ("cnn", "model_cnn")):
         g = pm[pm.kind == kind].sort_values("params")
         # markers only: neighbouring models differ in architecture, a line would suggest a trend
@@ -52,9 +51,11 @@ def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
                else scale * g[f"{quantity}_sd"])
         ax.errorbar(g.params, scale * g[quantity], yerr=err, fmt="o", capsize=3,
                     color=figures.impl_color(key), label=figures.impl_name(key))
-        for _, r in g.iterrows():
-            ax.annotate(r.model, (r.params, scale * r[quantity]), fontsize=6, xytext=(3, 3),
-                        textcoords="offset points", color="0.3")
+        # only the course's two models are named here (the names of all, side by side, would
+        # overlap): every model with its values is in the report's tables
+        for _, r in g[g.model.isin([settings["kadai3"]["baseline"], settings["kadai3"]["no_conv"]])].iterrows():
+            ax.annotate(r.model, (r.params, scale * r[quantity]), fontsize=8, xytext=(4, 4),
+                        textcoords="offset points", color="0.2")
     if quantity == "time":
         ax.set_ylim(bottom=0)
     figures.legend_below(ax)

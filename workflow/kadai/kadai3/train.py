@@ -23,7 +23,7 @@ def run_training(spec: str, seed: int, cfg: dict, out_csv, n_threads: int | None
     """Train one model with the fast loop."""
     import torch
 
-    with threads.limited(n_threads):
+    with threads.limited(threads.usable(n_threads)):
         device = loops.device_for(cfg["device"])
         x, y, tx, ty = tensors(cfg, device)
         torch.manual_seed(seed)
@@ -39,7 +39,7 @@ def run_loader(seed: int, cfg: dict, out_csv, n_threads: int | None = None) -> N
     """The course CNN with the course-style DataLoader loop (per-sample ToTensor/Normalize)."""
     import torch
 
-    with threads.limited(n_threads):
+    with threads.limited(threads.usable(n_threads)):
         device = loops.device_for(cfg["device"])
         data.prepare(cfg["dataset"], cfg["data_dir"], cfg["source_dir"], cfg["download"])
         ds = data.torchvision_dataset(cfg["dataset"], cfg["data_dir"], True)

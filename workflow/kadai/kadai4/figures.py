@@ -19,7 +19,7 @@ def draw_param(param: str, inputs: dict, settings: dict, out) -> None:
     st = read_json(inputs["findings"])["study"][param]
     df = pd.DataFrame(st["rows"])
     xaxis = Axis(st["name"], NO_UNIT, "log" if param in LOG_AXIS else "linear")
-    fig, axes = figures.new_figure(xaxis, Axis("テスト精度", "%"), width=8.4, height=3.4,
+    fig, axes = figures.new_figure(xaxis, Axis("テスト精度", "%"), aspect=0.45,
                                    panels=[(xaxis, Axis("テスト精度", "%")), (xaxis, Axis("学習時間", "s"))])
     xs = df.value.astype(float) if st["numeric"] else np.arange(len(df))
     fmt = "o-" if st["numeric"] else "o"
@@ -50,7 +50,7 @@ def strength_bar(effect: dict) -> tuple[float, float, float]:
 def draw_effects(inputs: dict, settings: dict, out) -> None:
     study = read_json(inputs["findings"])["study"]
     size = Axis("効果の大きさ（最大の差 ÷ 判定の閾値）", NO_UNIT, "log")
-    fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, width=7.0, height=3.8)
+    fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
     xs = np.arange(len(study))
     for shift, key, label, color in ((-0.2, "acc_effect", "テスト精度", "#1f77b4"),
                                      (0.2, "time_effect", "学習時間", "#d62728")):
@@ -62,16 +62,16 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
                     fmt="none", ecolor="k", capsize=2, lw=0.8)
     ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
     ax.set_xticks(xs)
-    ax.set_xticklabels([study[p]["name"] for p in study], fontsize=7, rotation=20)
+    ax.set_xticklabels([study[p]["name"] for p in study], fontsize=8, rotation=20, ha="right")
     ax.grid(axis="x", visible=False)
-    figures.legend_below(ax, ncol=3, offset=0.3)  # below the rotated parameter names
+    figures.legend_below(ax, ncol=3)  # below the rotated parameter names
     figures.save(fig, out, caption="効果の大きさ")
 
 
 def draw_samples(inputs: dict, settings: dict, out) -> None:
     d = np.load(inputs["data"])
     fig, ax = figures.new_figure(Axis("クラス（数字）", NO_UNIT), Axis("サンプル（各列 8 枚）", NO_UNIT),
-                                 width=6.0, height=3.6)
+                                 aspect=0.6)
     grid = np.zeros((8 * 28, 10 * 28), np.uint8)
     for k in range(10):
         for j, i in enumerate(np.flatnonzero(d["y_train"] == k)[:8]):

@@ -69,7 +69,7 @@ def run_setting(param: str, value, cfg: dict, npz_path, out_csv, n_threads: int 
     """Train one setting with every seed; one row per seed × epoch."""
     s = setting(cfg["baseline"], None if param == "baseline" else param, value)
     rows = []
-    with threads.limited(n_threads):
+    with threads.limited(threads.usable(n_threads)):
         dataset = load_dataset(cfg, npz_path)
         for seed in cfg["seeds"]:
             model, hist, total = train_once(s, dataset, seed,

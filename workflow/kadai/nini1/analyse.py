@@ -136,6 +136,30 @@ def records(h: dict, bench: dict) -> list[dict]:
     return out
 
 
+GPU_STEP = 1.5   # GPU: each step (shared-memory tiles, register tiles) at least this much faster
+GPU_GOAL = 0.9   # GPU: the register-tiled kernel reaches at least this share of cuBLAS's speed
+
+
+def gpu_facts(gpu: dict) -> dict:
+    """The GPU part: speeds of cuBLAS and our kernels, and a verdict per step (paired rounds)."""
+    if not gpu.get("available"):
+        return {"available": False, "reason": gpu.get("reason", "")}
+    s = {k: np.asarray(v, float) for k, v in gpu["samples"].items()}
+    flops = ops.matmul_flops(gpu["N"])
+    wrong = verdicts.Verdict(verdicts.UNKNOWN, "wrong_result", {}).to_dict()
+
+    def step(slow, fast, threshold):
+        return (verdicts.ratio(s[slow], s[fast], threshold, paired=True).to_dict()
+                if slow in s and fast in s else wrong)
+
+    return {"available": True, "device": gpu["device"], "N": gpu["N"], "rounds": gpu["rounds"],
+            "correct": gpu["correct"], "gflops": {k: flops / float(np.median(v)) / 1e9 for k, v in s.items()},
+            "steps": {"shared": step("mm_naive", "mm_shared", GPU_STEP),
+                      "regtile": step("mm_shared", "mm_regtile", GPU_STEP),
+                      "goal": step("cublas", "mm_regtile", GPU_GOAL)},
+            "thresholds": {"step": GPU_STEP, "goal": GPU_GOAL}}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["nini1"]
     n, bn = cfg["ladder_n"], cfg["bench_n"]
@@ -163,7 +187,13 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
         "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }
+    findings["gpu"] = gpu_facts(read_json(inputs["gpu"]))
     findings["verdicts"] = records(h, bench)
+    if findings["gpu"]["available"]:
+        for key, claim in (("shared", "GPU: shared-memory tiles beat the naive kernel"),
+                           ("regtile", "GPU: register tiles beat shared-memory tiles"),
+                           ("goal", "GPU: the register-tiled kernel reaches 0.9 of cuBLAS")):
+            findings["verdicts"].append(verdicts.record(f"nini1/gpu/{key}", claim, findings["gpu"]["steps"][key]))
     findings["supported"] = [k for k in ("order", "cache", "simd", "opt", "threads", "gap")
                              if (h[k].get("verdict") or h[k])["outcome"] == verdicts.YES]
     write_json(out_json, findings)

@@ -39,11 +39,28 @@ def verdict_table(h: dict, n: int, bn: int) -> dict:
             "rows": rows}
 
 
+GPU_NAMES = {"cublas": "cuBLAS（CuPy の @）", "mm_naive": "素朴なカーネル", "mm_shared": "共有メモリのタイル",
+             "mm_regtile": "レジスタのタイル"}
+
+
+def gpu_table(gpu: dict) -> dict | None:
+    """Speed of cuBLAS and of each own kernel on the GPU, its share of cuBLAS, its error."""
+    if not gpu["available"]:
+        return None
+    top = gpu["gflops"].get("cublas")
+    rows = [[GPU_NAMES[k], gpu["gflops"].get(k), gpu["gflops"][k] / top if k in gpu["gflops"] and top else None,
+             gpu["correct"][k]["relative_error"]] for k in GPU_NAMES]
+    return {"columns": [{"name": "実装", "kind": "text"}, {"name": "計算速度", "unit": "GFLOPS", "kind": "sig"},
+                        {"name": "cuBLAS に対する比", "unit": "倍", "kind": "sig"},
+                        {"name": "相対誤差", "unit": "無次元", "kind": "sig"}], "rows": rows}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     cfg = settings["nini1"]
     ctx = {**findings, "cfg": cfg, "ladder": ladder_table(findings["ladder_values"]),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"]),
-           "build_rows": [[name, " ".join(b["flags"]), b["simd"]] for name, b in findings["builds"].items()]}
+           "build_rows": [[name, " ".join(b["flags"]), b["simd"]] for name, b in findings["builds"].items()],
+           "gpu_table": gpu_table(findings["gpu"])}
     write_json(out_json, ctx)
     return ctx

@@ -18,7 +18,7 @@ def draw_ladder(inputs: dict, settings: dict, out) -> None:
     peak = read_json(inputs["findings"])["peak"]
     widest = peak.get(peak.get("widest") or "", {})
     n = settings["nini1"]["ladder_n"]
-    fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"), width=6.4, height=4.2)
+    fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"), aspect=0.7)
     vals = [gflops(lad, k, n) or 0.0 for k in LADDER_STEPS]
     ax.bar(range(len(vals)), vals, color=[COLORS[k] for k in LADDER_STEPS])
     ax.set_xticks(range(len(vals)))
@@ -41,7 +41,7 @@ def draw_ladder(inputs: dict, settings: dict, out) -> None:
 def draw_gflops_n(inputs: dict, settings: dict, out) -> None:
     lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
     caches = read_json(inputs["findings"])["caches"]
-    fig, ax = figures.new_figure(N_AXIS, Axis("計算速度", "GFLOPS", "log"), width=6.4, height=4.6)
+    fig, ax = figures.new_figure(N_AXIS, Axis("計算速度", "GFLOPS", "log"), aspect=0.75)
     for k in LADDER_STEPS[:4] + ["numpy_1thread"]:
         curve = gflops(lad, k)
         color = figures.impl_color("numpy") if k == "numpy_1thread" else COLORS[k]
@@ -88,7 +88,7 @@ def draw_gap(inputs: dict, settings: dict, out) -> None:
     if peak.get("widest") == "avx512":
         bars.append(("ピーク（AVX-512）", peak["avx512"]["peak_gflops"], "0.3"))
     fig, ax = figures.new_figure(Axis("計測した対象（1 スレッド）", NO_UNIT), Axis("計算速度", "GFLOPS"),
-                                 width=6.4, height=4.0)
+                                 aspect=0.66)
     ax.bar(range(len(bars)), [v for _, v, _ in bars], color=[c for _, _, c in bars])
     for i, (_, v, _) in enumerate(bars):
         ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=8)
