@@ -140,3 +140,21 @@ def test_crossover():
     rows += [("torch_cpu", n, t) for n, t in [(8, 3.0), (16, 1.0), (32, 5.0), (64, 2.0)]]
     s = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "time": t} for i, n, t in rows])
     assert analyse.crossover(s, "matmul", "torch_cpu") == 64
+
+
+def test_a_multi_threaded_series_squeezed_by_a_busy_machine_decides_nothing():
+    import pandas as pd
+    from kadai import verdicts
+
+    sysinfo = {"usable_cores": 2}
+    assert analyse.threads_of("matmul", "numpy", sysinfo) == 2 and analyse.threads_of("conv", "numpy", sysinfo) == 1
+    assert analyse.threads_of("conv", "torch_cpu", sysinfo) == 2 and analyse.threads_of("matmul", "python_naive",
+                                                                                          sysinfo) == 1
+    # under load two threads got one core between them (measured cores 1.0): still a two-core timing
+    rows = pd.DataFrame({"busy": [1.0, 1.0], "cores": [1.0, 0.9]})
+    assert raw.load_of(rows) == (1.0, 1.0) and raw.load_of(rows, threads=2) == (1.0, 2.0)
+    yes = verdicts.Verdict(verdicts.YES, "above", {})
+    assert verdicts.guard(yes, *raw.load_of(rows))["outcome"] == "yes"
+    assert verdicts.guard(yes, *raw.load_of(rows, threads=2))["reason"] == "busy"
+    quiet = pd.DataFrame({"busy": [0.05], "cores": [1.9]})
+    assert verdicts.guard(yes, *raw.load_of(quiet, threads=2))["outcome"] == "yes"

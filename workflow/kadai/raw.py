@@ -79,9 +79,14 @@ def by_stem(paths) -> dict:
     return {Path(p).stem: p for p in paths}
 
 
-def load_of(*tables) -> tuple[float, float]:
+def load_of(*tables, threads: int | None = None) -> tuple[float, float]:
     """(most cores other processes kept busy, most cores the measurement used) over the rows of
-    ``tables`` (the ``busy`` and ``cores`` columns; NaN where not recorded)."""
+    ``tables`` (the ``busy`` and ``cores`` columns; NaN where not recorded). ``threads``: the
+    threads the measured code runs with; it counts as using that many cores even where a busy
+    machine let it use fewer (two threads squeezed onto one idle core are not a one-core timing)."""
     busy = [t["busy"].max() for t in tables if "busy" in t and t["busy"].notna().any()]
     cores = [t["cores"].max() for t in tables if "cores" in t and t["cores"].notna().any()]
-    return (float(max(busy)) if busy else float("nan"), float(max(cores)) if cores else float("nan"))
+    used = float(max(cores)) if cores else float("nan")
+    if threads is not None and used == used:
+        used = max(used, float(threads))
+    return (float(max(busy)) if busy else float("nan"), used)

@@ -3,6 +3,8 @@ NumPy comparisons, why each series stopped, and what the explaining experiments 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .. import fit, ops, raw, scaling, verdicts
@@ -50,7 +52,15 @@ def speed_facts(g, op: str, size: int, padding: str) -> dict:
             "bytes_max": float(ops.operand_bytes(op, n[-1], size))}
 
 
-def versus_numpy(table, op: str, impl: str) -> dict | None:
+def threads_of(op: str, impl: str, sysinfo: dict) -> int:
+    """Threads the series runs with: BLAS's matrix product and PyTorch use every usable core,
+    pure Python and NumPy's element-wise convolution one."""
+    lib = IMPLEMENTATIONS[impl]["library"]
+    many = lib == "torch" or (lib in ("numpy", "cupy") and op == "matmul")
+    return int(sysinfo.get("usable_cores") or os.cpu_count() or 1) if many else 1
+
+
+def versus_numpy(table, op: str, impl: str, threads: int = 1) -> dict | None:
     """At the largest N both measured: the two fastest times, NumPy's speed-up over ``impl``, and
     whether NumPy is faster (``verdict``) or ``impl`` is (``faster_verdict``)."""
     ok = table[(table.status == "ok") & (table.op == op)]
@@ -60,7 +70,7 @@ def versus_numpy(table, op: str, impl: str) -> dict | None:
         return None
     n = common[-1]
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
-    load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])])
+    load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
     return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
             "speedup": float(t_numpy.min() / t_mine.min()),
             "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
@@ -76,7 +86,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         return entry
     size = itemsize(impl, settings["dtype"])
     entry.update(speed_facts(g, op, size, settings["padding"]))
-    vs = versus_numpy(table, op, impl)
+    vs = versus_numpy(table, op, impl, max(threads_of(op, impl, sysinfo), threads_of(op, "numpy", sysinfo)))
     if vs:
         entry["vs_numpy"] = vs
         entry["faster_than_numpy_from"] = crossover(summary, op, impl)
@@ -85,16 +95,16 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["fit"] = law
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
-                                             raw.load_of(rows))
+                                             raw.load_of(rows, threads=threads_of(op, impl, sysinfo)))
     return entry
 
 
-def explain_torch(table) -> dict:
+def explain_torch(table, threads: int = 1) -> dict:
     """Per size: each formulation's fastest time and the paired verdicts that locate the cost."""
     out = {}
     for n, g in table[table.status == "ok"].groupby("N"):
         t = {name: s.sort_values("repeat").seconds.to_numpy() for name, s in g.groupby("implementation")}
-        load = raw.load_of(g)
+        load = raw.load_of(g, threads=threads)  # conv2d runs with every core: a busy one decides nothing
 
         def slower(a, b, t=t, load=load):  # is a at least SPEEDUP × slower than b, round by round?
             return verdicts.guard(verdicts.ratio(t[a], t[b], verdicts.SPEEDUP, paired=True), *load)
@@ -199,7 +209,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     explain = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
     numpy_conv = ops_out["conv"]["series"].get("numpy", {}).get("relation")
-    torch_conv = explain_torch(explain["torch_conv"])
+    torch_conv = explain_torch(explain["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
     explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
                # sizes at which conv2d's slowness is located in its method (not in torch's tensor arithmetic)
                "conv2d_method_at": [n for n, e in torch_conv.items()

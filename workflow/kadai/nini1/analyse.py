@@ -40,11 +40,12 @@ def times(table, label: str, n: int | None = None) -> np.ndarray:
     return rows.sort_values("repeat").seconds.to_numpy()
 
 
-def faster(table, slow: str, fast: str, threshold: float) -> dict:
+def faster(table, slow: str, fast: str, threshold: float, threads: int | None = None) -> dict:
     """Is ``fast`` at least ``threshold`` × faster than ``slow``, round by round? (Not decided
-    where the contenders used several cores while other processes were busy.)"""
+    where the contenders used, or run with (``threads``), several cores while other processes
+    were busy.)"""
     return verdicts.guard(verdicts.ratio(times(table, slow), times(table, fast), threshold, paired=True),
-                          *raw.load_of(table[table.implementation.isin([slow, fast])]))
+                          *raw.load_of(table[table.implementation.isin([slow, fast])], threads=threads))
 
 
 def peak_facts(peak: dict, sysinfo: dict) -> dict:
@@ -106,10 +107,11 @@ def hypotheses(tables: dict, caches: list, peak: dict) -> dict:
         "simd_ikj": faster(tables["simd"], "c_ikj@O3novec", "c_ikj@O3", SIMD_SPEEDUP),
         "opt": faster(tables["opt"], "c_ikj@O0", "c_ikj@O3", OPT_SPEEDUP),
         "opt_ijk": faster(tables["opt"], "c_ijk@O0", "c_ijk@O3", OPT_SPEEDUP),
-        "threads": (faster(tables["threads"], "c_packed_omp@1", f"c_packed_omp@{cores}", THREAD_SPEEDUP) if cores > 1
-                    else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
-        "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP) if cores > 1
-                          else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
+        # more threads can only help with idle cores: decided only while no other process is busy
+        "threads": (faster(tables["threads"], "c_packed_omp@1", f"c_packed_omp@{cores}", THREAD_SPEEDUP, cores)
+                    if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
+        "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP, cores)
+                          if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
         "gap": gap_hypothesis(tables["bench"], peak["peak"] | {"micro_kernel": peak["micro_kernel"]}),
         "thresholds": {"order": ORDER_SPEEDUP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP, "opt": OPT_SPEEDUP,
                        "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "speedup": verdicts.SPEEDUP},
