@@ -42,3 +42,7 @@ def test_an_interval_shows_its_width():
     assert interval(3.05, 3.13) == "3.05〜3.13"
     assert interval(16.8, 29.8) == "16.8〜29.8"
     assert interval(None, 1.0) == "—〜1.00"
+
+
+def test_cache_sizes_print_in_their_binary_unit():
+    assert [tables.binary_size(b) for b in (49152, 2097152, 503316480)] == ["48 KiB", "2 MiB", "480 MiB"]

@@ -145,7 +145,7 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
     env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
-    env.filters.update(literal=literal, meta=meta, code=code)
+    env.filters.update(literal=literal, meta=meta, code=code, binary_size=tables.binary_size)
 
     def figure(key: str, path: str, caption: str) -> str:
         # no width: the SVG is drawn at its printed size (kadai.figures.WIDTHS), so its text is

@@ -49,6 +49,12 @@ def pm(value, err, n: int = 2) -> str:
     return f"{value:.{decimals}f} ± {err:.{decimals}f}"
 
 
+def binary_size(n_bytes) -> str:
+    """A cache or memory size in the unit it is sold in: 48 KiB, 2 MiB, 480 MiB."""
+    n = float(n_bytes)
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
+
+
 def interval(lo, hi, n: int = 3, sep: str = "〜") -> str:
     """``lo〜hi`` with ``n`` significant figures, or more where ``n`` would print both ends the same
     (2.077〜2.084 rather than 2.08〜2.08)."""
