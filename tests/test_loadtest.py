@@ -33,7 +33,30 @@ def test_compare_classifies_every_case():
     assert rows["kadai1/b"]["loaded_reason"] == "straddles"
     assert rows["kadai4/f"]["loaded"] is None and rows["kadai2/g"]["quiet"] is None
     assert loadtest.counts(list(rows.values())) == {
-        "same": 2, "loaded cannot tell": 1, "quiet cannot tell": 1, "FLIPPED": 1, "missing": 2, "invalid": 0}
+        "same": 2, "loaded cannot tell": 1, "quiet cannot tell": 1, "other range": 0, "FLIPPED": 1, "missing": 2,
+        "invalid": 0}
+
+
+def span(vid, outcome, of, a, b, reason="r", nested=True):
+    return {**v(vid, outcome, reason), "span": {"of": of, "n_first": a, "n_last": b, "nested": nested}}
+
+
+def test_range_verdicts_pair_by_overlap_and_a_flip_in_a_shared_range_fails():
+    quiet = by_id(span("k/s/N=19-256", "yes", "k/s", 19, 256), span("k/s/N=256-512", "no", "k/s", 256, 512),
+                  span("k/t/N=16-181", "yes", "k/t", 16, 181), span("k/u/N=64-512", "yes", "k/u", 64, 512))
+    loaded = by_id(span("k/s/N=16-256", "yes", "k/s", 16, 256), span("k/t/N=16-512", "yes", "k/t", 16, 512),
+                   span("k/u/N=64-362", "no", "k/u", 64, 362), span("k/v/N=8-16", "no", "k/v", 8, 16))
+    # a step somewhere in 512–1024 need not lie in 724–1024: such ranges are compared only when equal
+    quiet["step/512-1024"] = span("step/512-1024", "yes", "step", 512, 1024, nested=False)
+    loaded["step/724-1024"] = span("step/724-1024", "no", "step", 724, 1024, nested=False)
+    rows = {r["id"]: r for r in loadtest.compare(quiet, loaded)}
+    assert rows["k/s/N=19-256"]["loaded_id"] == "k/s/N=16-256" and rows["k/s/N=19-256"]["class"] == "same"
+    assert rows["k/s/N=256-512"]["class"] == "other range"  # the busy build stopped at 256: nothing to compare
+    assert rows["k/t/N=16-181"]["loaded_id"] == "k/t/N=16-512"  # 70 % of the joint range in log N
+    assert rows["k/u/N=64-512"]["class"] == "FLIPPED"  # a range shared by both builds, decided both ways
+    assert rows["k/v/N=8-16"]["class"] == "other range" and rows["step/512-1024"]["class"] == "other range"
+    assert rows["step/724-1024"]["class"] == "other range" and len(rows) == 7
+    assert loadtest.overlap({"n_first": 16, "n_last": 181}, {"n_first": 181, "n_last": 512}) == 0.0
 
 
 def test_compare_flags_reasonless_unknown_and_bad_outcome():
@@ -176,4 +199,5 @@ def test_render_lists_every_id_and_the_counts():
         assert f"| {vid} |" in md
     assert "## kadai4" in md and "## nini1" in md  # kadai4 only from the rows
     assert "unknown (straddles)" in md and "CPU 1" in md and "11.5 s" in md
-    assert "2 same, 1 loaded cannot tell, 1 quiet cannot tell, 1 FLIPPED, 2 missing, 0 invalid — FAIL" in md
+    assert ("2 same, 1 loaded cannot tell, 1 quiet cannot tell, 0 other range, 1 FLIPPED, 2 missing, 0 invalid "
+            "— FAIL") in md

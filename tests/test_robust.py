@@ -88,12 +88,14 @@ def test_a_damaged_dataset_is_named_and_leaves_nothing_behind(tmp_path):
 
 
 HOLD = """
-import sys, time
+import os, sys, time
 sys.path.insert(0, {lib!r})
 from kadai.exclusive import held
 with held({lock!r}):
     start = time.time()
-    time.sleep(0.6)
+    print("holding", flush=True)
+    while not os.path.exists({go!r}) and time.time() - start < 30:  # hold until the test says go
+        time.sleep(0.05)
     print(start, time.time(), flush=True)
 """
 
@@ -104,12 +106,17 @@ def test_timing_jobs_of_one_folder_never_overlap(tmp_path):
 
     from conftest import ROOT
 
-    code = HOLD.format(lib=str(ROOT / "workflow"), lock=str(tmp_path / "results" / ".timing.lock"))
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=60)[0] for p in procs]
+    go = tmp_path / "go"
+    code = HOLD.format(lib=str(ROOT / "workflow"), lock=str(tmp_path / "results" / ".timing.lock"), go=str(go))
+    first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert first.stdout.readline() == "holding\n"
+    second = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    # the second says whom it waits for (however slowly this machine starts Python) …
+    assert f"waiting for timing job pid {first.pid}" in second.stdout.readline()
+    go.touch()
+    outs = [p.communicate(timeout=60)[0] for p in (first, second)]
     spans = sorted(tuple(map(float, o.split()[-2:])) for o in outs)
-    assert spans[0][1] <= spans[1][0], f"the two held the lock at once: {spans}"
-    assert any("waiting for timing job pid" in o for o in outs)  # the second said whom it waits for
+    assert spans[0][1] <= spans[1][0], f"the two held the lock at once: {spans}"  # … and never overlaps it
 
 
 ORPHAN = """

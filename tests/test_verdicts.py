@@ -335,6 +335,10 @@ def test_relation_of_a_staircase_names_its_regimes_and_the_cache_at_the_step():
     assert all(r["verdict"]["outcome"] == verdicts.YES for r in rel["regimes"])  # N² within each regime
     assert rel["breaks"][0]["cache"]["numbers"]["mark"] == "L2"  # 3·4·362² = 1.5 MiB → 3·4·512² = 3 MiB
     assert rel["verdict"] == rel["regimes"][-1]["verdict"]
+    # the load test compares a regime's verdict only with the same N range in another build
+    recs = scaling.records("k/numpy", "t ∝ N^2", rel)
+    assert [r["id"] for r in recs] == [f"k/numpy/exponent/N={r['n_first']}-{r['n_last']}" for r in rel["regimes"]]
+    assert len({r["id"] for r in recs}) == 2 and all(r["outcome"] == verdicts.YES for r in recs)
 
 
 def test_a_multi_core_timing_on_a_busy_machine_decides_nothing():

@@ -159,6 +159,41 @@ def test_kadai4_words_follow_the_verdicts(built):
         assert f"学習時間には{words[st['time_effect']['outcome']]}。" in text, p
 
 
+def _force(x, how):
+    """Every verdict in a context set to ``how``: "busy" (the load guard's cannot-tell), "no" or "unknown"."""
+    if isinstance(x, dict):
+        if {"outcome", "reason", "numbers"} <= set(x):
+            if how == "busy":
+                x.update(outcome="unknown", reason="busy",
+                         numbers={**x["numbers"], "busy": 1.23, "cores": 1.97, "unguarded": x["outcome"]})
+            else:
+                x["outcome"] = how
+            return
+        for v in x.values():
+            _force(v, how)
+    elif isinstance(x, list):
+        for v in x:
+            _force(v, how)
+
+
+@pytest.mark.parametrize("how", ["busy", "no", "unknown"])
+def test_every_verdict_branch_keeps_the_writing_rules(built, how):
+    """What a machine decides must never break a writing rule: under load every timing verdict can
+    become "cannot tell (busy)", and those sentences carry numbers. All-"yes" is left out: a yes
+    needs numbers that only a real yes carries (the cache a break crosses)."""
+    from kadai import render, rubric
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
+    faces = {k: {"family": "X"} for k in ("body", "heading", "mono")}
+    for report in ("kadai1", "kadai2", "nini1", "kadai3", "kadai4"):
+        ctx = json.loads((built / f"results/{report}/context.json").read_text(encoding="utf-8"))
+        _force(ctx, how)
+        text, _ = render.render_markdown(f"{report}.md.j2", ctx, config, sysinfo, built / f"report/{report}.{how}.md",
+                                         root=built, templates=built / "templates", typefaces=faces)
+        assert (how == "busy") <= ("コアを使うこの計測の時間は信頼できない" in text), report
+        assert rubric.check_text(text) == [], report
+
+
 def test_every_report_lists_its_verdicts_for_the_load_test(built):
     for report in ("kadai1", "kadai2", "nini1", "kadai3", "kadai4"):
         v = findings(built, report)["verdicts"]

@@ -19,7 +19,12 @@ Procedure:
    "loaded cannot tell" (quiet yes/no, loaded unknown with a reason; acceptable), "quiet cannot
    tell" (quiet unknown, loaded yes/no; acceptable, listed), "FLIPPED" (yes ↔ no; failure),
    "missing" (in one build only; failure), "invalid" (an outcome other than yes/no/unknown, or a
-   loaded unknown without a reason; failure).
+   loaded unknown without a reason; failure). A verdict about a range of sizes (a fitted regime,
+   whose ends depend on where the fit placed a break and how far the budget reached) carries a
+   ``span``; without an exact id match, a verdict that holds on parts of its range too (a power
+   law; ``span["nested"]``) is paired with the other build's verdict on the same series whose
+   range overlaps it most (at least ``MATCH_OVERLAP`` of their joint range in log N) and
+   classified as above; one left without a partner is "other range" (listed, no failure).
 5. Write ``<out>/loadtest.md`` (date, machine, command, build times, load, one table per report,
    summary counts) and ``<out>/loadtest.json`` (the same data); print the summary.
 6. Delete the copies unless ``--keep`` (then print their paths). Exit code 0 when both builds
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shlex
@@ -46,10 +52,11 @@ from kadai.deps import ROOT
 REPORTS = ["kadai1", "kadai2", "nini1", "kadai3", "kadai4"]
 SKIP_TOP = {".git", ".venv", ".snakemake", "results", "report", "data", "build", ".whl"}
 SKIP_ANYWHERE = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".ipynb_checkpoints"}
-CLASSES = ["same", "loaded cannot tell", "quiet cannot tell", "FLIPPED", "missing", "invalid"]
+CLASSES = ["same", "loaded cannot tell", "quiet cannot tell", "other range", "FLIPPED", "missing", "invalid"]
 FAILURES = {"FLIPPED", "missing", "invalid"}
 DECIDED = ("yes", "no")
 BUSY_LOOP = "while True: pass"
+MATCH_OVERLAP = 0.5  # two ranges of sizes ask the same question when they share this much of their joint range
 
 
 def copy_repo(dest: Path, root: Path = ROOT, data: Path | None = None, skip: tuple[Path, ...] = ()) -> Path:
@@ -176,18 +183,45 @@ def classify(quiet: dict | None, loaded: dict | None) -> str:
     return "quiet cannot tell"
 
 
+def overlap(a: dict, b: dict) -> float:
+    """Shared part of two size ranges (``span`` dicts) over their joint range, in log N (1: equal)."""
+    lo, hi = max(a["n_first"], b["n_first"]), min(a["n_last"], b["n_last"])
+    first, last = min(a["n_first"], b["n_first"]), max(a["n_last"], b["n_last"])
+    if hi < lo or first <= 0:
+        return 0.0
+    return 1.0 if last == first else math.log(hi / lo) / math.log(last / first)
+
+
+def pair_spans(quiet: dict[str, dict], loaded: dict[str, dict]) -> dict[str, str]:
+    """Quiet id → loaded id for the range verdicts without an exact id match: same series
+    (``span["of"]``), overlap at least ``MATCH_OVERLAP``, the largest overlaps paired first."""
+    q_open = [i for i in quiet if i not in loaded and quiet[i].get("span", {}).get("nested")]
+    l_open = [i for i in loaded if i not in quiet and loaded[i].get("span", {}).get("nested")]
+    candidates = sorted(((overlap(quiet[q]["span"], loaded[ld]["span"]), q, ld) for q in q_open for ld in l_open
+                         if quiet[q]["span"]["of"] == loaded[ld]["span"]["of"]), key=lambda c: -c[0])
+    pairs: dict[str, str] = {}
+    for share, q, ld in candidates:
+        if share >= MATCH_OVERLAP and q not in pairs and ld not in pairs.values():
+            pairs[q] = ld
+    return pairs
+
+
 def compare(quiet: dict[str, dict], loaded: dict[str, dict]) -> list[dict]:
-    """One row per id in either build: report, id, question, outcomes, reasons and class."""
+    """One row per id in either build (range verdicts paired by :func:`pair_spans`): report, id,
+    the loaded build's id where it differs, question, outcomes, reasons and class."""
+    pairs = pair_spans(quiet, loaded)
+    partnered = set(pairs.values())
     rows = []
-    for vid in [*quiet, *(i for i in loaded if i not in quiet)]:
-        q, ld = quiet.get(vid), loaded.get(vid)
+    for vid in [*quiet, *(i for i in loaded if i not in quiet and i not in partnered)]:
+        q, ld = quiet.get(vid), loaded.get(pairs.get(vid, vid))
         either = q or ld
+        alone = (q is None or ld is None) and "span" in either
         rows.append({
             "report": either.get("report", vid.split("/")[0]), "id": vid,
-            "question": either.get("question", ""),
+            "loaded_id": pairs.get(vid), "question": either.get("question", ""),
             "quiet": q.get("outcome") if q else None, "quiet_reason": q.get("reason") if q else None,
             "loaded": ld.get("outcome") if ld else None, "loaded_reason": ld.get("reason") if ld else None,
-            "class": classify(q, ld),
+            "class": "other range" if alone else classify(q, ld),
         })
     return rows
 
@@ -241,7 +275,8 @@ def render(rows: list[dict], meta: dict) -> str:
             lines.append("No verdicts (findings.json missing or without \"verdicts\").")
             continue
         lines += ["| id | question | quiet | loaded | classification |", "|---|---|---|---|---|"]
-        lines += [f"| {_esc(r['id'])} | {_esc(r['question'])} | {_esc(_cell(r['quiet'], r['quiet_reason']))} | "
+        lines += [f"| {_esc(r['id'] + (' ~ ' + r['loaded_id'] if r.get('loaded_id') else ''))} | "
+                  f"{_esc(r['question'])} | {_esc(_cell(r['quiet'], r['quiet_reason']))} | "
                   f"{_esc(_cell(r['loaded'], r['loaded_reason']))} | {r['class']} |" for r in mine]
     lines += ["", f"**Summary:** {summary(rows, meta['builds'])}", ""]
     return "\n".join(lines)

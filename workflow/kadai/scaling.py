@@ -81,6 +81,16 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                                     default=None)}
 
 
+def records(prefix: str, question: str, rel: dict) -> list[dict]:
+    """One load-test entry per regime, with its N range as its span: the question "t ∝ N^k on
+    N = a–b" is the same question in two builds only where their ranges overlap (a busy build may
+    stop at a smaller N, or place a break elsewhere)."""
+    return [verdicts.record(f"{prefix}/exponent/N={r['n_first']}-{r['n_last']}",
+                            f"{question} on N = {r['n_first']}–{r['n_last']}", r["verdict"],
+                            span=(f"{prefix}/exponent", r["n_first"], r["n_last"]), nested=True)
+            for r in rel["regimes"]]
+
+
 def tally(relations: list[dict]) -> dict:
     """How many series' asymptotic exponents match the expected one: yes / no / cannot tell."""
     out = {YES: 0, NO: 0, UNKNOWN: 0, "total": len(relations),

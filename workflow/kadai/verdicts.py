@@ -395,9 +395,17 @@ def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -
     return Verdict(YES, "near", numbers)
 
 
-def record(id: str, question: str, verdict: Verdict | dict) -> dict:
-    """One entry of a report's ``findings["verdicts"]`` (what the load test compares)."""
-    return {"id": id, "question": question, **(verdict.to_dict() if isinstance(verdict, Verdict) else verdict)}
+def record(id: str, question: str, verdict: Verdict | dict, span: tuple[str, int, int] | None = None,
+           nested: bool = False) -> dict:
+    """One entry of a report's ``findings["verdicts"]`` (what the load test compares). ``span``:
+    (what, first N, last N) for a verdict about a range of sizes that another build may draw
+    differently (a fitted regime, a step between two sizes). ``nested``: the answer holds on any
+    part of the range too (a power law does, a step somewhere in it does not), so the load test
+    may compare it with another build's verdict on an overlapping range."""
+    out = {"id": id, "question": question, **(verdict.to_dict() if isinstance(verdict, Verdict) else verdict)}
+    if span is not None:
+        out["span"] = {"of": span[0], "n_first": int(span[1]), "n_last": int(span[2]), "nested": bool(nested)}
+    return out
 
 
 def guard(verdict: Verdict | dict, busy: float, cores: float, busy_cores: float = BUSY_CORES,

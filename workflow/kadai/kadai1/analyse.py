@@ -59,8 +59,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         rel = scaling.relation(laws[impl], EXPECTED, working_set, sysinfo.get("caches", []), faults,
                                sysinfo.get("page_bytes", 4096), raw.load_of(rows))
         series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
-        records.append(verdicts.record(f"kadai1/{impl}/exponent", f"{impl}: t ∝ N^3 at the largest N",
-                                       rel["verdict"]))
+        records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)
     ratio = faster(table, "python_naive", "python_fast") if {"python_naive", "python_fast"} <= set(series) else None
     if ratio:
         records.append(verdicts.record("kadai1/fast_vs_naive", "the fast variant is faster than the naive one",

@@ -176,8 +176,7 @@ def records(ops_out: dict, explain: dict) -> list[dict]:
     for op, o in ops_out.items():
         for impl, s in o["series"].items():
             if "relation" in s:
-                out.append(verdicts.record(f"kadai2/{op}/{impl}/exponent", f"{op} {impl}: t ∝ N^{EXPECTED[op]}",
-                                           s["relation"]["verdict"]))
+                out += scaling.records(f"kadai2/{op}/{impl}", f"{op} {impl}: t ∝ N^{EXPECTED[op]}", s["relation"])
             if "vs_numpy" in s:
                 out.append(verdicts.record(f"kadai2/{op}/{impl}/numpy_faster", f"{op}: NumPy faster than {impl}",
                                            s["vs_numpy"]["numpy_faster"]))
@@ -191,7 +190,8 @@ def records(ops_out: dict, explain: dict) -> list[dict]:
     for b in explain["numpy_conv"]["breaks"]:
         for name, v in b["steps"].items():
             out.append(verdicts.record(f"kadai2/explain/numpy_conv/step_{b['lo']}_{b['hi']}/{name}",
-                                       f"{name}: time per operation steps up from N={b['lo']} to {b['hi']}", v))
+                                       f"{name}: time per operation steps up from N={b['lo']} to {b['hi']}", v,
+                                       span=(f"kadai2/explain/numpy_conv/step/{name}", b["lo"], b["hi"])))
     return out
 
 
