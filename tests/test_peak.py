@@ -64,21 +64,55 @@ def test_measured_clock_and_fma_units_are_plausible(libs, measured):
     json.dumps(measured, allow_nan=False)
 
 
-def test_micro_bench_returns_exact_flops(libs):
-    lib = ctypes.CDLL(str(libs[1]))
-    peak.micro_bench(lib, kc=8, seconds=0.001, repeats=1)  # sets the ctypes signature
+@pytest.mark.parametrize("flags, simd, tile", [
+    (["-O3", "-march=native"], None, None),  # the widest this CPU has
+    (["-O3", "-mno-avx2", "-mno-fma"], "portable", (6, 8)),
+    pytest.param(["-O3", "-mavx2", "-mfma", "-mno-avx512f"], "avx2+fma", (6, 8),
+                 marks=pytest.mark.skipif(not X86, reason="x86 flags")),
+    pytest.param(["-O3", "-mavx512f", "-mfma"], "avx512f", (12, 16),
+                 marks=pytest.mark.skipif(not X86, reason="x86 flags")),
+])
+def test_micro_kernel_of_every_simd_path_is_exact_and_counts_its_flops(tmp_path, flags, simd, tile):
+    """Each path gives the exact product (all 12×16 tiles and the edges) and names its register
+    block; AVX-512 code is compiled everywhere but run only where the CPU has it."""
+    import numpy as np
+
+    build.compile_library([*flags, "-fopenmp"], tmp_path / "libmm.so")
+    lib = ctypes.CDLL(str(tmp_path / "libmm.so"))
+    lib.mm_simd.restype = ctypes.c_char_p
+    assert simd is None or lib.mm_simd().decode() == simd
+    mr, nr = lib.mm_tile(0), lib.mm_tile(1)
+    assert tile is None or (mr, nr) == tile
+    assert lib.mm_tile(2) % mr == 0 and lib.mm_tile(4) % nr == 0 and lib.mm_tile(5) == -1  # MC, NC fit the block
+    if lib.mm_simd().decode() == "avx512f" and not peak.load(_peak_lib(tmp_path)).peak_has_avx512():
+        return
+    micro = peak.micro_bench(lib, seconds=0.001, repeats=1)  # sets the ctypes signature
+    assert micro["kc"] * (mr + nr) * 8 <= peak.MICRO_L1_BYTES and (micro["mr"], micro["nr"]) == (mr, nr)
     for kc, reps in ((1, 1), (7, 3), (256, 10), (300, 0)):
-        assert lib.mm_micro_bench(kc, reps) == 2 * 6 * 8 * kc * reps
+        assert lib.mm_micro_bench(kc, reps) == 2 * mr * nr * kc * reps
+    p = np.ctypeslib.ndpointer(np.float64, flags="C")
+    for name in ("mm_packed", "mm_packed_omp"):
+        getattr(lib, name).argtypes = [ctypes.c_int, p, p, p]
+        for n in (1, 11, 12, 17, 97, 300):
+            rng = np.random.default_rng(n)
+            a, b, c = rng.random((n, n)), rng.random((n, n)), np.empty((n, n))
+            getattr(lib, name)(n, a, b, c)
+            np.testing.assert_allclose(c, a @ b, rtol=1e-12, atol=1e-12, err_msg=f"{name} N={n}")
+
+
+def _peak_lib(tmp_path):
+    peak.build(tmp_path / "libpeak.so")
+    return tmp_path / "libpeak.so"
 
 
 @pytest.mark.skipif(not X86, reason="the peak is measured on x86 only")
 def test_micro_kernel_is_positive_and_below_the_hardware(libs, measured, tmp_path):
     result = peak.run(*libs, tmp_path / "peak.json", **TINY)
     micro = result["micro_kernel"]
-    assert micro["kc"] == 256 and micro["gflops"] > 0
-    if measured["avx2"]["supported"]:
-        assert micro["gflops"] < 4 * measured["avx2"]["peak_gflops"]
-    assert io.read_json(tmp_path / "peak.json")["micro_kernel"]["kc"] == 256
+    assert micro["kc"] * (micro["mr"] + micro["nr"]) * 8 <= peak.MICRO_L1_BYTES and micro["gflops"] > 0
+    if measured["widest"]:
+        assert micro["gflops"] < 2 * measured[measured["widest"]]["peak_gflops"]
+    assert io.read_json(tmp_path / "peak.json")["micro_kernel"]["kc"] == micro["kc"]
     json.dumps(result, allow_nan=False)
 
 

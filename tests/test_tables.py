@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from kadai import tables
+from kadai import rubric, tables
 
 
 @pytest.mark.parametrize("x,n,expected", [
@@ -28,6 +28,13 @@ def test_md_table_units_alignment_and_sig_figs():
     assert re.fullmatch(r"\|-{3,}:\|-{3,}:\|:-{3,}\|", md[1])
     assert md[2] == "| 5000 | 6.98 | a |"
     assert md[3] == "| 10000 | 24.5 | b |"
+
+
+@pytest.mark.parametrize("value, text", [(3.011, "3.01"), (0.05, "0.05"), (-0.123, "-0.12"), (19.92, "19.9"),
+                                         (9.996, "10.0"), (123.4, "123"), (-45.67, "-45.7")])
+def test_fixed2_keeps_two_decimals_but_never_more_digits_than_the_table_allows(value, text):
+    assert tables.cell(value, "fixed2", 3) == text
+    assert (rubric.sig_digits(text) or 0) <= 3
 
 
 def test_unknown_column_kind_is_an_error():

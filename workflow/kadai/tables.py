@@ -77,8 +77,11 @@ def cell(value, kind: str, n: int) -> str:
         return "—"
     if kind == "int":
         return f"{int(value):d}"
-    if kind == "fixed2":  # exponents and other dimensionless numbers read to two decimals
-        return f"{float(value):.2f}"
+    if kind == "fixed2":  # exponents and other dimensionless numbers: two decimals, at most n digits
+        for decimals in (2, 1, 0):  # 3.01, but 19.9 and 123 (a wild fit under load)
+            text = f"{float(value):.{decimals}f}"
+            if decimals == 0 or len(text.lstrip("-").replace(".", "").lstrip("0")) <= n:
+                return text
     if kind == "percent":
         return sig(100.0 * float(value), n)
     return sig(value, n)

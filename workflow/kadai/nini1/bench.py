@@ -1,7 +1,10 @@
 """Benchmark: single-thread GFLOPS of the best C kernel and of NumPy at size N, and their ratio.
 
 ``python -m kadai.nini1 [N] [pairs]`` compiles matmul.c with the O3 flags into a temporary
-folder and times C and NumPy alternately (:func:`kadai.nini1.measure.interleaved`).
+folder and times C and NumPy alternately (:func:`kadai.nini1.measure.compare`). It prints the
+C micro-kernel's SIMD path and block, and the BLAS kernel NumPy ran (threadpoolctl): run it once
+as is and once with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` to compare with the kernel
+OpenBLAS picks for this CPU by itself.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 
 from .. import ops
 from .build import compile_library
-from .measure import compare, contenders
+from .measure import compare, contenders, load
 from .plan import BUILDS
 
 
@@ -22,6 +26,11 @@ def main(argv) -> int:
     pairs = int(argv[1]) if len(argv) > 1 else 9
     so = Path(tempfile.mkdtemp()) / "libmm.so"
     compile_library(BUILDS["O3"], so)
+    lib = load(so)
+    blas = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+            for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    print(f"C micro-kernel: {lib.mm_simd().decode()}, {lib.mm_tile(0)}×{lib.mm_tile(1)} register block; "
+          f"NumPy BLAS: {', '.join(blas) or 'unknown'}", flush=True)
     table = compare({"O3": so}, contenders("bench", ["O3"]), n, pairs, 0, "bench")
     t = table.groupby("implementation").seconds
     flops = float(ops.matmul_flops(n))

@@ -8,9 +8,10 @@ from .labels import LADDER_STEPS, step_name
 WORDS = {"yes": "支持された", "no": "支持されない", "unknown": "判定できない"}
 HYPOTHESES = [  # key in findings["hypotheses"], name in the report, what was compared
     ("order", "仮説1 アクセス順", "i-j-k と i-k-j（O3、N = {n}）"),
-    ("simd", "仮説3 SIMD 命令", "パック版の portable と O3（N = {n}）"),
+    ("simd", "仮説3 SIMD 命令", "パック版の portable と avx2（N = {n}）"),
     ("opt", "仮説4 最適化", "i-k-j の -O0 と -O3（N = {n}）"),
     ("threads", "仮説5 コア数", "OpenMP 版の 1 スレッドと全コア（N = {bn}）"),
+    ("gap", "仮説6 SIMD の幅", "パック版の avx2 と O3（N = {n}）"),
 ]
 
 
@@ -27,7 +28,7 @@ def verdict_table(h: dict, n: int, bn: int) -> dict:
     """Every paired hypothesis: its speed-up (median of the rounds), interval, threshold, verdict."""
     rows = []
     for key, name, what in HYPOTHESES:
-        v = h[key]
+        v = h[key] if "outcome" in h[key] else h[key]["verdict"]
         num = v["numbers"]
         rows.append([name, what.format(n=n, bn=bn), num.get("ratio"), num.get("lo"), num.get("hi"),
                      num.get("threshold"), WORDS[v["outcome"]]])

@@ -26,6 +26,9 @@ def load(so_path):
         fn.restype = None if k in ("ijk", "ikj", "blocked") else ctypes.c_int
     lib.mm_set_threads.argtypes = [ctypes.c_int]
     lib.mm_max_threads.restype = ctypes.c_int
+    lib.mm_simd.restype = ctypes.c_char_p
+    lib.mm_tile.argtypes = [ctypes.c_int]
+    lib.mm_tile.restype = ctypes.c_int
     return lib
 
 

@@ -125,10 +125,19 @@ def measure(so_path, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
             "peak_gflops": widths[widest]["peak_gflops"] if widest else None}
 
 
-def micro_bench(lib, kc: int = 256, seconds: float = 0.2, repeats: int = 5) -> dict:
-    """GFLOPS of the C ladder's micro-kernel alone, operands in L1 (step 6); ``lib`` is a loaded matmul.c."""
+MICRO_L1_BYTES = 28 * 1024  # the micro-kernel bench's two slivers, (MR + NR)·kc doubles, fit in this much of L1
+
+
+def micro_bench(lib, kc: int | None = None, seconds: float = 0.2, repeats: int = 5) -> dict:
+    """GFLOPS of the C ladder's micro-kernel alone, operands in L1 (step 6); ``lib`` is a loaded
+    matmul.c. ``kc`` (default: the largest multiple of 64 whose slivers fit ``MICRO_L1_BYTES``)."""
     lib.mm_micro_bench.argtypes = [ctypes.c_int, ctypes.c_long]
     lib.mm_micro_bench.restype = ctypes.c_double
+    lib.mm_tile.argtypes = [ctypes.c_int]
+    lib.mm_tile.restype = ctypes.c_int
+    mr, nr = lib.mm_tile(0), lib.mm_tile(1)
+    if kc is None:
+        kc = max(64, MICRO_L1_BYTES // ((mr + nr) * 8) // 64 * 64)
 
     def call(reps: int) -> float:
         flops = lib.mm_micro_bench(kc, reps)
@@ -137,7 +146,8 @@ def micro_bench(lib, kc: int = 256, seconds: float = 0.2, repeats: int = 5) -> d
         return flops
 
     samples = interleaved({"micro_kernel": call}, seconds, repeats)["micro_kernel"]
-    return {"kc": kc, "gflops": max(samples), "gflops_median": statistics.median(samples), "gflops_samples": samples}
+    return {"kc": kc, "mr": mr, "nr": nr, "gflops": max(samples), "gflops_median": statistics.median(samples),
+            "gflops_samples": samples}
 
 
 def run(peak_so, matmul_so, out_json, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:

@@ -6,6 +6,7 @@ name       hypothesis                                                  experimen
 order      the i-j-k loop reads B down a column and misses the cache   ijk vs ikj, cachegrind
 cache      a working set larger than a cache level slows the loop      GFLOPS vs N, blocked
 simd       one scalar FMA per instruction wastes the vector units      vectorised vs not, FMA count
+width      a 512-bit micro-kernel beats the 256-bit one (AVX-512)      O3 (widest) vs avx2 build
 opt        without optimisation the compiler keeps values in memory    -O0 vs -O2 vs -O3
 threads    NumPy uses every core                                       1…all threads, C and NumPy
 =========  ==========================================================  =====================
@@ -17,13 +18,14 @@ BUILDS = {
     "O3novec": ["-O3", "-march=native", "-fno-tree-vectorize", "-fno-tree-slp-vectorize", "-fopenmp"],
     "O2": ["-O2", "-march=native", "-fopenmp"],
     "O0": ["-O0", "-march=native", "-fopenmp"],
+    "avx2": ["-O3", "-march=native", "-mno-avx512f", "-fopenmp"],
     "portable": ["-O3", "-mno-avx2", "-mno-fma", "-fopenmp"],
 }
 # experiment → the builds it loads (ladder: a size sweep; the others: contenders timed alternately at one N)
 EXPERIMENTS = {
     "ladder": ("O3",),
     "order": ("O3",),
-    "simd": ("O3", "O3novec", "portable"),
+    "simd": ("O3", "avx2", "O3novec", "portable"),
     "opt": ("O0", "O2", "O3"),
     "threads": ("O3",),
     "bench": ("O3",),
