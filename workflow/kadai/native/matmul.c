@@ -97,11 +97,13 @@ void mm_blocked(int n, const double *A, const double *B, double *C) {
 #if defined(__AVX512F__)
 #define MR 12   /* 12 rows of A broadcast … */
 #define NR 16   /* … against 2 zmm of B: 24 accumulators, 2 B registers, 1 broadcast */
+/* Tuned on a 2-core Xeon (Sapphire Rapids: 48 KiB L1d, 2 MiB L2), N = 2048, 7 interleaved rounds,
+ * median GFLOPS: MC=48, KC=512 65.7; 72/512 65.0; 48/256 64.6; 48/384 64.1; 24/512 63.0; 96/256 60.5. */
 #ifndef MC
-#define MC 96   /* MC×KC block of A (192 KiB) stays in L2; multiple of MR */
+#define MC 48   /* MC×KC block of A (192 KiB) stays in L2; multiple of MR */
 #endif
 #ifndef KC
-#define KC 256  /* KC×NR sliver of B (32 KiB) stays in L1 */
+#define KC 512  /* KC×NR sliver of B (64 KiB) streams through L1 */
 #endif
 #ifndef NC
 #define NC 4080 /* KC×NC panel of B (8 MiB) stays in L3; multiple of NR */
