@@ -395,6 +395,12 @@ def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -
     return Verdict(YES, "near", numbers)
 
 
+def of(finding: dict) -> dict:
+    """The verdict of a finding: the finding itself when it is one, else its ``"verdict"`` (a
+    hypothesis made of several measured parts carries its decision there)."""
+    return finding if "outcome" in finding else finding["verdict"]
+
+
 def record(id: str, question: str, verdict: Verdict | dict, span: tuple[str, int, int] | None = None,
            nested: bool = False) -> dict:
     """One entry of a report's ``findings["verdicts"]`` (what the load test compares). ``span``:

@@ -93,7 +93,7 @@ def gap_hypothesis(bench, simd, peak: dict, simd_o3: str) -> dict:
     t_avx2_peak = flops / np.asarray(avx2["gflops_samples"]) / 1e9 if avx2.get("supported") else np.array([])
     numpy_beyond = verdicts.ratio(t_avx2_peak, times(bench, "numpy_1thread"), 1.0, estimator="min").to_dict()
     width = SIMD_WIDTHS.get(simd_o3)
-    own = peak.get(width) or {} if width else {}
+    own = peak.get(width) or {}  # {} where the O3 build has no SIMD path (width None)
     micro_near = verdicts.ratio(peak["micro_kernel"]["gflops_samples"], own.get("gflops_samples") or [],
                                 MICRO_SHARE).to_dict()
     wider = (faster(simd, "c_packed@avx2", "c_packed@O3", WIDTH_SPEEDUP) if width == "avx512"
@@ -137,7 +137,7 @@ def contender_gflops(table) -> dict:
 
 
 def records(h: dict, bench: dict) -> list[dict]:
-    out = [verdicts.record(f"nini1/{k}", f"hypothesis {k}", h[k] if "outcome" in h[k] else h[k]["verdict"])
+    out = [verdicts.record(f"nini1/{k}", f"hypothesis {k}", verdicts.of(h[k]))
            for k in ("order", "cache", "simd", "simd_ikj", "opt", "opt_ijk", "threads", "threads_numpy")]
     out.append(verdicts.record("nini1/gap", "hypothesis gap (SIMD width)", h["gap"]["verdict"]))
     out.append(verdicts.record("nini1/gap/numpy_beyond_avx2", "NumPy exceeds the AVX2 peak",
@@ -208,6 +208,6 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                            ("goal", "GPU: the register-tiled kernel reaches 0.9 of cuBLAS")):
             findings["verdicts"].append(verdicts.record(f"nini1/gpu/{key}", claim, findings["gpu"]["steps"][key]))
     findings["supported"] = [k for k in ("order", "cache", "simd", "opt", "threads", "gap")
-                             if (h[k].get("verdict") or h[k])["outcome"] == verdicts.YES]
+                             if verdicts.of(h[k])["outcome"] == verdicts.YES]
     write_json(out_json, findings)
     return findings

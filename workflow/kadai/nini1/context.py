@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import verdicts
 from ..io import read_json, write_json
 from .labels import LADDER_STEPS, step_name
 
@@ -28,7 +29,7 @@ def verdict_table(h: dict, n: int, bn: int) -> dict:
     """Every paired hypothesis: its speed-up (median of the rounds), interval, threshold, verdict."""
     rows = []
     for key, name, what in HYPOTHESES:
-        v = h[key] if "outcome" in h[key] else h[key]["verdict"]
+        v = verdicts.of(h[key])
         num = v["numbers"]
         rows.append([name, what.format(n=n, bn=bn), num.get("ratio"), num.get("lo"), num.get("hi"),
                      num.get("threshold"), WORDS[v["outcome"]]])
