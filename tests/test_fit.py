@@ -137,6 +137,54 @@ def test_slope_change_is_found_near_1000():
     assert abs(reg.segments[0].k - 2) <= 0.1 and abs(reg.segments[1].k - 3) <= 0.1
 
 
+def two_step_staircase(n):
+    """t = c(N)·N² with the cost per element c stepping up twice (0.15 → 0.29 → 0.8 ns, as NumPy's
+    convolution does when its arrays leave L2 around N = 512 and again past N = 1722)."""
+    c = np.interp(np.log(n), np.log([362, 609, 1722, 3444]), np.log([0.15, 0.29, 0.29, 0.8]))
+    return np.exp(c) * 1e-9 * n**2
+
+
+def test_a_cache_hint_finds_both_flat_regimes_of_a_noisy_staircase_far_more_often():
+    n = sizes(256, 8192, per_octave=4)
+    found = {}
+    for hints in ((), (512,)):  # the hint: the size where the working set reaches L2
+        regs = [fit.segmented_fit(n, noisy(two_step_staircase(n), 0.05, seed), hints=hints) for seed in range(20)]
+        found[hints] = sum([(s.n_first, s.n_last) for s in r.segments if not s.transition]
+                           == [(609, 1722), (3444, 8192)] for r in regs)
+    assert found[(512,)] >= 15 and found[(512,)] >= found[()] + 5, found
+    reg = fit.segmented_fit(n, noisy(two_step_staircase(n), 0.05, 1), hints=(512,))
+    assert all(abs(s.k - 2) <= 0.1 for s in reg.segments if not s.transition)
+    # both steps are transitions; the one-octave step 1722–3444 too (a regime spans more than an octave)
+    assert [(s.n_first, s.n_last) for s in reg.segments if s.transition][-1] == (1722, 3444)
+
+
+def test_cache_hints_rarely_make_regimes_where_the_law_does_not_change():
+    n = sizes()
+    chosen = [fit.segmented_fit(n, noisy(1e-9 * n**2, 0.03, seed), hints=(64, 256, 1024)).chosen
+              for seed in range(50)]
+    assert sum(c > 1 for c in chosen) <= 5
+
+
+def test_a_hint_with_too_few_sizes_beyond_it_changes_nothing():
+    n = sizes(256, 8192, per_octave=4)
+    t = noisy(two_step_staircase(n), 0.05, 3)
+    plain, hinted = fit.segmented_fit(n, t), fit.segmented_fit(n, t, hints=(6000, 100))
+    assert hinted.knots == plain.knots  # 3 sizes above 6000, none below 100: no evidence either side
+
+
+def test_a_short_stretch_at_the_end_is_a_stub_whose_change_is_located_at_its_knot():
+    n = sizes(16, 4096)
+    t = noisy(np.where(n <= 2048, 1e-9 * n**3, 1e-9 * 2048**3 * (n / 2048) ** 5), 0.02, 4)
+    reg = fit.segmented_fit(n, t)
+    first, stub = reg.segments
+    assert not first.transition and abs(first.k - 3) <= 0.05
+    assert stub.transition and stub.edge and (stub.n_first, stub.n_last) == (2048, 4096)
+    assert reg.breaks == [(1448, 2896)]  # the sizes around the knot, not "a change between 2048 and 4096"
+    m = sizes(16, 16384)
+    step = fit.segmented_fit(m, noisy(np.where(m <= 362, 1e-9, 3e-9) * m**2, 0.02, seed=2))
+    assert [s.edge for s in step.segments if s.transition] == [False]  # a step between two regimes
+
+
 def test_growth_law_is_json_and_has_the_power_fit_keys():
     n = sizes()
     out = fit.growth_law(n, noisy(1e-3 + 1e-9 * n**3, 0.02, seed=8))

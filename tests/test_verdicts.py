@@ -341,6 +341,15 @@ def test_relation_of_a_staircase_names_its_regimes_and_the_cache_at_the_step():
     assert len({r["id"] for r in recs}) == 2 and all(r["outcome"] == verdicts.YES for r in recs)
 
 
+def test_cache_crossings_are_the_sizes_where_the_working_set_fills_each_data_cache():
+    from kadai import scaling
+
+    caches = [{"level": 1, "type": "Data", "bytes": 48 * 2**10}, {"level": 1, "type": "Instruction", "bytes": 1},
+              {"level": 2, "type": "Unified", "bytes": 2 * 2**20}, {"level": 3, "type": "Unified", "bytes": 2**60}]
+    got = scaling.crossings(lambda v: 8.0 * v * v, caches)  # two float32 N×N arrays
+    assert np.allclose(got, [np.sqrt(48 * 2**10 / 8), 512.0], rtol=1e-9)  # L3 beyond N = 10^7: none
+
+
 def test_a_multi_core_timing_on_a_busy_machine_decides_nothing():
     v = verdicts.ratio([2.0] * 7, [1.0] * 7, 1.5, paired=True)
     assert verdicts.guard(v, busy=0.0, cores=2.0)["outcome"] == verdicts.YES  # quiet machine

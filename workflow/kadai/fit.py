@@ -10,7 +10,9 @@ Every step is therefore a stated model, judged on held-out points where a choice
   drag it, with a Student-t interval;
 * ``segmented_fit`` — regimes: 1..m contiguous log–log lines (e.g. one per cache level); the
   number of segments and the breakpoints are chosen by leave-one-out cross-validation, so an
-  extra segment must *predict* held-out sizes clearly better, not merely fit them better;
+  extra segment must *predict* held-out sizes clearly better, not merely fit them better; where
+  the hardware says a change is expected (the working set reaching a cache's size) a knot
+  there must earn a smaller gain;
 * ``compare_models`` — power law, quadratic and cubic polynomials, each fitted without the
   largest sizes and judged by how well it predicts them;
 * ``term_shares`` — the dominant term of the cubic polynomial at a given N, the way the
@@ -44,7 +46,10 @@ MIN_SEGMENT_POINTS = 4     # sizes per regime at least (LOO needs ≥ 3)
 MIN_CV_GAIN = 0.25         # more knots must lower the held-out error by at least this fraction
 CV_SCALE = 0.05            # held-out errors beyond 5 % (in log t) count linearly in the regime choice
 MIN_SLOPE_CHANGE = 0.2     # a knot must change the exponent by at least this much, else it is dropped
-MIN_REGIME_SPAN = 2.0      # a regime spans at least this factor in N (an octave); shorter pieces are transitions
+MIN_REGIME_SPAN = 2.1      # a regime spans more than an octave in N (sizes are rounded: one octave of
+                           # sizes spans 2.000–2.001); a piece of one octave or less is a transition
+HINT_WINDOW = 2.0          # a knot for a change expected at size h (a cache filling up) lies in [h/2, 2h]
+HINT_GAIN = 0.15           # … and must lower the held-out loss by this share (less than MIN_CV_GAIN)
 
 
 @dataclass
@@ -237,7 +242,8 @@ class Segment:
     k_halfwidth: float
     a: float            # t = a·N^k within this segment
     r2: float
-    transition: bool = False  # fewer than min_points sizes: the stretch between two regimes
+    transition: bool = False  # too few sizes or too short for a law: the stretch between two regimes …
+    edge: bool = False        # … or, at either end of the fitted range, a stub with too few sizes
 
 
 @dataclass
@@ -291,6 +297,32 @@ def _best_knots(x: np.ndarray, y: np.ndarray, m: int, max_sets: int = 20000) -> 
                key=lambda c: c[0])
 
 
+def _hinted_knots(x: np.ndarray, y: np.ndarray, knots: tuple[int, ...], loss: float, hints,
+                  min_points: int = MIN_SEGMENT_POINTS, gain: float = HINT_GAIN) -> tuple[int, ...]:
+    """Knots placed where a change of growth is expected a priori (``hints``: sizes, e.g. where
+    the working set reaches a cache's size). For each hint with at least ``min_points`` sizes on
+    either side: the knots within ``HINT_WINDOW`` of it are replaced by the one or two knots there
+    with the least leave-one-out loss, kept when that loss is lower by at least ``gain`` (a
+    smaller share than the ``min_gain`` an unexplained knot must earn: the cache predicted the
+    change); knots that then change the slope too little are dropped like any other."""
+    from itertools import combinations
+
+    for h in sorted(float(v) for v in hints):
+        lh = math.log(h)
+        if min(int((x < lh).sum()), int((x > lh).sum())) < min_points:
+            continue
+        window = [i for i in range(1, len(x) - 1) if abs(x[i] - lh) <= math.log(HINT_WINDOW)]
+        outside = tuple(k for k in knots if k not in window)
+        sets = [tuple(sorted(outside + c)) for r in (1, 2) for c in combinations(window, r)]
+        sets = [ks for ks in sets if len(x) - len(ks) >= 3 + len(ks)]
+        if not sets:
+            continue
+        best_loss, best = min((_loo(x, y, ks), ks) for ks in sets)
+        if best_loss <= (1 - gain) * loss:
+            knots, loss = best, best_loss
+    return knots
+
+
 def _broken_line(x: np.ndarray, y: np.ndarray, knots: tuple[int, ...], confidence: float):
     """Huber IRLS fit of the broken line; slope of every piece with its Student-t half-width."""
     X = _design(x, knots)
@@ -328,28 +360,31 @@ def _pieces(n, y_hat, knots, pieces, min_points) -> list[Segment]:
     for (i, j), (k, half) in zip(zip(bounds[:-1], bounds[1:]), pieces):
         a = math.exp(float(y_hat[i]) - k * math.log(n[i]))
         count = j - i + 1
+        short = bool(count < min_points or n[j] < MIN_REGIME_SPAN * n[i])
         out.append(Segment(n_first=int(round(n[i])), n_last=int(round(n[j])), n_points=count, k=k,
                            k_lo=k - half, k_hi=k + half, k_halfwidth=half, a=a, r2=math.nan,
-                           transition=bool(count < min_points or n[j] < MIN_REGIME_SPAN * n[i])))
+                           transition=short, edge=short and (i == 0 or j == len(n) - 1)))
     return out
 
 
 def _breaks(segments: list[Segment], n: np.ndarray) -> list[tuple[int, int]]:
     """Sizes bracketing every change of growth: each transition's ends, and the sizes on either
-    side of a knot where two regimes meet directly."""
+    side of a knot where two regimes (or a regime and a stub at an end of the range) meet."""
     sizes = [int(round(v)) for v in n]
+    between = [s.transition and not s.edge for s in segments]
     out = []
     for i, seg in enumerate(segments):
-        if seg.transition:
+        if between[i]:
             out.append((seg.n_first, seg.n_last))
-        elif i + 1 < len(segments) and not segments[i + 1].transition:
+        elif i + 1 < len(segments) and not between[i + 1]:
             k = sizes.index(seg.n_last)
             out.append((sizes[max(k - 1, 0)], sizes[min(k + 1, len(sizes) - 1)]))
     return out
 
 
 def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_SEGMENT_POINTS,
-                  min_gain: float = MIN_CV_GAIN, confidence: float = CONFIDENCE) -> Regimes:
+                  min_gain: float = MIN_CV_GAIN, confidence: float = CONFIDENCE, hints=(),
+                  hint_gain: float = HINT_GAIN) -> Regimes:
     """Regimes: a continuous broken line in log–log space whose slope may change at 0 … m sizes.
 
     1. sort by N; x = log N, y = log t;
@@ -358,6 +393,9 @@ def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_
        count linearly), searched over every set of m knots;
     3. choose the smallest m that no model with more knots beats by ``min_gain`` (relative) in
        held-out error: an extra knot must predict held-out sizes clearly better;
+       then, for every size in ``hints`` (where a change is expected, e.g. a cache filling up),
+       place one or two knots near it where they lower the held-out error by ``hint_gain``
+       (``_hinted_knots``);
     4. fit the chosen broken line with Huber IRLS; each piece's exponent is its slope, with a
        Student-t interval from the fit's covariance; while the change of slope at some knot is
        smaller than ``MIN_SLOPE_CHANGE`` (no practical change of the growth law) or its interval
@@ -381,7 +419,7 @@ def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_
         best[m] = _best_knots(x, y, m)
     cv = {m: math.sqrt(loss / len(n)) for m, (loss, _) in best.items()}
     chosen = next(m for m in sorted(cv) if all(cv[o] >= (1 - min_gain) * cv[m] for o in cv if o > m))
-    knots = best[chosen][1]
+    knots = _hinted_knots(x, y, best[chosen][1], best[chosen][0], hints, min_points, hint_gain)
     changes, pieces, y_hat = _broken_line(x, y, knots, confidence)
     while knots:  # drop the weakest knot while one changes the slope too little or not surely
         weak = [abs(g) / MIN_SLOPE_CHANGE if not abs(g) > h else abs(g) / max(h, MIN_SLOPE_CHANGE) for g, h in changes]
@@ -392,7 +430,7 @@ def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_
         changes, pieces, y_hat = _broken_line(x, y, knots, confidence)
     segments = _pieces(n, y_hat, knots, pieces, min_points)
     if all(s.transition for s in segments):
-        segments = [replace(s, transition=False) for s in segments]
+        segments = [replace(s, transition=False, edge=False) for s in segments]
     return Regimes(segments=segments, breaks=_breaks(segments, n), cv_rmse=cv,
                    chosen=sum(not s.transition for s in segments), knots=[int(round(n[k])) for k in knots])
 
@@ -482,13 +520,13 @@ def _power(n: np.ndarray, t: np.ndarray, excluded: int, confidence: float) -> di
 
 def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVERHEAD_SHARE,
                max_knots: int = MAX_SEGMENTS, min_points: int = MIN_SEGMENT_POINTS,
-               min_gain: float = MIN_CV_GAIN) -> dict:
+               min_gain: float = MIN_CV_GAIN, hint_gain: float = HINT_GAIN, hints=()) -> dict:
     """Everything the report says about one series, as a JSON-serialisable dict.
 
     1. sort; find the overhead region with ``overhead_region`` (all sizes);
     2. keep the sizes past it; if fewer than 2 remain, keep all and say so in overhead["note"];
     3. "power": one ``robust_line`` in log–log space on the kept sizes (the keys of PowerFit);
-    4. "regimes": ``segmented_fit`` on the kept sizes;
+    4. "regimes": ``segmented_fit`` on the kept sizes (``hints``: sizes where a change is expected);
     5. "comparison" and "poly3" (all sizes, only with ≥ 4 sizes): held-out model comparison and
        the cubic's dominant terms.
     """
@@ -500,7 +538,7 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
             f"only {len(n) - first} sizes past the overhead region; all {len(n)} sizes fitted")
         first = 0
     kept_n, kept_t = n[first:], t[first:]
-    regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence)
+    regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence, hints, hint_gain)
     out = {"overhead": overhead, "power": _power(kept_n, kept_t, first, confidence),
            "regimes": regimes.to_dict(), "n_sizes": int(len(n))}
     if len(n) >= 4:
@@ -509,15 +547,22 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
     return out
 
 
+def method(cfg: dict) -> dict:
+    """The config's ``fit`` section with the fixed rules that the report's method paragraph states."""
+    return {**cfg, "hint_window": HINT_WINDOW, "regime_span": MIN_REGIME_SPAN}
+
+
 def per_operation(n, t, flops: Callable[[float], float]) -> np.ndarray:
     """Time per operation t / flops(N), element by element in the order given."""
     n, t = np.asarray(n, float).ravel(), np.asarray(t, float).ravel()
     return t / np.array([float(flops(v)) for v in n])
 
 
-def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str = "time") -> dict:
+def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str = "time",
+              hints: Callable[[tuple], list] | None = None) -> dict:
     """``growth_law`` of every series of a summary table with at least 2 sizes, keyed by ``keys``
-    (nested dicts, one level per key); ``fit_cfg``: the config's ``fit`` section."""
+    (nested dicts, one level per key); ``fit_cfg``: the config's ``fit`` section; ``hints(key)``:
+    the sizes where that series is expected to change its growth (none if not given)."""
     out: dict = {}
     for key, grp in summary.groupby(list(keys)):
         if len(grp) < 2:
@@ -525,5 +570,6 @@ def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str
         node = out
         for part in key[:-1]:
             node = node.setdefault(part, {})
-        node[key[-1]] = growth_law(grp.N.to_numpy(), grp[column].to_numpy(), **fit_cfg)
+        node[key[-1]] = growth_law(grp.N.to_numpy(), grp[column].to_numpy(), **fit_cfg,
+                                   hints=hints(key) if hints else ())
     return out

@@ -27,6 +27,21 @@ def cache_marks(caches: list) -> dict:
     return {f"L{c['level']}": c["bytes"] for c in caches if c.get("type") != "Instruction" and c.get("bytes")}
 
 
+def crossings(working_set, caches: list, n_max: float = 1e7) -> list[float]:
+    """Sizes N (≥ 1) at which ``working_set(N)`` (bytes, growing with N) equals a data cache's size:
+    where a change of growth is expected, the hints of :func:`kadai.fit.segmented_fit`."""
+    out = []
+    for size in sorted(cache_marks(caches).values()):
+        lo, hi = 1.0, float(n_max)
+        if not working_set(lo) < size <= working_set(hi):
+            continue
+        for _ in range(100):  # bisection in log N
+            mid = math.sqrt(lo * hi)
+            lo, hi = (mid, hi) if working_set(mid) < size else (lo, mid)
+        out.append(hi)
+    return out
+
+
 def faults_verdict(left: float | None, right: float | None, bytes_left: float, bytes_right: float,
                    page: int) -> Verdict:
     """Do runs past the break page-fault on their memory while runs before it do not?"""
@@ -57,8 +72,9 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
     faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
     ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`.
-    Regimes are the stretches of at least ``min_points`` sizes; transitions, the shorter ones
-    between (or after) them, are described but carry no claim.
+    Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
+    transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
+    fitted range), are described but carry no claim.
     """
     reg = law["regimes"]
     segments = reg["segments"]
@@ -66,8 +82,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     regimes = [regime(law["power"] if single else s, expected) for s in segments if not s.get("transition")]
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
-    transitions = [{k: s[k] for k in ("n_first", "n_last", "n_points", "k", "k_halfwidth")}
-                   for s in segments if s.get("transition")]
+    transitions = [{**{k: s[k] for k in ("n_first", "n_last", "n_points", "k", "k_halfwidth")},
+                    "edge": bool(s.get("edge"))} for s in segments if s.get("transition")]
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))

@@ -50,13 +50,15 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
     summary = raw.summarise(table)
     sysinfo = read_json(inputs["sysinfo"])
-    laws = fit.by_series(summary, settings["fit"], keys=("implementation",))
+    caches = sysinfo.get("caches", [])
+    hints = scaling.crossings(working_set, caches)
+    laws = fit.by_series(summary, settings["fit"], keys=("implementation",), hints=lambda key: hints)
     series, records = {}, []
     for impl, grp in summary.groupby("implementation"):
         grp = grp.sort_values("N")
         faults = dict(zip(grp.N.astype(int), grp.faults)) if "faults" in grp else {}
         rows = table[table.implementation == impl]
-        rel = scaling.relation(laws[impl], EXPECTED, working_set, sysinfo.get("caches", []), faults,
+        rel = scaling.relation(laws[impl], EXPECTED, working_set, caches, faults,
                                sysinfo.get("page_bytes", 4096), raw.load_of(rows))
         series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
         records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)

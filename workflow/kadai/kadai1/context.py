@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import figures, raw, submission, tables
+from .. import figures, fit, raw, submission, tables
 from ..io import read_json, write_json
 
 
@@ -33,7 +33,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "table_models": model_table(series, impls),
         "table_times": tables.by_size(summary, impls, [("time", "{} 最速", "s"), ("median", "{} 中央値", "s")], short),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
-        "sweep": settings["sweep"], "timing": settings["timing"], "fit_config": settings["fit"],
+        "sweep": settings["sweep"], "timing": settings["timing"], "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
     }
     write_json(out_json, ctx)

@@ -199,7 +199,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
     summary = raw.summarise(table)
     sysinfo = read_json(inputs["sysinfo"])
-    laws = fit.by_series(summary, settings["fit"])
+    caches = sysinfo.get("caches", [])
+    laws = fit.by_series(summary, settings["fit"], hints=lambda key: scaling.crossings(
+        working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches))
     ops_out = {}
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())

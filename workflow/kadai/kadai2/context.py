@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import checks, figures, raw, tables
+from .. import checks, figures, fit, raw, tables
 from ..backends.registry import ordered
 from ..io import read_json, write_json
 from .figures import FORMULATIONS
@@ -64,7 +64,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai2"]
     ctx = {**findings,
            "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
-           "config": cfg, "fit_config": settings["fit"], "timing": settings["timing"],
+           "config": cfg, "fit_config": fit.method(settings["fit"]), "timing": settings["timing"],
            "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
            "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
