@@ -47,11 +47,17 @@ def test_optimizer_strings():
             parse_optimizer(bad)
 
 
-def test_tiny_idx_dataset_loads_through_torchvision(tmp_path):
+def test_tiny_idx_dataset_loads_the_same_bytes_as_torchvision(tmp_path):
+    import torchvision.datasets as tvd
+
     make_tiny_mnist(tmp_path, 50, 20)
     assert data.prepare("mnist", tmp_path, download=False)
     x, y = data.load_tensors("mnist", tmp_path, True)
     assert x.shape == (50, 28, 28) and x.dtype == torch.uint8 and set(y.tolist()) == set(range(10))
+    for train in (True, False):
+        ours, theirs = data.load_tensors("mnist", tmp_path, train), tvd.MNIST(str(tmp_path), train=train)
+        assert torch.equal(ours[0], theirs.data) and torch.equal(ours[1], theirs.targets)
+        assert ours[1].dtype == theirs.targets.dtype
     ds = data.torchvision_dataset("mnist", tmp_path, False)
     img, label = ds[0]
     assert img.shape == (1, 28, 28) and abs(float(img.min()) - (0 - data.MEAN) / data.STD) < 0.5
@@ -115,3 +121,16 @@ def test_seeds_make_runs_repeatable(tiny):
                                 epochs=1, batch_size=50, seed=3, device=dev, progress=lambda m: None)
         accs.append(rows[0]["loss"])
     assert accs[0] == pytest.approx(accs[1], rel=1e-6)
+
+
+def test_a_cnn_stored_channel_last_computes_what_the_plain_layout_computes():
+    torch.manual_seed(0)
+    fast = models.SpecNet("conv4-conv4-fc128")
+    plain = models.SpecNet("conv4-conv4-fc128")
+    plain.load_state_dict(fast.state_dict())
+    plain.channels_last = False
+    plain.to(memory_format=torch.contiguous_format)
+    assert fast.channels_last and fast.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.randn(8, 1, 28, 28)
+    assert torch.allclose(fast(x), plain(x), atol=1e-5)
+    assert not models.SpecNet("fc128").channels_last  # nothing to gain without a convolution

@@ -136,11 +136,18 @@ def prepare(dataset: str, data_dir, source_dir=None, download: bool = True) -> P
           "/usr/share/datasets/fashion-mnist).")
 
 
+def read_idx(path) -> np.ndarray:
+    """The array of an IDX file of unsigned bytes (header checked by :func:`idx_shape`)."""
+    dims = idx_shape(path)
+    return np.fromfile(path, dtype=np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+
+
 def load_tensors(dataset: str, data_dir, train: bool):
-    """uint8 images (N×28×28) and int64 labels through torchvision's own loader."""
-    import torchvision.datasets as tvd
-    ds = getattr(tvd, DATASETS[dataset][0])(str(data_dir), train=train, download=False)
-    return ds.data, ds.targets
+    """uint8 images (N×28×28) and int64 labels: the bytes torchvision's dataset holds, read
+    straight from the IDX files (without importing torchvision, about 1 s per training job)."""
+    raw = raw_dir(dataset, data_dir)
+    images, labels = IDX_FILES[:2] if train else IDX_FILES[2:]
+    return torch.from_numpy(read_idx(raw / images)), torch.from_numpy(read_idx(raw / labels).astype(np.int64))
 
 
 def torchvision_dataset(dataset: str, data_dir, train: bool):
@@ -161,4 +168,5 @@ def write_idx(path, array: np.ndarray) -> None:
 
 def normalised(images_u8: torch.Tensor, device) -> torch.Tensor:
     """uint8 N×28×28 → float N×1×28×28, (x/255 − mean)/std, on the device, once."""
-    return ((images_u8.to(torch.float32) / 255.0 - MEAN) / STD).unsqueeze(1).to(device)
+    x = images_u8.to(device=device, dtype=torch.float32)
+    return x.div_(255.0).sub_(MEAN).div_(STD).unsqueeze(1)
