@@ -53,3 +53,14 @@ def test_an_interval_shows_its_width():
 
 def test_cache_sizes_print_in_their_binary_unit():
     assert [tables.binary_size(b) for b in (49152, 2097152, 503316480)] == ["48 KiB", "2 MiB", "480 MiB"]
+
+
+def test_regime_table_prints_a_narrow_interval_and_names_stubs_and_transitions():
+    rel = {"regimes": [{"n_first": 16, "n_last": 2048, "n_points": 29, "k": 2.083, "k_halfwidth": 0.0043,
+                        "verdict": {"outcome": "yes"}}],
+           "transitions": [{"n_first": 8, "n_last": 16, "n_points": 3, "k": 1.5, "k_halfwidth": 0.2, "edge": True},
+                           {"n_first": 2048, "n_last": 2896, "n_points": 3, "k": 4.3, "k_halfwidth": 0.16,
+                            "edge": False}]}
+    lines = tables.md_table(tables.regimes({"NumPy": rel})).splitlines()[2:]
+    assert [line.split(" | ")[-1].rstrip(" |") for line in lines] == ["端（点が少ない）", "一致", "遷移域"]
+    assert " 0.0043 " in lines[1]  # not "0.00": a narrow interval is not a zero one

@@ -137,6 +137,6 @@ def regimes(relations: dict) -> dict:
             rows.append([name, f"{r['n_first']}〜{r['n_last']}", r["n_points"], r["k"], r["k_halfwidth"], word])
     return {"columns": [{"name": "系列", "kind": "text"}, {"name": "N の範囲", "kind": "text"},
                         {"name": "点数", "kind": "int"}, {"name": "指数 k", "unit": "-", "kind": "fixed2"},
-                        {"name": "95 % 区間の半幅", "unit": "-", "kind": "fixed2"},
+                        {"name": "95 % 区間の半幅", "unit": "-", "kind": "sig", "sig": 2},
                         {"name": "予想との一致", "kind": "text"}],
             "rows": rows}
