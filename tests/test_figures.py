@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from kadai import figures
+from kadai import figures, page
 from kadai.figures import NO_UNIT, Axis
 
 
@@ -66,10 +66,10 @@ def test_figures_of_a_kind_have_one_printed_width_and_readable_text(tmp_path):
     one, _ = figures.new_figure(x, y)
     two, _ = figures.new_figure(x, y, panels=[(x, y), (x, y)])
     assert one.get_figwidth() == figures.WIDTHS["single"] and two.get_figwidth() == figures.WIDTHS["wide"]
-    assert max(figures.WIDTHS.values()) <= figures.TEXT_WIDTH_IN  # printed 1:1, never shrunk
+    assert max(figures.WIDTHS.values()) <= page.TEXT_WIDTH_IN  # printed 1:1, never shrunk
     figures.save(one, tmp_path / "one.svg")
     layout = json.loads(figures.sidecar_path(tmp_path / "one.svg").read_text())["layout"]
-    assert layout["min_font_pt"] >= figures.MIN_FONT_PT and layout["overlaps"] == []
+    assert layout["min_font_pt"] >= page.MIN_FONT_PT and layout["overlaps"] == []
 
 
 def test_the_legend_goes_below_rotated_tick_labels_and_the_axis_label(tmp_path):

@@ -46,9 +46,27 @@ def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     return ".".join(anchor + ([node.module] if node.module else []))
 
 
+@cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def parse(path: Path) -> ast.Module:
+    """The syntax tree of ``path``, parsed once per version of the file: the Snakefile asks for
+    the closure of every rule, and most modules lie in many closures."""
+    st = Path(path).stat()
+    return _parsed(Path(path), st.st_mtime_ns, st.st_size)
+
+
 def imports_in(path: Path, module: str = "") -> set[str]:
     """Modules of the package named by any import statement in ``path`` (anywhere in the file)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    st = Path(path).stat()
+    return set(_imports_in(Path(path), module, st.st_mtime_ns, st.st_size))
+
+
+@cache
+def _imports_in(path: Path, module: str, mtime_ns: int, size: int) -> frozenset[str]:
+    tree = _parsed(path, mtime_ns, size)
     is_package = path.name == "__init__.py"
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -58,13 +76,12 @@ def imports_in(path: Path, module: str = "") -> set[str]:
             base = _absolute(node, module, is_package)
             names.add(base)
             names.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import submodule`
-    return {n for n in names if n.split(".")[0] == PACKAGE and module_path(n)}
+    return frozenset(n for n in names if n.split(".")[0] == PACKAGE and module_path(n))
 
 
 def declared_files(path: Path) -> tuple[str, ...]:
     """The literal ``DEPENDS_ON_FILES`` tuple of a module (repository-relative paths)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
+    for node in parse(path).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEPENDS_ON_FILES" for t in node.targets):
             return tuple(ast.literal_eval(node.value))
     return ()

@@ -22,12 +22,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .io import atomic_path, write_text
+from .page import WIDTHS, sidecar_path
 
-# Figures are drawn at the size they are printed (the PDF places an SVG at its own size), so a
-# font size here is the printed size: nothing below MIN_FONT_PT.
-TEXT_WIDTH_IN = (210 - 2 * 24) / 25.4   # A4 minus the margins of templates/report.typ
-WIDTHS = {"single": 5.2, "wide": 6.3}   # inches: one plot; panels side by side
-MIN_FONT_PT = 7.0
 matplotlib.rcParams.update({
     "svg.fonttype": "path",       # glyphs become outlines: the PDF needs no font for figures
     "axes.unicode_minus": False,  # IPAexGothic has no U+2212
@@ -252,11 +248,6 @@ def save(fig: Figure, path, *, caption: str = "") -> None:
     write_text(sidecar_path(path), json.dumps(
         {"figure": path.name, "caption": caption, "axes": axes_meta, "no_unit": NO_UNIT,
          "layout": layout(fig)}, ensure_ascii=False, indent=2) + "\n")
-
-
-def sidecar_path(path) -> Path:
-    path = Path(path)
-    return path.with_name(path.name + ".json")
 
 
 def drawer(module, name: str):

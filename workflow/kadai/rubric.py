@@ -347,7 +347,7 @@ def check_figures(sidecars) -> list[Violation]:
 def check_figure_layout(meta: dict) -> list[Violation]:
     """Text a reader can read: no font under MIN_FONT_PT at printed size, no figure wider than the
     text, no two texts on top of each other (``layout`` of the sidecar, from kadai.figures)."""
-    from .figures import MIN_FONT_PT, TEXT_WIDTH_IN
+    from .page import MIN_FONT_PT, TEXT_WIDTH_IN
 
     lay, where, out = meta.get("layout") or {}, meta["figure"], []
     if lay.get("min_font_pt") is not None and lay["min_font_pt"] < MIN_FONT_PT:
@@ -429,7 +429,7 @@ def check(report: str, md: str, numbering=None, figure_paths=(), config=None,
     out = check_text(md, rub.get("max_sentence_chars", 100))
     out += check_numbering(md, numbering)
     out += check_tables(md, sig_figs)
-    from .figures import sidecar_path
+    from .page import sidecar_path
     svgs = []
     for p in map(Path, figure_paths):
         svgs += sorted(p.glob("*.svg")) if p.is_dir() else [p]
