@@ -8,11 +8,38 @@ from __future__ import annotations
 import argparse
 
 
-def main(argv) -> int:
+def measure(dataset: str = "mnist", data_dir="data", source_dir=None, batch_size: int = 64) -> dict:
+    """One epoch of the course CNN with the fast loop, then one with the DataLoader loop."""
     import torch
 
     from ..train import data, loops, models
     from .train import tensors
+
+    cfg = {"dataset": dataset, "data_dir": data_dir, "source_dir": source_dir, "download": True}
+    device = loops.device_for("auto")
+    x, y, tx, ty = tensors(cfg, device)
+    spec = "conv4-conv4-fc128"
+    torch.manual_seed(0)
+    fast = loops.train_fast(models.SpecNet(spec), x, y, tx, ty, epochs=1, batch_size=batch_size, seed=0,
+                            device=device, progress=lambda m: None)[0]
+    ds = data.torchvision_dataset(dataset, data_dir, True)
+    tds = data.torchvision_dataset(dataset, data_dir, False)
+    torch.manual_seed(0)
+    dl = loops.train_dataloader(models.SpecNet(spec), ds, tds, epochs=1, batch_size=batch_size, seed=0,
+                                device=device, progress=lambda m: None)[0]
+    return {"dataset": data.DATASETS[dataset][2], "batch_size": batch_size, "device": device.type,
+            "threads": torch.get_num_threads(), "fast_s": fast["train_s"], "fast_acc": fast["accuracy"],
+            "dl_s": dl["train_s"], "dl_acc": dl["accuracy"], "ratio": dl["train_s"] / fast["train_s"]}
+
+
+def describe(r: dict) -> str:
+    return (f"{r['dataset']}, course CNN, batch {r['batch_size']}, {r['device']} ({r['threads']} threads): "
+            f"DataLoader loop {r['dl_s']:.2f} s/epoch (accuracy {r['dl_acc']:.4f}), "
+            f"fast loop {r['fast_s']:.2f} s/epoch (accuracy {r['fast_acc']:.4f}), ratio {r['ratio']:.2f}")
+
+
+def main(argv) -> int:
+    from ..train import data
 
     p = argparse.ArgumentParser(prog="python -m kadai.kadai3",
                                 description="DataLoader loop vs fast loop, one epoch of the course CNN")
@@ -21,20 +48,5 @@ def main(argv) -> int:
     p.add_argument("--source-dir", default=None)
     p.add_argument("--batch-size", type=int, default=64)
     a = p.parse_args(argv)
-    cfg = {"dataset": a.dataset, "data_dir": a.data_dir, "source_dir": a.source_dir, "download": True}
-    device = loops.device_for("auto")
-    x, y, tx, ty = tensors(cfg, device)
-    spec = "conv4-conv4-fc128"
-    torch.manual_seed(0)
-    fast = loops.train_fast(models.SpecNet(spec), x, y, tx, ty, epochs=1, batch_size=a.batch_size, seed=0,
-                            device=device, progress=lambda m: None)[0]
-    ds = data.torchvision_dataset(a.dataset, a.data_dir, True)
-    tds = data.torchvision_dataset(a.dataset, a.data_dir, False)
-    torch.manual_seed(0)
-    dl = loops.train_dataloader(models.SpecNet(spec), ds, tds, epochs=1, batch_size=a.batch_size, seed=0,
-                                device=device, progress=lambda m: None)[0]
-    print(f"{data.DATASETS[a.dataset][2]}, course CNN, batch {a.batch_size}, {device.type}: "
-          f"DataLoader loop {dl['train_s']:.2f} s/epoch (accuracy {dl['accuracy']:.4f}), "
-          f"fast loop {fast['train_s']:.2f} s/epoch (accuracy {fast['accuracy']:.4f}), "
-          f"ratio {dl['train_s'] / fast['train_s']:.2f}")
+    print(describe(measure(a.dataset, a.data_dir, a.source_dir, a.batch_size)))
     return 0

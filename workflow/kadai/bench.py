@@ -1,0 +1,133 @@
+"""One benchmark for the performance goals: each figure a ratio measured in this run.
+
+``python -m kadai.bench [--n 2048] [--pairs 9] [--dataset fashion-mnist] [--source-dir DIR]
+[--report kadai1] [--configfile FILE …] [--skip c train render]``
+
+1. C / NumPy: the packed C kernel against NumPy's BLAS, single thread, alternated pairs
+   (:func:`kadai.nini1.bench.measure`); the lines say which SIMD path and BLAS kernel ran.
+2. Training: one epoch of the course CNN with the DataLoader loop over one with the fast loop
+   (:func:`kadai.kadai3.bench.measure`).
+3. Rendering: a template edit → PDF as the pipeline does it (``snakemake report/<report>.pdf
+   --forcerun render_markdown``: Snakemake's start, the Markdown with its rubric check, pandoc, typst,
+   the font check) over bare pandoc + typst on the same Markdown. Needs a built report; the plan
+   is checked first, so the benchmark never starts a measurement or training job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPEATS = 3  # rendering runs of each kind; the median is printed
+
+
+def _snakemake(report: str, configfiles: list[str], dry: bool) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", f"report/{report}.pdf", "--cores", "1", *(["-n"] if dry else []),
+           "--forcerun", "render_markdown"]  # last: --forcerun and --configfile take every word after them
+    cmd += ["--configfile", *configfiles] if configfiles else []
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def planned_rules(dry_run_output: str) -> set[str]:
+    """The rule names of the "Job stats" table that ``snakemake -n`` prints."""
+    lines = dry_run_output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Job stats:"), None)
+    rules = set()
+    for line in lines[start + 3:] if start is not None else []:
+        if not line.strip() or line.split()[0] == "total":
+            break
+        rules.add(line.split()[0])
+    return rules
+
+
+def plan_is_render_only(report: str, configfiles: list[str]) -> str | None:
+    """None when forcing ``render_markdown`` for ``report`` plans only the two render jobs; else
+    why the rendering benchmark must be skipped."""
+    if not Path(f"report/{report}.pdf").is_file():
+        return f"report/{report}.pdf does not exist: build it first"
+    proc = _snakemake(report, configfiles, dry=True)
+    if proc.returncode:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        return f"snakemake -n failed: {last}"
+    rules = planned_rules(proc.stdout + proc.stderr)
+    if not rules:
+        return "snakemake -n planned nothing to run"
+    extra = sorted(rules - {"render_markdown", "render_pdf"})
+    if extra:
+        return f"it would also run {', '.join(extra)} (pass the --configfile of your build)"
+    return None
+
+
+def render_times(report: str, configfiles: list[str], repeats: int = REPEATS) -> dict:
+    """Median wall time of the pipeline's edit → PDF and of bare pandoc + typst on its Markdown."""
+    import pypandoc
+    import typst
+
+    from . import fonts, render
+
+    pipeline = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = _snakemake(report, configfiles, dry=False)
+        pipeline.append(time.perf_counter() - t0)
+        if proc.returncode:
+            raise RuntimeError(f"snakemake failed:\n{proc.stderr[-2000:]}")
+    faces = fonts.choose()["faces"]
+    args = ["--template", str(render.TEMPLATES / "report.typ"), "--wrap=none", "--columns=100000",
+            *[a for role in fonts.ROLES for a in ("-V", f"{role}-font={faces[role]['family']}")]]
+    dirs = sorted({str(Path(f["file"]).parent) for f in faces.values()})
+    bare = []
+    typ_path = Path(f"report/.{report}.bench.typ")  # typst reads only files inside the project root
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                typ = pypandoc.convert_file(f"report/{report}.md", "typst", format=render.MARKDOWN, extra_args=args)
+                typ_path.write_text(typ, encoding="utf-8")
+                typst.compile(str(typ_path), output=str(Path(tmp, "r.pdf")), root=str(render.ROOT), font_paths=dirs)
+                bare.append(time.perf_counter() - t0)
+        finally:
+            typ_path.unlink(missing_ok=True)
+    p, b = statistics.median(pipeline), statistics.median(bare)
+    return {"report": report, "pipeline_s": p, "bare_s": b, "ratio": p / b, "repeats": repeats}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m kadai.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--n", type=int, default=2048)
+    p.add_argument("--pairs", type=int, default=9)
+    p.add_argument("--dataset", default="mnist")
+    p.add_argument("--data-dir", default="data")
+    p.add_argument("--source-dir", default=None)
+    p.add_argument("--report", default="kadai1")
+    p.add_argument("--configfile", nargs="+", default=[])
+    p.add_argument("--skip", nargs="*", default=[], choices=["c", "train", "render"])
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    if "c" not in a.skip:
+        from .nini1 import bench as c_bench
+        print(c_bench.describe(c_bench.measure(a.n, a.pairs)), flush=True)
+    if "train" not in a.skip:
+        from .kadai3 import bench as train_bench
+        print(train_bench.describe(train_bench.measure(a.dataset, a.data_dir, a.source_dir)), flush=True)
+    if "render" not in a.skip:
+        why = plan_is_render_only(a.report, a.configfile)
+        if why:
+            print(f"rendering: skipped: {why}")
+        else:
+            r = render_times(a.report, a.configfile)
+            print(f"rendering report/{r['report']}.pdf (medians of {r['repeats']}): template edit → PDF through "
+                  f"snakemake {r['pipeline_s']:.2f} s, bare pandoc + typst {r['bare_s']:.2f} s, ratio {r['ratio']:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
