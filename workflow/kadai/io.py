@@ -14,8 +14,10 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where tables are read: a render job never loads pandas (0.25 s)
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -99,6 +101,8 @@ def read_csv(path, schema: dict) -> pd.DataFrame:
     if not m:
         raise DamagedResult(path, "it does not end with the line '# complete: <n> rows' that its job writes last, "
                                   "so it was cut short")
+    import pandas as pd
+
     text_cols = {c: str for c, kind in schema.items() if kind == "text" or isinstance(kind, tuple)}
     try:
         df = pd.read_csv(io.StringIO("\n".join(lines[:-1]) + "\n"), dtype=text_cols, keep_default_na=False,
@@ -113,6 +117,8 @@ def read_csv(path, schema: dict) -> pd.DataFrame:
 def conform(df: pd.DataFrame, schema: dict, path) -> pd.DataFrame:
     """``df`` with its numeric columns as numbers; :class:`DamagedResult` at the first cell that
     does not fit ``schema`` (line numbers count the header as line 1)."""
+    import pandas as pd
+
     for col, kind in schema.items():
         if col not in df:
             raise DamagedResult(path, f"the column {col!r} is missing")
