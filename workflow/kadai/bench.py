@@ -64,10 +64,8 @@ def plan_is_render_only(report: str, configfiles: list[str]) -> str | None:
 
 
 def render_times(report: str, configfiles: list[str], repeats: int = REPEATS) -> dict:
-    """Median wall time of the pipeline's edit → PDF and of bare pandoc + typst on its Markdown."""
-    import pypandoc
-    import typst
-
+    """Median wall time of the pipeline's edit → PDF and of bare pandoc + typst on its Markdown
+    (:func:`kadai.render.markdown_to_pdf` with the faces chosen beforehand, into a scratch PDF)."""
     from . import fonts, render
 
     pipeline = []
@@ -77,22 +75,13 @@ def render_times(report: str, configfiles: list[str], repeats: int = REPEATS) ->
         pipeline.append(time.perf_counter() - t0)
         if proc.returncode:
             raise RuntimeError(f"snakemake failed:\n{proc.stderr[-2000:]}")
-    faces = fonts.choose()["faces"]
-    args = ["--template", str(render.TEMPLATES / "report.typ"), "--wrap=none", "--columns=100000",
-            *[a for role in fonts.ROLES for a in ("-V", f"{role}-font={faces[role]['family']}")]]
-    dirs = sorted({str(Path(f["file"]).parent) for f in faces.values()})
+    choice = fonts.choose()
     bare = []
-    typ_path = Path(f"report/.{report}.bench.typ")  # typst reads only files inside the project root
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                typ = pypandoc.convert_file(f"report/{report}.md", "typst", format=render.MARKDOWN, extra_args=args)
-                typ_path.write_text(typ, encoding="utf-8")
-                typst.compile(str(typ_path), output=str(Path(tmp, "r.pdf")), root=str(render.ROOT), font_paths=dirs)
-                bare.append(time.perf_counter() - t0)
-        finally:
-            typ_path.unlink(missing_ok=True)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            render.markdown_to_pdf(f"report/{report}.md", Path(tmp, "r.pdf"), choice=choice)
+            bare.append(time.perf_counter() - t0)
     p, b = statistics.median(pipeline), statistics.median(bare)
     return {"report": report, "pipeline_s": p, "bare_s": b, "ratio": p / b, "repeats": repeats}
 

@@ -46,26 +46,25 @@ def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     return ".".join(anchor + ([node.module] if node.module else []))
 
 
+def _version(path) -> tuple[Path, int, int]:
+    """``path`` with its modification time and size: the key under which its parse is cached (the
+    Snakefile asks for the closure of every rule, and most modules lie in many closures)."""
+    st = Path(path).stat()
+    return Path(path), st.st_mtime_ns, st.st_size
+
+
 @cache
 def _parsed(path: Path, mtime_ns: int, size: int) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
-def parse(path: Path) -> ast.Module:
-    """The syntax tree of ``path``, parsed once per version of the file: the Snakefile asks for
-    the closure of every rule, and most modules lie in many closures."""
-    st = Path(path).stat()
-    return _parsed(Path(path), st.st_mtime_ns, st.st_size)
-
-
 def imports_in(path: Path, module: str = "") -> set[str]:
     """Modules of the package named by any import statement in ``path`` (anywhere in the file)."""
-    st = Path(path).stat()
-    return set(_imports_in(Path(path), module, st.st_mtime_ns, st.st_size))
+    return set(_imports_in(*_version(path), module))
 
 
 @cache
-def _imports_in(path: Path, module: str, mtime_ns: int, size: int) -> frozenset[str]:
+def _imports_in(path: Path, mtime_ns: int, size: int, module: str) -> frozenset[str]:
     tree = _parsed(path, mtime_ns, size)
     is_package = path.name == "__init__.py"
     names: set[str] = set()
@@ -81,7 +80,7 @@ def _imports_in(path: Path, module: str, mtime_ns: int, size: int) -> frozenset[
 
 def declared_files(path: Path) -> tuple[str, ...]:
     """The literal ``DEPENDS_ON_FILES`` tuple of a module (repository-relative paths)."""
-    for node in parse(path).body:
+    for node in _parsed(*_version(path)).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEPENDS_ON_FILES" for t in node.targets):
             return tuple(ast.literal_eval(node.value))
     return ()

@@ -207,14 +207,14 @@ MARKDOWN = "markdown+east_asian_line_breaks"  # a line break between Japanese ch
 
 
 def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
-                    root: Path = ROOT) -> dict:
+                    root: Path = ROOT, choice: dict | None = None) -> dict:
     """pandoc (Markdown → Typst with our page template), then typst (→ PDF). Returns the
-    faces it asked for (:func:`kadai.fonts.choose`)."""
+    faces it asked for (``choice``, by default :func:`kadai.fonts.choose`)."""
     import pypandoc
     import typst
 
     md_path, pdf_path = Path(md_path), Path(pdf_path)
-    choice = fonts.choose()
+    choice = choice or fonts.choose()
     faces = choice["faces"]
     # --columns: no pipe table counts as wide, so Typst sizes columns by content (no header
     # broken into single characters, no column too narrow for its word)

@@ -132,8 +132,8 @@ def regimes(relations: dict) -> dict:
     for name, rel in relations.items():
         pieces = sorted(rel["regimes"] + rel.get("transitions", []), key=lambda r: r["n_first"])
         for r in pieces:
-            word = VERDICT_WORDS[r["verdict"]["outcome"]] if "verdict" in r else "端（点が少ない）" if r.get(
-                "edge") else "遷移域"
+            word = (VERDICT_WORDS[r["verdict"]["outcome"]] if "verdict" in r
+                    else "端（点が少ない）" if r.get("edge") else "遷移域")
             rows.append([name, f"{r['n_first']}〜{r['n_last']}", r["n_points"], r["k"], r["k_halfwidth"], word])
     return {"columns": [{"name": "系列", "kind": "text"}, {"name": "N の範囲", "kind": "text"},
                         {"name": "点数", "kind": "int"}, {"name": "指数 k", "unit": "-", "kind": "fixed2"},

@@ -31,11 +31,10 @@ rule kadai3_train:
         tools=TOOLS["gpu"] if KADAI3["device"] != "cpu" else None,
         epochs=KADAI3["epochs"],
         batch_size=KADAI3["batch_size"],
-        timed=lambda wc: wc.model == KADAI3["baseline"],
-    # The course CNN's runs are timed (the report splits their epochs into data and compute time):
-    # they run alone, on every core. The other models' runs give accuracies only (their time comes
-    # from kadai3_timing), so two of them may share the machine, one thread each.
-    threads: lambda wc: workflow.cores if wc.model == KADAI3["baseline"] else 1
+        timed=lambda wc: kadai3_plan.timed(KADAI3, wc.model),
+    # Timed runs run alone, on every core. The other models' runs give accuracies only (their time
+    # comes from kadai3_timing), so two of them may share the machine, one thread each.
+    threads: lambda wc: workflow.cores if kadai3_plan.timed(KADAI3, wc.model) else 1
     resources:
         gpu=1 if KADAI3["device"] == "cuda" else 0,
     log:
