@@ -153,13 +153,28 @@ static void pack_b(int kc, int nc, const double *B, int ldb, double *Bp) {
     }
 }
 
+/* Software prefetch (SIMD paths): the C tile is requested when the kernel starts, so its rows arrive
+ * while the k loop runs, and every k step asks for the A and B elements PF_AHEAD steps ahead.
+ * Measured on a 2-core Xeon (AVX-512, 12×16, N = 2048, interleaved with NumPy's SkylakeX kernel,
+ * medians of 11–15 pairs in four runs): C/NumPy 0.81–0.83 without, 0.87–0.89 with; 4 or 16 steps
+ * ahead instead of 8 made no difference larger than the spread. */
+#ifndef PF_AHEAD
+#define PF_AHEAD 8
+#endif
+#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+
 /* acc[MR][NR] = Σ_k a[k][0:MR] ⊗ b[k][0:NR]; then C[0:mr, 0:nr] += acc. */
 static void micro_kernel(int kc, const double *a, const double *b, double *C, int ldc, int mr, int nr) {
 #if defined(__AVX512F__)
+#define ROW(i) PREFETCH(C + (size_t)(i) * ldc); PREFETCH(C + (size_t)(i) * ldc + 8);
+    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
+#undef ROW
 #define ROW(i) __m512d c##i##0 = _mm512_setzero_pd(), c##i##1 = _mm512_setzero_pd();
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
 #undef ROW
     for (int k = 0; k < kc; k++) {
+        PREFETCH(a + PF_AHEAD * MR);
+        PREFETCH(b + PF_AHEAD * NR);
         const __m512d b0 = _mm512_load_pd(b), b1 = _mm512_load_pd(b + 8);
         __m512d a0;
 #define ROW(i) a0 = _mm512_set1_pd(a[i]); c##i##0 = _mm512_fmadd_pd(a0, b0, c##i##0); \
@@ -188,7 +203,10 @@ static void micro_kernel(int kc, const double *a, const double *b, double *C, in
     __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
     __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
     __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
+    for (int i = 0; i < MR; i++) PREFETCH(C + (size_t)i * ldc);
     for (int k = 0; k < kc; k++) {
+        PREFETCH(a + PF_AHEAD * MR);
+        PREFETCH(b + PF_AHEAD * NR);
         const __m256d b0 = _mm256_load_pd(b), b1 = _mm256_load_pd(b + 4);
         __m256d a0;
         a0 = _mm256_broadcast_sd(a + 0); c00 = _mm256_fmadd_pd(a0, b0, c00); c01 = _mm256_fmadd_pd(a0, b1, c01);
