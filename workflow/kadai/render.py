@@ -25,7 +25,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import fonts, tables
+from . import cache, fonts, tables
 from .io import atomic_path, write_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,10 +129,21 @@ def code(text) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _compiled(templates: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates on disk, checked against each template's source (jinja2's own
+    bytecode cache): the two passes, and every later render, compile only a template that changed
+    (compiling is most of a render's 0.3 s). Only for the checkout's own templates."""
+    if not Path(templates).resolve().is_relative_to(cache.ROOT):
+        return None
+    where = cache.folder("jinja")
+    return jinja2.FileSystemBytecodeCache(str(where)) if where is not None else None
+
+
 def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROOT,
              templates: Path = TEMPLATES) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=_compiled(templates),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

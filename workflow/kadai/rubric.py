@@ -377,13 +377,11 @@ def check_relations(md: str, names) -> list[Violation]:
 
 def font_coverage(text: str, faces) -> list[Violation]:
     """Characters of ``text`` that none of ``faces`` (:func:`kadai.fonts.choose`'s) has a glyph for."""
-    from fontTools.ttLib import TTCollection, TTFont
+    from . import fonts
 
     covered: set[int] = set()
     for face in faces:
-        f = str(face["file"])
-        font = TTCollection(f, lazy=True).fonts[face["index"]] if f.lower().endswith(".ttc") else TTFont(f, lazy=True)
-        covered |= set(font.getBestCmap() or {})
+        covered |= fonts.code_points(face)
     missing = sorted({ch for ch in text if ord(ch) >= 32 and not ch.isspace() and ord(ch) not in covered})
     if missing:
         return [Violation("font_coverage", "report", "フォントに字形がない文字: " + " ".join(

@@ -1,0 +1,141 @@
+"""The on-disk caches behind Snakemake's start and the render jobs (kadai.cache): an entry is
+answered only for the file version it was made from, and the cached answers equal fresh ones."""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from kadai import cache, deps, fonts, render
+
+
+@pytest.fixture
+def cache_root(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "ROOT", tmp_path)
+    monkeypatch.delenv("KADAI_CACHE", raising=False)
+    return tmp_path / ".snakemake" / "kadai-cache"
+
+
+def test_an_entry_is_kept_while_its_file_is_unchanged_and_dropped_after_an_edit(cache_root, tmp_path):
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("x = 1\n")
+    b.write_text("y = 2\n")
+    first = cache.Table("t")
+    first.put(cache.file_key(a) + "|what", ["found in a"])
+    first.put(cache.file_key(b) + "|what", ["found in b"])
+    first.save()
+    assert len(json.loads((cache_root / "t.json").read_text())) == 2
+
+    second = cache.Table("t")
+    assert second.get(cache.file_key(a) + "|what") == ["found in a"]
+    old_b = cache.file_key(b) + "|what"
+    b.write_text("y = 2  # edited\n")
+    assert second.get(cache.file_key(b) + "|what") is None  # the new version is not answered
+    second.put(cache.file_key(b) + "|what", ["found in the new b"])
+    second.save()
+    kept = json.loads((cache_root / "t.json").read_text())
+    assert old_b not in kept  # the entry of the old version is gone
+    assert kept[cache.file_key(b) + "|what"] == ["found in the new b"]
+    assert kept[cache.file_key(a) + "|what"] == ["found in a"]
+
+
+def test_an_unused_entry_of_an_unchanged_file_survives_a_save(cache_root, tmp_path):
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("1")
+    b.write_text("2")
+    t = cache.Table("t")
+    t.put(cache.file_key(a) + "|k", 1)
+    t.save()
+    t2 = cache.Table("t")  # a later process that only needs b
+    t2.put(cache.file_key(b) + "|k", 2)
+    t2.save()
+    assert set(json.loads((cache_root / "t.json").read_text())) == {cache.file_key(a) + "|k",
+                                                                    cache.file_key(b) + "|k"}
+    a.unlink()  # a deleted file's entry goes at the next save
+    t3 = cache.Table("t")
+    t3.put(cache.file_key(b) + "|other", 3)
+    t3.save()
+    assert cache.file_key(b) + "|k" in json.loads((cache_root / "t.json").read_text())
+    assert all(not k.startswith(str(a)) for k in json.loads((cache_root / "t.json").read_text()))
+
+
+def test_a_corrupt_cache_file_is_ignored_and_KADAI_CACHE_0_turns_caching_off(cache_root, tmp_path, monkeypatch):
+    cache_root.mkdir(parents=True)
+    (cache_root / "t.json").write_text("{not json")
+    a = tmp_path / "a.py"
+    a.write_text("1")
+    t = cache.Table("t")
+    assert t.get(cache.file_key(a) + "|k") is None
+    t.put(cache.file_key(a) + "|k", 1)
+    t.save()
+    assert json.loads((cache_root / "t.json").read_text()) == {cache.file_key(a) + "|k": 1}
+
+    monkeypatch.setenv("KADAI_CACHE", "0")
+    assert cache.folder("jinja") is None
+    off = cache.Table("t")
+    assert off.get(cache.file_key(a) + "|k") is None
+    off.put(cache.file_key(a) + "|k", 2)
+    off.save()
+    assert json.loads((cache_root / "t.json").read_text()) == {cache.file_key(a) + "|k": 1}
+
+
+def _code_files_of_every_rule(env):
+    script = ("import glob, json; from kadai import deps; print(json.dumps({s: deps.code_files(s) "
+              "for s in sorted(glob.glob('workflow/scripts/*.py'))}))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "workflow"), **env})
+    return json.loads(out.stdout)
+
+
+def test_the_import_analysis_from_the_cache_equals_a_fresh_one():
+    fresh = _code_files_of_every_rule({"KADAI_CACHE": "0"})
+    assert len(fresh) == len(glob.glob(str(ROOT / "workflow/scripts/*.py")))
+    _code_files_of_every_rule({})  # fills the cache (saved at exit)
+    assert (ROOT / ".snakemake/kadai-cache/deps.json").is_file()
+    assert _code_files_of_every_rule({}) == fresh  # answered from it
+
+
+def test_a_module_edited_after_caching_is_parsed_again(cache_root, tmp_path, monkeypatch):
+    pkg = tmp_path / "workflow" / "kadai"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("")
+    (pkg / "c.py").write_text("")
+    monkeypatch.setattr(deps, "LIB", tmp_path / "workflow")
+    monkeypatch.setattr(deps, "_FOUND", cache.Table("deps"))
+    assert deps.closure("kadai.a") == ["kadai", "kadai.a", "kadai.b"]
+    deps._FOUND.save()
+    deps._closure.cache_clear()
+    (pkg / "a.py").write_text("from . import b, c  # the edit\n")
+    monkeypatch.setattr(deps, "_FOUND", cache.Table("deps"))  # as a new process reads it
+    assert deps.closure("kadai.a") == ["kadai", "kadai.a", "kadai.b", "kadai.c"]
+    deps._closure.cache_clear()
+
+
+def test_the_character_map_from_the_cache_equals_the_fonts_own(cache_root, monkeypatch):
+    from fontTools.ttLib import TTFont
+
+    face = fonts.choose()["faces"]["heading"]  # IPAex Gothic, a .ttf
+    monkeypatch.setattr(fonts, "_CMAPS", cache.Table("cmaps"))
+    own = set(TTFont(str(face["file"]), lazy=True).getBestCmap())
+    assert fonts.code_points(face) == own
+    monkeypatch.setattr(fonts, "_CMAPS", cache.Table("cmaps"))  # a new process: read from disk
+    assert fonts.code_points(face) == own
+    assert (cache_root / "cmaps.json").is_file()
+
+
+def test_an_edited_partial_is_rendered_anew_with_a_warm_template_cache(cache_root, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "r.md.j2").write_text('{% include "_p.j2" %}\n')
+    (templates / "_p.j2").write_text("first wording\n")
+    run = lambda: render.render_markdown("r.md.j2", {}, {}, {}, tmp_path / "o.md", root=tmp_path,  # noqa: E731
+                                         templates=templates)[0]
+    assert "first wording" in run()
+    assert any((cache_root / "jinja").iterdir())
+    (templates / "_p.j2").write_text("second wording\n")
+    assert "second wording" in run() and "first" not in run()
