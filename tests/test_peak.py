@@ -86,8 +86,11 @@ def test_micro_kernel_of_every_simd_path_is_exact_and_counts_its_flops(tmp_path,
     assert simd is None or lib.mm_simd().decode() == simd
     mr, nr = lib.mm_tile(0), lib.mm_tile(1)
     assert tile is None or (mr, nr) == tile
-    assert lib.mm_tile(2) % mr == 0 and lib.mm_tile(4) % nr == 0 and lib.mm_tile(5) == -1  # MC, NC fit the block
+    assert lib.mm_tile(2) % mr == 0 and lib.mm_tile(4) % nr == 0 and lib.mm_tile(6) == -1  # MC, NC fit the block
+    # the SIMD kernels prefetch 8 k steps ahead (matmul.c's PF_AHEAD); the portable loop does not
+    assert lib.mm_tile(5) == (0 if lib.mm_simd().decode() == "portable" else 8)
     micro = peak.micro_bench(lib, seconds=0.001, repeats=1)  # sets the ctypes signature
+    assert micro["prefetch_steps"] == lib.mm_tile(5)
     assert micro["kc"] * (mr + nr) * 8 <= peak.MICRO_L1_BYTES and (micro["mr"], micro["nr"]) == (mr, nr)
     for kc, reps in ((1, 1), (7, 3), (256, 10), (300, 0)):
         assert lib.mm_micro_bench(kc, reps) == 2 * mr * nr * kc * reps

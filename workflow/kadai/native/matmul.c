@@ -124,10 +124,28 @@ void mm_blocked(int n, const double *A, const double *B, double *C) {
 #endif
 #endif
 
-/* The blocking of this build: 0 MR, 1 NR, 2 MC, 3 KC, 4 NC (-1 for another index). */
+/* Software prefetch (SIMD paths): the C tile is requested when the kernel starts, so its rows arrive
+ * while the k loop runs, and every k step asks for the A and B elements PF_AHEAD steps ahead.
+ * Measured on a 2-core Xeon (AVX-512, 12×16, N = 2048, interleaved with NumPy's SkylakeX kernel,
+ * medians of 11–15 pairs in four runs): C/NumPy 0.81–0.85 without, 0.87–0.90 with; 4 or 16 steps
+ * ahead instead of 8 made no difference larger than the spread, nor did prefetching in the AVX2 6×8
+ * kernel (0.460 without, 0.469 with). */
+#ifndef PF_AHEAD
+#define PF_AHEAD 8
+#endif
+#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+
+/* Software prefetch distance of the micro-kernel in k steps (0: the portable loop does not prefetch) */
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#define PF_STEPS PF_AHEAD
+#else
+#define PF_STEPS 0
+#endif
+
+/* The blocking of this build: 0 MR, 1 NR, 2 MC, 3 KC, 4 NC, 5 prefetch distance (-1 for another index). */
 int mm_tile(int which) {
-    const int tile[] = {MR, NR, MC, KC, NC};
-    return which >= 0 && which < 5 ? tile[which] : -1;
+    const int tile[] = {MR, NR, MC, KC, NC, PF_STEPS};
+    return which >= 0 && which < 6 ? tile[which] : -1;
 }
 
 /* Copy A[0:mc, 0:kc] (leading dimension lda) into slivers of MR rows, k-major, zero-padded. */
@@ -152,16 +170,6 @@ static void pack_b(int kc, int nc, const double *B, int ldb, double *Bp) {
         }
     }
 }
-
-/* Software prefetch (SIMD paths): the C tile is requested when the kernel starts, so its rows arrive
- * while the k loop runs, and every k step asks for the A and B elements PF_AHEAD steps ahead.
- * Measured on a 2-core Xeon (AVX-512, 12×16, N = 2048, interleaved with NumPy's SkylakeX kernel,
- * medians of 11–15 pairs in four runs): C/NumPy 0.81–0.83 without, 0.87–0.89 with; 4 or 16 steps
- * ahead instead of 8 made no difference larger than the spread. */
-#ifndef PF_AHEAD
-#define PF_AHEAD 8
-#endif
-#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 /* acc[MR][NR] = Σ_k a[k][0:MR] ⊗ b[k][0:NR]; then C[0:mr, 0:nr] += acc. */
 static void micro_kernel(int kc, const double *a, const double *b, double *C, int ldc, int mr, int nr) {

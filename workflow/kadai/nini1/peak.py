@@ -146,8 +146,8 @@ def micro_bench(lib, kc: int | None = None, seconds: float = 0.2, repeats: int =
         return flops
 
     samples = interleaved({"micro_kernel": call}, seconds, repeats)["micro_kernel"]
-    return {"kc": kc, "mr": mr, "nr": nr, "gflops": max(samples), "gflops_median": statistics.median(samples),
-            "gflops_samples": samples}
+    return {"kc": kc, "mr": mr, "nr": nr, "prefetch_steps": lib.mm_tile(5), "gflops": max(samples),
+            "gflops_median": statistics.median(samples), "gflops_samples": samples}
 
 
 def run(peak_so, matmul_so, out_json, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
