@@ -10,7 +10,9 @@
 3. Rendering: a template edit → PDF as the pipeline does it (``snakemake report/<report>.pdf
    --forcerun render_markdown``: Snakemake's start, the Markdown with its rubric check, pandoc, typst,
    the font check) over bare pandoc + typst on the same Markdown. Needs a built report; the plan
-   is checked first, so the benchmark never starts a measurement or training job.
+   is checked first, so the benchmark never starts a measurement or training job. The template is
+   not touched, so its compiled form comes from the cache (:mod:`kadai.cache`); a real edit also
+   compiles the edited template (0.06 s for the 課題1 template on a 2-core Xeon, 2026-11-27).
 """
 
 from __future__ import annotations
