@@ -36,10 +36,15 @@ def folder(name: str) -> Path | None:
     return path
 
 
+def version_key(path, mtime_ns: int, size: int) -> str:
+    """The key prefix of a file version: ``path|mtime_ns|size`` (what :func:`_current` checks)."""
+    return f"{Path(path)}|{mtime_ns}|{size}"
+
+
 def file_key(path) -> str:
-    """``path`` with its modification time and size (the version of the file an entry is for)."""
+    """``path`` with its modification time and size now (the version of the file an entry is for)."""
     st = os.stat(path)
-    return f"{Path(path)}|{st.st_mtime_ns}|{st.st_size}"
+    return version_key(path, st.st_mtime_ns, st.st_size)
 
 
 def _current(key: str) -> bool:

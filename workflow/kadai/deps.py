@@ -75,7 +75,7 @@ atexit.register(_FOUND.save)
 
 @cache
 def _imports_in(path: Path, mtime_ns: int, size: int, module: str) -> frozenset[str]:
-    key = f"{path}|{mtime_ns}|{size}|imports {module}"
+    key = f"{disk.version_key(path, mtime_ns, size)}|imports {module}"
     names = _FOUND.get(key)
     if names is None:
         tree = _parsed(path, mtime_ns, size)
@@ -101,7 +101,7 @@ def declared_files(path: Path) -> tuple[str, ...]:
 
 @cache
 def _declared_files(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
-    key = f"{path}|{mtime_ns}|{size}|DEPENDS_ON_FILES"
+    key = f"{disk.version_key(path, mtime_ns, size)}|DEPENDS_ON_FILES"
     files = _FOUND.get(key)
     if files is None:
         files = []

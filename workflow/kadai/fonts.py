@@ -51,14 +51,19 @@ def _english(name_table, ids) -> str | None:
     return None
 
 
-def faces_in(path) -> list[dict]:
-    """Every face in a font file (several in a .ttc): family, PostScript name and index."""
+def _open(path) -> list:
+    """The faces of a font file as fontTools fonts, read lazily (several in a .ttc)."""
     from fontTools.ttLib import TTCollection, TTFont
 
     path = Path(path)
+    return TTCollection(str(path), lazy=True).fonts if path.suffix.lower() == ".ttc" else [TTFont(str(path), lazy=True)]
+
+
+def faces_in(path) -> list[dict]:
+    """Every face in a font file (several in a .ttc): family, PostScript name and index."""
+    path = Path(path)
     try:
-        fonts = TTCollection(str(path), lazy=True).fonts if path.suffix.lower() == ".ttc" \
-            else [TTFont(str(path), lazy=True)]
+        fonts = _open(path)
     except Exception:  # noqa: BLE001 - an unreadable file simply offers no face
         return []
     out = []
@@ -78,10 +83,7 @@ def code_points(face: dict) -> set[int]:
     key = f"{cache.file_key(path)}|{face['index']}"
     ranges = _CMAPS.get(key)
     if ranges is None:
-        from fontTools.ttLib import TTCollection, TTFont
-
-        font = TTCollection(path, lazy=True).fonts[face["index"]] if path.lower().endswith(".ttc") \
-            else TTFont(path, lazy=True)
+        font = _open(path)[face["index"]]
         ranges = []
         for cp in sorted(font.getBestCmap() or {}):
             if ranges and ranges[-1][1] == cp - 1:
