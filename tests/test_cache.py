@@ -139,3 +139,53 @@ def test_an_edited_partial_is_rendered_anew_with_a_warm_template_cache(cache_roo
     assert any((cache_root / "jinja").iterdir())
     (templates / "_p.j2").write_text("second wording\n")
     assert "second wording" in run() and "first" not in run()
+
+
+def test_the_faces_from_the_cache_equal_the_fonts_own_and_follow_an_edit(cache_root, tmp_path, monkeypatch):
+    face = fonts.choose()["faces"]["mono"]  # Noto Sans Mono CJK JP: one face of a .ttc
+    monkeypatch.setenv("KADAI_CACHE", "0")
+    own = fonts.faces_in(face["file"])
+    monkeypatch.delenv("KADAI_CACHE")
+    assert len(own) > 1 and face in [{**f, "source": face["source"]} for f in own]
+    monkeypatch.setattr(fonts, "_FACES", cache.Table("faces"))
+    assert fonts.faces_in(face["file"]) == own
+    monkeypatch.setattr(fonts, "_FACES", cache.Table("faces"))  # a new process: read from disk
+    assert fonts.faces_in(face["file"]) == own
+    assert (cache_root / "faces.json").is_file()
+    fake = tmp_path / "font.ttf"  # a font file replaced by something unreadable offers no face
+    fake.write_bytes(open(face["file"], "rb").read(1 << 16))
+    assert fonts.faces_in(fake) == []
+    assert fonts.faces_in(tmp_path / "gone.ttf") == []
+
+
+def test_a_configuration_remembered_as_valid_is_checked_again_after_any_change(cache_root, tmp_path, monkeypatch):
+    from kadai import config as kconfig
+
+    checked = []
+    real = kconfig.errors
+    monkeypatch.setattr(kconfig, "errors", lambda *a, **k: checked.append(1) or real(*a, **k))
+    base = kconfig.read_yaml(ROOT / "config/config.yaml")
+    monkeypatch.setattr(kconfig, "_VALID", cache.Table("config"))
+    kconfig.validate(base)
+    assert checked == [1] and (cache_root / "config.json").is_file()
+    monkeypatch.setattr(kconfig, "_VALID", cache.Table("config"))  # a new process
+    kconfig.validate(base)
+    assert checked == [1]  # unchanged: answered from the cache
+    bad = json.loads(json.dumps(base))
+    bad["kadai1"]["sweep"]["n_max"] = bad["kadai1"]["sweep"]["n_min"] - 1
+    with pytest.raises(kconfig.ConfigError, match="n_max"):
+        kconfig.validate(bad)
+    schema = tmp_path / "schema.yaml"  # an edited schema checks the same configuration anew
+    schema.write_text((ROOT / "config/schema.yaml").read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    kconfig.validate(base, schema_path=schema)
+    assert checked == [1, 1, 1]
+
+
+def test_the_fast_yaml_parser_reads_every_config_file_as_the_pure_python_one():
+    import yaml
+    from kadai import config as kconfig
+
+    files = sorted((ROOT / "config").glob("*.yaml")) + sorted((ROOT / "tests").glob("*.yaml"))
+    assert kconfig.FAST_LOADER is yaml.CSafeLoader and len(files) >= 4
+    for f in files:
+        assert kconfig.read_yaml(f) == (yaml.safe_load(f.read_text(encoding="utf-8")) or {}), f

@@ -11,14 +11,20 @@ the value and what is allowed, all in one :class:`ConfigError`.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from pathlib import Path
 
-import jsonschema
 import yaml
 
+from . import cache
+from .train import spec
 from .train.spec import SpecError, parse_optimizer, plan
 
 SCHEMA = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
+# libyaml's parser where PyYAML has it (10× faster at every Snakemake start); the pure-Python one
+# explains a file that fails, since its messages and marks are the ones read_yaml words
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_FILE = "config/config.yaml"
 SWEEPS = ("kadai1.sweep", "kadai2.matmul", "kadai2.conv", "nini1.sweep")
 ORDERED = [(s, lo, hi) for s in SWEEPS for lo, hi in (("n_min", "n_max"), ("min_repeats", "max_repeats"))] + [
@@ -40,7 +46,20 @@ def read_yaml(path) -> dict:
         raise ConfigError(f"{path} line {line}: byte 0x{raw[e.start]:02x} is not UTF-8 — save the file "
                           "with the encoding UTF-8 (Japanese text included)") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=FAST_LOADER)
+    except (yaml.YAMLError, ValueError):
+        data = _explained_load(path, text)
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: the file must be a mapping of keys (student:, kadai1: …), "
+                          f"not a {type(data).__name__}")
+    return data or {}
+
+
+def _explained_load(path, text: str):
+    """``text`` parsed by the pure-Python loader; where it fails, a :class:`ConfigError` with
+    the file, line, column and what to fix."""
+    try:
+        return yaml.safe_load(text)
     except yaml.MarkedYAMLError as e:
         mark, opened = e.problem_mark or e.context_mark, e.context_mark
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -52,10 +71,6 @@ def read_yaml(path) -> dict:
     except ValueError as e:  # a scalar YAML resolves but cannot build, e.g. the date 2024-13-45
         raise ConfigError(f"{path}{_failing_scalar(text)}: {e} — write dates as YYYY-MM-DD with a real month "
                           "and day, or quote the value") from None
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{path}: the file must be a mapping of keys (student:, kadai1: …), "
-                          f"not a {type(data).__name__}")
-    return data or {}
 
 
 def _failing_scalar(text: str) -> str:
@@ -158,7 +173,9 @@ def _number_as_text(value) -> bool:
 
 def schema_problems(config: dict, schema_path=SCHEMA) -> list[tuple[str, str]]:
     """(dotted key, message) for every violation of the JSON schema."""
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    import jsonschema  # 0.07 s to import: only where the configuration is not known to be valid
+
+    schema = yaml.load(Path(schema_path).read_text(encoding="utf-8"), Loader=FAST_LOADER)
     out = []
     for err in sorted(jsonschema.Draft202012Validator(schema).iter_errors(config),
                       key=lambda e: list(map(str, e.absolute_path))):
@@ -219,8 +236,31 @@ def errors(config: dict, schema_path=SCHEMA, files=()) -> list[str]:
     return out
 
 
+_VALID = cache.Table("config")
+
+
+def _validity_key(config: dict, schema_path) -> tuple[str, str] | None:
+    """(cache key, digest) under which a configuration found valid is remembered: the schema's
+    file version, and a digest of the configuration and of the code that checks it."""
+    try:
+        key = f"{cache.file_key(schema_path)}|valid"
+        code = [cache.file_key(f) for f in (__file__, spec.__file__)]
+    except OSError:
+        return None
+    text = json.dumps([config, code], sort_keys=True, ensure_ascii=False, default=repr)
+    return key, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def validate(config: dict, schema_path=SCHEMA, files=()) -> None:
+    """Raise :class:`ConfigError` listing every problem. The last configuration found valid is
+    remembered (:mod:`kadai.cache`), so an unchanged one is not checked again at every start."""
+    known = _validity_key(config, schema_path)
+    if known and _VALID.get(known[0]) == known[1]:
+        return
     problems = errors(config, schema_path, files)
     if problems:
         named = ", ".join(files) if files else f"{DEFAULT_FILE} or --configfile"
         raise ConfigError(f"invalid configuration ({named}):\n  " + "\n  ".join(problems))
+    if known:
+        _VALID.put(*known)
+        _VALID.save()
