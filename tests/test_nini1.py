@@ -17,7 +17,8 @@ def built(request, tmp_path_factory):
     return info, measure.load(d / "libmm.so")
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 6, 7, 8, 9, 12, 13, 16, 25, 47, 100, 130])  # whole and cut tiles, blocks
+# whole and cut tiles, several row blocks, and (601) two k blocks: the first stores into C, the second adds
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 7, 8, 9, 12, 13, 16, 25, 47, 100, 130, 601])
 def test_every_kernel_matches_numpy(built, n):
     _, lib = built
     rng = np.random.default_rng(n)
@@ -53,13 +54,13 @@ def test_fma_instructions_are_found_only_in_the_avx2_build(built):
 def test_openmp_threads_give_the_same_result(built):
     _, lib = built
     rng = np.random.default_rng(0)
-    n = 200
-    a, b = rng.random((n, n)), rng.random((n, n))
-    for t in (1, 2, 3):
-        lib.mm_set_threads(t)
-        c = np.empty_like(a)
-        assert lib.mm_packed_omp(n, a, b, c) == 0
-        np.testing.assert_allclose(c, a @ b, rtol=1e-12)
+    for n in (200, 601):  # one and two k blocks
+        a, b = rng.random((n, n)), rng.random((n, n))
+        for t in (1, 2, 3):
+            lib.mm_set_threads(t)
+            c = np.full_like(a, np.nan)
+            assert lib.mm_packed_omp(n, a, b, c) == 0
+            np.testing.assert_allclose(c, a @ b, rtol=1e-12)
 
 
 def test_c_listing_extraction():
