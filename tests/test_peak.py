@@ -111,8 +111,12 @@ def _peak_lib(tmp_path):
 
 @pytest.mark.skipif(not X86, reason="the peak is measured on x86 only")
 def test_micro_kernel_is_positive_and_below_the_hardware(libs, measured, tmp_path):
-    result = peak.run(*libs, tmp_path / "peak.json", **TINY)
+    result = peak.run(*libs, tmp_path / "peak.json", n=97, **TINY)
     micro = result["micro_kernel"]
+    for key in ("micro_kernel", "c_packed", "numpy"):  # one sample per round each, in round order
+        assert len(result[key]["gflops_samples"]) == TINY["repeats"] == result["rounds"]
+        assert result[key]["gflops"] == max(result[key]["gflops_samples"]) > 0
+    assert result["c_packed"]["n"] == result["numpy"]["n"] == 97
     assert micro["kc"] * (micro["mr"] + micro["nr"]) * 8 <= peak.MICRO_L1_BYTES and micro["gflops"] > 0
     if measured["widest"]:
         assert micro["gflops"] < 2 * measured[measured["widest"]]["peak_gflops"]
@@ -122,3 +126,40 @@ def test_micro_kernel_is_positive_and_below_the_hardware(libs, measured, tmp_pat
 
 def test_peak_c_is_an_input_of_the_peak_module():
     assert "workflow/kadai/native/peak.c" in deps.code_files(None, "kadai.nini1.peak")
+
+
+def _peak_json(micro, whole, numpy, fma512, fma256, n=256):
+    def rates(s):
+        return {"gflops": max(s), "gflops_median": sorted(s)[len(s) // 2], "gflops_samples": list(s)}
+    width = lambda s, lanes: {"supported": True, "lanes": lanes, **rates(s), "peak_gflops": max(s)}  # noqa: E731
+    return {"peak": {"avx2": width(fma256, 4), "avx512": width(fma512, 8), "widest": "avx512"},
+            "micro_kernel": {"kc": 128, "mr": 12, "nr": 16, **rates(micro)}, "c_packed": {"n": n, **rates(whole)},
+            "numpy": {"n": n, **rates(numpy)}, "rounds": len(micro)}
+
+
+def test_the_gap_is_decided_round_by_round_on_a_machine_whose_speed_drifts(monkeypatch):
+    import numpy as np
+    from kadai.nini1 import analyse
+
+    monkeypatch.setattr(analyse, "faster", lambda *a, **k: {"outcome": "yes"})  # H6 itself: not this test's
+    simd = None
+    speed = np.array([1.0, 0.5, 0.9, 0.45, 1.0, 0.55, 0.95, 0.5, 1.0])  # the machine's speed, round by round
+    fma512, fma256 = 80 * speed, 40 * speed
+    # the whole product 10 % slower than the micro-kernel in every round: time is lost outside it,
+    # although the fastest whole product beats the median micro-kernel round
+    g = analyse.gap_hypothesis(simd, _peak_json(76 * speed, 76 / 1.1 * speed, 60 * speed, fma512, fma256), "avx512f")
+    assert g["outside"]["outcome"] == "yes"
+    assert g["outside_share"]["ratio"] == pytest.approx(1 - 1 / 1.1)
+    assert g["micro_near_peak"]["outcome"] == "yes" and g["micro_near_peak"]["numbers"]["ratio"] == pytest.approx(0.95)
+    assert g["numpy_beyond_avx2"]["outcome"] == "yes" and g["n"] == 256 and g["rounds"] == 9
+    # the whole product faster than the micro-kernel alone in every round: nothing lost outside
+    g = analyse.gap_hypothesis(simd, _peak_json(60 * speed, 66 * speed, 30 * speed, fma512, fma256), "avx512f")
+    assert g["outside"]["outcome"] == "no" and g["numpy_beyond_avx2"]["outcome"] == "no"
+    assert g["micro_near_peak"]["outcome"] == "no"
+    # alternately faster and slower: cannot tell
+    wobble = np.array([1.05, 0.95] * 4 + [1.0])
+    g = analyse.gap_hypothesis(simd, _peak_json(70 * speed, 70 * speed * wobble, 60 * speed, fma512, fma256),
+                               "avx512f")
+    assert g["outside"]["outcome"] == "unknown"
+    # measured minutes apart (unpaired), the drift alone would have made the whole product look faster:
+    assert max(76 / 1.1 * speed) > np.median(76 * speed)

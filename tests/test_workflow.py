@@ -5,6 +5,7 @@ Everything runs in a temporary copy of the repository, so the user's results/ st
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -133,6 +134,20 @@ def test_nini1_prints_the_verdicts_it_decided(built):
     for key, name in (("order", "仮説1 アクセス順"), ("simd", "仮説3 SIMD 命令"), ("opt", "仮説4 最適化")):
         assert rows[name][-1] == words[h[key]["outcome"]]
         assert float(rows[name][2]) == pytest.approx(h[key]["numbers"]["ratio"], rel=6e-3)
+    # the gap: micro-kernel, whole product and NumPy timed in the same rounds, compared round by round
+    peak = json.loads((built / "results/nini1/peak.json").read_text())
+    rounds = {len(peak[k]["gflops_samples"]) for k in ("micro_kernel", "c_packed", "numpy")}
+    bench_n = yaml.safe_load((ROOT / "config/quick.yaml").read_text(encoding="utf-8"))["nini1"]["bench_n"]
+    assert rounds == {peak["rounds"]} and peak["c_packed"]["n"] == peak["numpy"]["n"] == bench_n
+    shown = re.search(r"マイクロカーネル単独は ([0-9.]+) GFLOPS、行列積全体の C は ([0-9.]+) GFLOPS", md)
+    assert float(shown[1]) == pytest.approx(peak["micro_kernel"]["gflops"], rel=6e-3)
+    assert float(shown[2]) == pytest.approx(peak["c_packed"]["gflops"], rel=6e-3)
+    per_round = [m / c for m, c in zip(peak["micro_kernel"]["gflops_samples"], peak["c_packed"]["gflops_samples"])]
+    outside = h["gap"]["outside"]
+    assert outside["numbers"]["ratio"] == pytest.approx(statistics.median(per_round), rel=1e-9)
+    said = {"yes": "は L1 上のマイクロカーネルでは説明できない", "no": "行列積全体の C はマイクロカーネル単独より速い",
+            "unknown": "マイクロカーネルの周りで失われる時間があるかは判定できない"}
+    assert [w for o, w in said.items() if w in md] == [said[outside["outcome"]]]
 
 
 def test_kadai3_words_follow_the_verdicts(built):

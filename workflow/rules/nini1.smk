@@ -97,6 +97,7 @@ rule nini1_peak:
         lib="results/nini1/build/libpeak.so",
     params:
         tools=TOOLS["cc"],
+        n=NINI1["bench_n"],  # the whole product (C and NumPy) is timed in the peak's rounds
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/nini1/peak.log",

@@ -8,6 +8,8 @@ sides of a cache boundary and uses the size sweep.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import ops, raw, verdicts
@@ -82,27 +84,33 @@ def cache_hypothesis(ladder, caches: list) -> dict:
 SIMD_WIDTHS = {"avx512f": "avx512", "avx2+fma": "avx2"}  # the O3 build's micro-kernel → its FMA width in peak.json
 
 
-def gap_hypothesis(bench, simd, peak: dict, simd_o3: str) -> dict:
+def gap_hypothesis(simd, peak: dict, simd_o3: str) -> dict:
     """H6, the SIMD width: the micro-kernel written for 512-bit vectors (the O3 build, where the
     CPU has AVX-512) beats the one for 256-bit vectors (the avx2 build), round by round. Beside
-    it, two measured facts on what remains: does the micro-kernel alone reach the peak of its own
-    width (then the time left is lost around it: packing, blocking), and does NumPy run beyond
-    the AVX2 peak (then its BLAS kernel uses wider vectors)."""
-    flops = float(ops.matmul_flops(int(bench.N.iloc[0])))
-    avx2 = peak["avx2"]
-    t_avx2_peak = flops / np.asarray(avx2["gflops_samples"]) / 1e9 if avx2.get("supported") else np.array([])
-    numpy_beyond = verdicts.ratio(t_avx2_peak, times(bench, "numpy_1thread"), 1.0, estimator="min").to_dict()
+    it, three measured facts on what remains, each from ``peak`` (peak.json), whose rounds hold
+    the FMA loops, the micro-kernel alone, the whole C product and NumPy's moments apart, so each
+    is a ratio round by round: does the micro-kernel alone reach the peak of its own width; is
+    time lost around it (the whole product slower than the micro-kernel: packing, blocking); and
+    does NumPy run beyond the AVX2 peak (then its BLAS kernel uses wider vectors)."""
+    pk, micro, whole, numpy = peak["peak"], peak["micro_kernel"], peak["c_packed"], peak["numpy"]
+    avx2 = pk["avx2"]
+    numpy_beyond = (verdicts.ratio(numpy["gflops_samples"], avx2["gflops_samples"], 1.0, paired=True).to_dict()
+                    if avx2.get("supported") else verdicts.Verdict(verdicts.UNKNOWN, "no_avx2", {}).to_dict())
     width = SIMD_WIDTHS.get(simd_o3)
-    own = peak.get(width) or {}  # {} where the O3 build has no SIMD path (width None)
-    micro_near = verdicts.ratio(peak["micro_kernel"]["gflops_samples"], own.get("gflops_samples") or [],
-                                MICRO_SHARE).to_dict()
+    own = pk.get(width) or {}  # {} where the O3 build has no SIMD path (width None)
+    micro_near = (verdicts.ratio(micro["gflops_samples"], own["gflops_samples"], MICRO_SHARE, paired=True).to_dict()
+                  if own.get("gflops_samples") else verdicts.Verdict(verdicts.UNKNOWN, "no_simd_path", {}).to_dict())
+    # micro-kernel / whole product ≥ 1: time is spent outside the micro-kernel; share = 1 − whole/micro
+    outside = verdicts.ratio(micro["gflops_samples"], whole["gflops_samples"], 1.0, paired=True).to_dict()
+    share = {k: 1.0 - 1.0 / outside["numbers"][k] for k in ("ratio", "lo", "hi")
+             if outside["numbers"].get(k) and math.isfinite(outside["numbers"][k])}
     wider = (faster(simd, "c_packed@avx2", "c_packed@O3", WIDTH_SPEEDUP) if width == "avx512"
              else verdicts.Verdict(verdicts.UNKNOWN, "no_avx512", {"simd": simd_o3}).to_dict())
-    c_full = flops / times(bench, "c_packed").min() / 1e9
     return {"width": width, "numpy_beyond_avx2": numpy_beyond, "micro_near_peak": micro_near,
-            "micro_gflops": peak["micro_kernel"]["gflops"], "c_gflops": c_full,
-            "micro_share": peak["micro_kernel"]["gflops"] / own["peak_gflops"] if own.get("peak_gflops") else None,
-            "outside_share": 1.0 - c_full / peak["micro_kernel"]["gflops"], "verdict": wider}
+            "micro_gflops": micro["gflops"], "c_gflops": whole["gflops"], "numpy_gflops": numpy["gflops"],
+            "n": whole["n"], "kc": micro["kc"], "rounds": len(micro["gflops_samples"]),
+            "micro_share": micro["gflops"] / own["peak_gflops"] if own.get("peak_gflops") else None,
+            "outside": outside, "outside_share": share, "verdict": wider}
 
 
 def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str) -> dict:
@@ -120,8 +128,7 @@ def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str) -> dict:
                     if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
         "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP, cores)
                           if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
-        "gap": gap_hypothesis(tables["bench"], tables["simd"], peak["peak"] | {"micro_kernel": peak["micro_kernel"]},
-                              simd_o3),
+        "gap": gap_hypothesis(tables["simd"], peak, simd_o3),
         "thresholds": {"order": ORDER_SPEEDUP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP, "opt": OPT_SPEEDUP,
                        "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "width": WIDTH_SPEEDUP,
                        "speedup": verdicts.SPEEDUP},
@@ -144,6 +151,8 @@ def records(h: dict, bench: dict) -> list[dict]:
                                h["gap"]["numpy_beyond_avx2"]))
     out.append(verdicts.record("nini1/gap/micro_near_peak", "the micro-kernel alone nears the peak of its SIMD width",
                                h["gap"]["micro_near_peak"]))
+    out.append(verdicts.record("nini1/gap/time_outside_micro", "the whole C product is slower than its micro-kernel",
+                               h["gap"]["outside"]))
     out.append(verdicts.record("nini1/bench/c_not_slower", "C at least as fast as NumPy", bench["c_not_slower"]))
     return out
 

@@ -77,14 +77,15 @@ def draw_threads(inputs: dict, settings: dict, out) -> None:
 
 def draw_gap(inputs: dict, settings: dict, out) -> None:
     """Where the remaining gap to NumPy lies: C's whole product, its micro-kernel alone, the
-    measured peaks of the two SIMD widths, and NumPy (one thread each)."""
+    measured peaks of the two SIMD widths, and NumPy (one thread each), all from the same rounds
+    of the peak job."""
     found = read_json(inputs["findings"])
-    peak, gap, bench = found["peak"], found["hypotheses"]["gap"], found["bench"]
-    bars = [("C（行列積全体）", bench["c"], COLORS["c_packed"]),
+    peak, gap = found["peak"], found["hypotheses"]["gap"]
+    bars = [("C（行列積全体）", gap["c_gflops"], COLORS["c_packed"]),
             ("C のマイクロカーネルのみ", gap["micro_gflops"], "#c5b0d5")]
     if peak.get("avx2", {}).get("supported"):
         bars.append(("ピーク（AVX2）", peak["avx2"]["peak_gflops"], "0.6"))
-    bars.append(("NumPy", bench["numpy"], figures.impl_color("numpy")))
+    bars.append(("NumPy", gap["numpy_gflops"], figures.impl_color("numpy")))
     if peak.get("widest") == "avx512":
         bars.append(("ピーク（AVX-512）", peak["avx512"]["peak_gflops"], "0.3"))
     fig, ax = figures.new_figure(Axis("計測した対象（1 スレッド）", NO_UNIT), Axis("計算速度", "GFLOPS"),

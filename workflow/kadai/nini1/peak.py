@@ -16,8 +16,11 @@ operands in L1, which separates "the micro-kernel is slow" from "time is lost ar
 5. Per FMA width: GFLOPS = FLOPs / seconds, FLOP per cycle = GFLOPS / GHz, and the number of
    FMA units = FLOP per cycle / (2 × lanes), rounded; the peak of one core at that width is
    GHz × 2 × lanes × units. The widest supported width gives the core's peak.
-6. The micro-kernel (``mm_micro_bench`` of the matmul library) is calibrated and timed the same
-   way, on one thread, and reported in GFLOPS.
+6. The micro-kernel (``mm_micro_bench`` of the matmul library), the library's whole product
+   (``mm_packed``) and NumPy's (one BLAS thread), both at the comparison's N, are timed in the
+   same rounds as the FMA loops. So every round holds, moments apart, the peak, the micro-kernel,
+   the whole C product and NumPy: on a machine whose speed drifts, their ratios are taken round
+   by round (kadai.nini1.analyse), never between numbers measured minutes apart.
 """
 
 from __future__ import annotations
@@ -105,18 +108,23 @@ def width_result(lanes: int, supported: bool, samples: list[float] | None, ghz: 
             "peak_gflops": ghz * 2 * lanes * units}
 
 
-def measure(so_path, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
-    """Clock and FMA throughput of one core, on the calling thread (steps 1-5); JSON-ready."""
+def measure(so_path, seconds_per_test: float = 0.2, repeats: int = 5, also: dict | None = None) -> dict:
+    """Clock and FMA throughput of one core, on the calling thread (steps 1-5); JSON-ready.
+    ``also`` (name → test, as for :func:`interleaved`) runs in the same rounds; its GFLOPS
+    samples, in round order, come back under ``"also"``."""
     lib = load(so_path)
+    also = also or {}
     empty = {name: width_result(lanes, False, None, 0.0) for name, lanes in WIDTHS.items()}
     base = {"threads": 1, "widest": None, "peak_gflops": None, "ghz": None, "ghz_median": None, "ghz_samples": [],
             **empty}
     if lib.peak_add_chain(1) < 0:
-        return {**base, "available": False, "reason": "peak.c measures x86 CPUs only (not this architecture)"}
+        return {**base, "available": False, "reason": "peak.c measures x86 CPUs only (not this architecture)",
+                "also": interleaved(also, seconds_per_test, repeats) if also else {}}
     supported = {"avx2": bool(lib.peak_has_avx2()), "avx512": bool(lib.peak_has_avx512())}
     tests = {"clock": lib.peak_add_chain}
     tests.update({name: getattr(lib, f"peak_fma_{name}") for name in WIDTHS if supported[name]})
-    samples = interleaved(tests, seconds_per_test, repeats)
+    samples = interleaved({**tests, **also}, seconds_per_test, repeats)
+    base["also"] = {name: samples[name] for name in also}
     ghz = max(samples["clock"])
     widths = {name: width_result(lanes, supported[name], samples.get(name), ghz) for name, lanes in WIDTHS.items()}
     widest = next((name for name in ("avx512", "avx2") if supported[name]), None)
@@ -128,9 +136,15 @@ def measure(so_path, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
 MICRO_L1_BYTES = 28 * 1024  # the micro-kernel bench's two slivers, (MR + NR)·kc doubles, fit in this much of L1
 
 
-def micro_bench(lib, kc: int | None = None, seconds: float = 0.2, repeats: int = 5) -> dict:
-    """GFLOPS of the C ladder's micro-kernel alone, operands in L1 (step 6); ``lib`` is a loaded
-    matmul.c. ``kc`` (default: the largest multiple of 64 whose slivers fit ``MICRO_L1_BYTES``)."""
+def rates(samples: list[float]) -> dict:
+    """GFLOPS samples as the fastest (noise only slows), their median, and all of them in round order."""
+    return {"gflops": max(samples), "gflops_median": statistics.median(samples), "gflops_samples": samples}
+
+
+def micro_test(lib, kc: int | None = None) -> tuple[Callable[[int], float], dict]:
+    """The C ladder's micro-kernel alone, operands in L1 (step 6), as a test of :func:`interleaved`,
+    and its tile; ``lib`` is a loaded matmul.c. ``kc`` (default: the largest multiple of 64
+    whose slivers fit ``MICRO_L1_BYTES``)."""
     lib.mm_micro_bench.argtypes = [ctypes.c_int, ctypes.c_long]
     lib.mm_micro_bench.restype = ctypes.c_double
     lib.mm_tile.argtypes = [ctypes.c_int]
@@ -145,15 +159,52 @@ def micro_bench(lib, kc: int | None = None, seconds: float = 0.2, repeats: int =
             raise MemoryError(f"mm_micro_bench could not allocate its panels (kc={kc})")
         return flops
 
-    samples = interleaved({"micro_kernel": call}, seconds, repeats)["micro_kernel"]
-    return {"kc": kc, "mr": mr, "nr": nr, "prefetch_steps": lib.mm_tile(5), "gflops": max(samples),
-            "gflops_median": statistics.median(samples), "gflops_samples": samples}
+    return call, {"kc": kc, "mr": mr, "nr": nr, "prefetch_steps": lib.mm_tile(5)}
 
 
-def run(peak_so, matmul_so, out_json, seconds_per_test: float = 0.2, repeats: int = 5) -> dict:
-    """Measure the peak and the micro-kernel; write both to ``out_json``."""
+def micro_bench(lib, kc: int | None = None, seconds: float = 0.2, repeats: int = 5) -> dict:
+    """GFLOPS of the micro-kernel alone (:func:`micro_test`), timed on its own."""
+    call, tile = micro_test(lib, kc)
+    return {**tile, **rates(interleaved({"micro_kernel": call}, seconds, repeats)["micro_kernel"])}
+
+
+def product_tests(lib, n: int) -> dict[str, Callable[[int], float]]:
+    """The whole n×n product as tests of :func:`interleaved`: the library's ``mm_packed`` and
+    NumPy's ``matmul`` (with as many BLAS threads as the caller allows), on the same matrices."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((n, n)), rng.standard_normal((n, n)), np.empty((n, n))
+    lib.mm_packed.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    lib.mm_packed.restype = ctypes.c_int
+    flops = 2.0 * n ** 3
+
+    def c_packed(reps: int) -> float:
+        for _ in range(reps):
+            if lib.mm_packed(n, a.ctypes.data, b.ctypes.data, c.ctypes.data) != 0:
+                raise MemoryError(f"mm_packed could not allocate its panels (N={n})")
+        return flops * reps
+
+    def numpy(reps: int) -> float:
+        for _ in range(reps):
+            np.matmul(a, b, out=c)
+        return flops * reps
+
+    return {"c_packed": c_packed, "numpy": numpy}
+
+
+def run(peak_so, matmul_so, out_json, n: int, seconds_per_test: float = 0.2, repeats: int = 9) -> dict:
+    """Measure the peak, the micro-kernel and the whole product at ``n`` (C and NumPy, one thread
+    each) in the same rounds; write them to ``out_json``."""
+    from ..threads import limited
+
     matmul = ctypes.CDLL(str(Path(matmul_so).resolve()))
-    result = {"peak": measure(peak_so, seconds_per_test, repeats),
-              "micro_kernel": micro_bench(matmul, seconds=seconds_per_test, repeats=repeats)}
+    micro, tile = micro_test(matmul)
+    with limited(1, torch=False):
+        found = measure(peak_so, seconds_per_test, repeats, also={"micro_kernel": micro, **product_tests(matmul, n)})
+    also = found.pop("also")
+    result = {"peak": found, "micro_kernel": {**tile, **rates(also["micro_kernel"])},
+              "c_packed": {"n": n, **rates(also["c_packed"])}, "numpy": {"n": n, **rates(also["numpy"])},
+              "rounds": repeats}
     write_json(out_json, result)
     return result
