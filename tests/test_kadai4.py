@@ -1,5 +1,6 @@
 """課題4: the generated dataset, the one-at-a-time settings and the effect rule."""
 import numpy as np
+import pytest
 from kadai.kadai4 import analyse, dataset, settings, train
 
 CFG = {"seed": 1, "train_per_class": 6, "test_per_class": 2,
@@ -132,3 +133,44 @@ def test_a_change_is_reported_as_direction_and_size():
     up = magnitude({"estimate": 4.0, "lo": -1.0, "hi": 9.0})  # the interval holds 0: no bounds on the size
     assert up["direction"] == "up" and up["size"] == 4.0 and up["size_lo"] is None and up["size_hi"] is None
     assert magnitude({"estimate": None, "lo": None, "hi": None})["direction"] is None
+
+
+def _batch_timing(per_update: float, rounds: int = 7, noise=None):
+    """Rounds of the batch-size study: t = drift × (2 s + per_update × U), U = 5 epochs × ⌈6000 / B⌉."""
+    import pandas as pd
+
+    drift = [1.0, 2.0, 1.1, 0.9, 2.5, 1.0, 1.2][:rounds]  # the machine's speed changes between rounds
+    rows = []
+    for r in range(rounds):
+        for i, b in enumerate((16, 64, 256, 1024)):
+            u = 5 * -(-6000 // b)
+            wobble = 1.0 if noise is None else noise[(r + i) % len(noise)]
+            rows.append({"param": "batch_size", "value": str(b), "updates": u, "round": r, "status": "ok",
+                         "seconds": drift[r] * (2.0 + per_update * u) * wobble})
+    return pd.DataFrame(rows)
+
+
+def test_the_time_of_the_updates_is_fitted_round_by_round():
+    cost = analyse.update_cost(_batch_timing(0.5e-3))  # 0.94 s of updates at B = 16 against 2 s of examples
+    assert cost["verdict"]["outcome"] == "yes" and cost["most"] == "16"
+    assert cost["verdict"]["numbers"]["estimate"] == pytest.approx(0.9375 / 2.9375)  # drift cancels in the share
+    assert cost["per_update_lo"] <= 0.5e-3 * 1.1 <= cost["per_update_hi"]  # median drift of the rounds: 1.1
+    assert cost["updates"] == {"16": 1875, "64": 470, "256": 120, "1024": 30}
+    none = analyse.update_cost(_batch_timing(0.0, noise=[1.0, 1.01, 0.99]))  # time independent of the updates
+    assert none["verdict"]["outcome"] == "no" and abs(none["verdict"]["numbers"]["estimate"]) < 0.1
+    few = analyse.update_cost(_batch_timing(0.5e-3, rounds=4))  # 4 rounds: no 95 % interval of the median
+    assert few["verdict"]["outcome"] == "unknown" and few["verdict"]["reason"] == "too_few"
+    edge = analyse.update_cost(_batch_timing(0.08e-3, noise=[0.7, 1.4, 1.0, 1.2, 0.8]))  # ≈ 7 % in much noise
+    assert (edge["verdict"]["outcome"], edge["verdict"]["reason"]) == ("unknown", "straddles")
+
+
+def test_the_updates_of_a_timed_run_are_the_fast_loops_batches():
+    import torch
+    from kadai.kadai4 import timing
+    from kadai.train import loops
+
+    for n, b, epochs in ((100, 16, 1), (96, 16, 3), (5, 64, 2), (1000, 1, 1)):
+        x, y = torch.zeros(n, 1), torch.zeros(n, dtype=torch.long)
+        batches = loops.fast_batches(x, y, b, 0, torch.device("cpu"))
+        counted = sum(sum(1 for _ in batches()) for _ in range(epochs))
+        assert timing.updates({"epochs": epochs, "batch_size": b}, n) == counted

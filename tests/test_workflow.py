@@ -48,6 +48,13 @@ def pdf_text(path) -> str:
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(path)).pages))
 
 
+def pd_read(path):
+    from kadai.io import read_csv
+    from kadai.rows import TIMING4
+
+    return read_csv(path, TIMING4)
+
+
 def findings(built, report) -> dict:
     return json.loads((built / f"results/{report}/findings.json").read_text(encoding="utf-8"))
 
@@ -172,6 +179,17 @@ def test_kadai4_words_follow_the_verdicts(built):
     for p, st in f["study"].items():
         assert f"{st['name']}は、精度には{words[st['acc_effect']['outcome']]}。" in text, p
         assert f"学習時間には{words[st['time_effect']['outcome']]}。" in text, p
+    # the batch-size explanation: the fitted time per update and its share, as decided and as measured
+    uc = f["update_cost"]
+    md = (built / "report/kadai4.md").read_text(encoding="utf-8")
+    per_update = re.search(r"更新 1 回の時間の中央値は ([0-9.]+) ms", md)
+    assert float(per_update[1]) == pytest.approx(uc["per_update"] * 1e3, rel=6e-3)
+    said = {"yes": "を占め、閾値 10 % を超える", "no": "であり、閾値 10 % に届かない",
+            "unknown": "以上を占めるかは判定できない"}
+    v = uc["verdict"]
+    assert [w for w in said.values() if w in md] == [said[v["outcome"]]] or v["reason"] == "busy"
+    timing = pd_read(built / "results/kadai4/timing/batch_size.csv")
+    assert uc["updates"] == {v: int(u) for v, u in timing.groupby("value").updates.first().items()}
 
 
 def _force(x, how):

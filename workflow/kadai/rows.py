@@ -44,4 +44,4 @@ _ROUNDS = {"round": "int", "seconds": "number", "status": STATUSES, "faults": "n
 TIMING3 = {"name": "text", "loop": LOOPS, "steps": "int", "batch_size": "int", "train_size": "int",
            "device": "text", **_ROUNDS}
 #: 課題4 timing rounds (the settings of one parameter, interleaved)
-TIMING4 = {"param": "text", "value": "text", **_ROUNDS}
+TIMING4 = {"param": "text", "value": "text", "updates": "int", **_ROUNDS}  # updates: optimiser steps of the run

@@ -83,6 +83,39 @@ def magnitude(numbers: dict) -> dict:
             "size_lo": ends[0] if same_sign else None, "size_hi": ends[1] if same_sign else None}
 
 
+def update_cost(timing: pd.DataFrame) -> dict:
+    """What the number of updates costs (the batch-size study): in every round, the training times
+    of the settings are fitted by least squares as t = a + c·U, U the optimiser steps of the run
+    (fewer examples per step means more steps for the same epochs; a, the time that grows with the
+    examples, is the same for all). c is the time of one update beyond its examples; the question
+    is whether c·U makes at least ``TIME_EFFECT`` of the time of the setting with the most
+    updates, decided on the rounds' median with its order-statistic interval."""
+    times = round_times(timing).dropna()
+    steps = timing[timing.status == "ok"].groupby("value").updates.first()
+    u = steps[times.columns].to_numpy(float)
+    most = str(times.columns[int(np.argmax(u))])
+    slopes, shares = [], []
+    for _, t in times.iterrows():
+        c, _a = np.polyfit(u, t.to_numpy(float), 1)
+        slopes.append(c)
+        shares.append(c * u.max() / t[most])
+    med, lo, hi, coverage = verdicts.median_interval(shares)
+    numbers = {"estimate": med, "lo": lo, "hi": hi, "threshold": TIME_EFFECT, "rounds": len(shares),
+               "coverage": coverage}
+    if len(shares) < 2 or coverage < verdicts.CONFIDENCE - 1e-12:
+        verdict = verdicts.Verdict(verdicts.UNKNOWN, "too_few", numbers)
+    elif lo >= TIME_EFFECT:
+        verdict = verdicts.Verdict(verdicts.YES, "above", numbers)
+    elif hi < TIME_EFFECT:
+        verdict = verdicts.Verdict(verdicts.NO, "below", numbers)
+    else:
+        verdict = verdicts.Verdict(verdicts.UNKNOWN, "straddles", numbers)
+    c_med, c_lo, c_hi, _ = verdicts.median_interval(slopes)
+    return {"per_update": c_med, "per_update_lo": c_lo, "per_update_hi": c_hi, "most": most,
+            "most_label": LABELS.get(most, most), "updates": {str(k): int(v) for k, v in steps.items()},
+            "verdict": verdicts.guard(verdict, *raw.load_of(timing))}
+
+
 def plateau(runs, values, baseline: dict) -> dict:
     """Does accuracy still change between the two largest epoch counts?"""
     last, before = (str(v) for v in sorted(values)[-1:-3:-1])
@@ -100,6 +133,9 @@ def records(study: dict, extra: dict) -> list[dict]:
     for p, st in study.items():
         out.append(verdicts.record(f"kadai4/{p}/accuracy", f"{p} changes the accuracy", st["acc_effect"]))
         out.append(verdicts.record(f"kadai4/{p}/time", f"{p} changes the training time", st["time_effect"]))
+    if extra.get("update_cost"):
+        question = f"the updates' own time is at least {TIME_EFFECT:.0%} of the training time at the smallest batch"
+        out.append(verdicts.record("kadai4/batch_size/update_cost", question, extra["update_cost"]["verdict"]))
     if extra.get("plateau"):
         out.append(verdicts.record("kadai4/epochs/plateau", "accuracy still changes at the largest epoch counts",
                                    extra["plateau"]["verdict"]))
@@ -115,6 +151,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]),
          "thresholds": {"accuracy": ACC_EFFECT, "time": TIME_EFFECT},
          "plateau": plateau(runs, cfg["study"]["epochs"], cfg["baseline"]) if "epochs" in cfg["study"] else None,
+         "update_cost": update_cost(timing["batch_size"]) if "batch_size" in study else None,
          "proportional": None}
     if "hidden" in study:
         r = sorted(study["hidden"]["rows"], key=lambda r: r["params"])

@@ -22,6 +22,12 @@ def print_nothing(message: str) -> None:
     pass
 
 
+def updates(s: dict, n_train: int) -> int:
+    """Optimiser steps of one training run of the setting ``s`` on ``n_train`` examples: the fast
+    loop (kadai.train.loops.fast_batches) takes the batches at 0, B, 2B, … of every epoch."""
+    return int(s["epochs"]) * len(range(0, n_train, int(s["batch_size"])))
+
+
 def run(param: str, values: list, cfg: dict, npz_path, out_csv) -> None:
     rows = []
     with threads.limited(1):  # one thread: a busy second core cannot change the comparison
@@ -35,9 +41,11 @@ def run(param: str, values: list, cfg: dict, npz_path, out_csv) -> None:
             return run
 
         cases = {str(v): case(v) for v in values}
+        steps = {str(v): updates(setting(cfg["baseline"], param, v), len(dataset[0])) for v in values}
         samples = measure.interleave_defended(cases, cfg["timing_rounds"], cfg["outlier_factor"],
                                               progress=measure.Progress(f"kadai4/timing/{param}"))
     for s in samples:
-        rows.append({"param": param, "value": s["name"], "round": s["round"], "seconds": s["seconds"],
-                     "status": s["status"], "faults": s["faults"], "busy": s["busy"], "cores": s["cores"]})
+        rows.append({"param": param, "value": s["name"], "updates": steps[s["name"]], "round": s["round"],
+                     "seconds": s["seconds"], "status": s["status"], "faults": s["faults"], "busy": s["busy"],
+                     "cores": s["cores"]})
     write_csv(out_csv, pd.DataFrame(rows), TIMING4)
