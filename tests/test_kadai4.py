@@ -174,3 +174,17 @@ def test_the_updates_of_a_timed_run_are_the_fast_loops_batches():
         batches = loops.fast_batches(x, y, b, 0, torch.device("cpu"))
         counted = sum(sum(1 for _ in batches()) for _ in range(epochs))
         assert timing.updates({"epochs": epochs, "batch_size": b}, n) == counted
+
+
+def test_the_textbook_expectation_is_checked_against_the_seeds():
+    relu = [0.90, 0.91, 0.905, 0.899]
+    lower = analyse.contrast({"relu": relu, "sigmoid": [0.80, 0.81, 0.805, 0.79]}, "relu", "sigmoid")
+    assert lower["outcome"] == "as_expected" and lower["verdict"]["numbers"]["estimate"] < 0
+    higher = analyse.contrast({"relu": relu, "sigmoid": [0.95, 0.96, 0.955, 0.951]}, "relu", "sigmoid")
+    assert higher["outcome"] == "opposite"
+    steady = [0.900, 0.901, 0.9005, 0.8995]  # seeds that agree closely: a 0.05-point difference is negligible
+    same = analyse.contrast({"relu": steady, "sigmoid": [r + 0.0005 for r in steady]}, "relu", "sigmoid")
+    assert same["outcome"] == "negligible"
+    noisy = analyse.contrast({"relu": relu, "sigmoid": [0.70, 0.99, 0.75, 0.97]}, "relu", "sigmoid")
+    assert noisy["outcome"] == "unclear"
+    assert analyse.contrast({"relu": relu}, "relu", "sigmoid") is None

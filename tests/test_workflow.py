@@ -190,6 +190,11 @@ def test_kadai4_words_follow_the_verdicts(built):
     assert [w for w in said.values() if w in md] == [said[v["outcome"]]] or v["reason"] == "busy"
     timing = pd_read(built / "results/kadai4/timing/batch_size.csv")
     assert uc["updates"] == {v: int(u) for v, u in timing.groupby("value").updates.first().items()}
+    # the textbook's Sigmoid expectation, printed as the seeds decided it
+    k = f["contrasts"]["activation"]
+    ends = {"as_expected": "勾配が小さくなることと矛盾しない", "opposite": "Sigmoid の方が精度は高く",
+            "negligible": "ポイントより小さく、勾配の小ささの影響", "unclear": "ReLU と Sigmoid の精度の差が閾値"}
+    assert [w for w in ends.values() if w in md] == [ends[k["outcome"]]]
 
 
 def _force(x, how):

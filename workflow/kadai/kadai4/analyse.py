@@ -116,6 +116,21 @@ def update_cost(timing: pd.DataFrame) -> dict:
             "verdict": verdicts.guard(verdict, *raw.load_of(timing))}
 
 
+def contrast(accs: dict, expected_better: str, expected_worse: str) -> dict | None:
+    """Does the textbook expectation hold in the data: ``expected_worse`` less accurate than
+    ``expected_better`` by more than ``ACC_EFFECT`` (over the seeds)? ``outcome``: "as_expected",
+    "opposite" (more accurate by more than the threshold), "negligible" (within it) or "unclear";
+    None where the study lacks either setting."""
+    if expected_better not in accs or expected_worse not in accs:
+        return None
+    v = verdicts.effect({expected_better: np.asarray(accs[expected_better]),
+                         expected_worse: np.asarray(accs[expected_worse])}, ACC_EFFECT).to_dict()
+    est = v["numbers"].get("estimate")  # mean(worse) − mean(better)
+    outcome = {"yes": "as_expected" if est is not None and est < 0 else "opposite",
+               "no": "negligible"}.get(v["outcome"], "unclear")
+    return {"better": expected_better, "worse": expected_worse, "outcome": outcome, "verdict": v}
+
+
 def plateau(runs, values, baseline: dict) -> dict:
     """Does accuracy still change between the two largest epoch counts?"""
     last, before = (str(v) for v in sorted(values)[-1:-3:-1])
@@ -152,6 +167,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "thresholds": {"accuracy": ACC_EFFECT, "time": TIME_EFFECT},
          "plateau": plateau(runs, cfg["study"]["epochs"], cfg["baseline"]) if "epochs" in cfg["study"] else None,
          "update_cost": update_cost(timing["batch_size"]) if "batch_size" in study else None,
+         # the textbook's expectation (Sigmoid's gradient ≤ 0.25 per layer) against the data
+         "contrasts": {"activation": contrast(study["activation"]["accs"], "relu", "sigmoid")
+                       if "activation" in study else None},
          "proportional": None}
     if "hidden" in study:
         r = sorted(study["hidden"]["rows"], key=lambda r: r["params"])
