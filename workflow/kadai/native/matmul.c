@@ -135,7 +135,7 @@ void mm_blocked(int n, const double *A, const double *B, double *C) {
  * did prefetching in the AVX2 6×8 kernel (0.460 without, 0.469 with). A 12×16 step reads 1.5 lines
  * of A and 2 of B, so one request each left half of B to the hardware: asking for 2 lines of each,
  * B packed row by row and the first k block stored instead of added to a zeroed C took it from
- * 0.857 to 0.947 (17 interleaved pairs; 0.86 → 0.95 in two more runs of 17). */
+ * 0.857 to 0.947 (17 interleaved pairs; 0.861 → 0.946 in another run of 17). */
 #ifndef PF_AHEAD
 #define PF_AHEAD 8
 #endif
