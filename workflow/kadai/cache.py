@@ -86,6 +86,17 @@ class Table:
     def put(self, key: str, value) -> None:
         self._used[key] = value
 
+    def derived(self, key: str, derive, save: bool = False):
+        """The entry ``key``, or ``derive()`` kept under it where there is none (written to disk
+        at once with ``save``; otherwise at the owner's :meth:`save`)."""
+        value = self.get(key)
+        if value is None:
+            value = derive()
+            self.put(key, value)
+            if save:
+                self.save()
+        return value
+
     def save(self) -> None:
         """Write the entries used in this process and the current ones of the file, if that changes it."""
         where = folder("")

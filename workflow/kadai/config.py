@@ -263,4 +263,4 @@ def validate(config: dict, schema_path=SCHEMA, files=()) -> None:
         raise ConfigError(f"invalid configuration ({named}):\n  " + "\n  ".join(problems))
     if known:
         _VALID.put(*known)
-        _VALID.save()
+        _VALID.save()  # one entry per schema version, replaced by the next valid configuration

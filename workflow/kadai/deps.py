@@ -75,21 +75,19 @@ atexit.register(_FOUND.save)
 
 @cache
 def _imports_in(path: Path, mtime_ns: int, size: int, module: str) -> frozenset[str]:
-    key = f"{disk.version_key(path, mtime_ns, size)}|imports {module}"
-    names = _FOUND.get(key)
-    if names is None:
-        tree = _parsed(path, mtime_ns, size)
+    def parse() -> list[str]:
         is_package = path.name == "__init__.py"
         found: set[str] = set()
-        for node in ast.walk(tree):
+        for node in ast.walk(_parsed(path, mtime_ns, size)):
             if isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom):
                 base = _absolute(node, module, is_package)
                 found.add(base)
                 found.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import submodule`
-        names = sorted(n for n in found if n.split(".")[0] == PACKAGE)
-        _FOUND.put(key, names)
+        return sorted(n for n in found if n.split(".")[0] == PACKAGE)
+
+    names = _FOUND.derived(f"{disk.version_key(path, mtime_ns, size)}|imports {module}", parse)
     # whether a name is a module is asked every time: a module added later joins the closure
     return frozenset(n for n in names if module_path(n))
 
@@ -101,17 +99,14 @@ def declared_files(path: Path) -> tuple[str, ...]:
 
 @cache
 def _declared_files(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
-    key = f"{disk.version_key(path, mtime_ns, size)}|DEPENDS_ON_FILES"
-    files = _FOUND.get(key)
-    if files is None:
-        files = []
+    def parse() -> list[str]:
         for node in _parsed(path, mtime_ns, size).body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEPENDS_ON_FILES"
                                                     for t in node.targets):
-                files = list(ast.literal_eval(node.value))
-                break
-        _FOUND.put(key, files)
-    return tuple(files)
+                return list(ast.literal_eval(node.value))
+        return []
+
+    return tuple(_FOUND.derived(f"{disk.version_key(path, mtime_ns, size)}|DEPENDS_ON_FILES", parse))
 
 
 @cache

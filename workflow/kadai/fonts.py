@@ -71,16 +71,14 @@ def faces_in(path) -> list[dict]:
         key = cache.file_key(path)
     except OSError:
         return []
-    found = _FACES.get(key)
-    if found is None:
+    def read() -> list[dict]:
         try:
-            fonts = _open(path)
-            found = [{"family": _english(font["name"], (16, 1)), "postscript": _english(font["name"], (6,)),
-                      "index": index} for index, font in enumerate(fonts)]
+            return [{"family": _english(font["name"], (16, 1)), "postscript": _english(font["name"], (6,)),
+                     "index": index} for index, font in enumerate(_open(path))]
         except Exception:  # noqa: BLE001 - an unreadable file simply offers no face
-            found = []
-        _FACES.put(key, found)
-        _FACES.save()
+            return []
+
+    found = _FACES.derived(key, read, save=True)
     return [{**face, "file": str(path)} for face in found]
 
 
@@ -92,17 +90,16 @@ def code_points(face: dict) -> set[int]:
     character map takes ≈ 0.1 s, so it is kept on disk per file version (:mod:`kadai.cache`)."""
     path = str(face["file"])
     key = f"{cache.file_key(path)}|{face['index']}"
-    ranges = _CMAPS.get(key)
-    if ranges is None:
-        font = _open(path)[face["index"]]
-        ranges = []
-        for cp in sorted(font.getBestCmap() or {}):
+    def read() -> list[list[int]]:
+        ranges: list[list[int]] = []
+        for cp in sorted(_open(path)[face["index"]].getBestCmap() or {}):
             if ranges and ranges[-1][1] == cp - 1:
                 ranges[-1][1] = cp
             else:
                 ranges.append([cp, cp])
-        _CMAPS.put(key, ranges)
-        _CMAPS.save()
+        return ranges
+
+    ranges = _CMAPS.derived(key, read, save=True)
     return {cp for lo, hi in ranges for cp in range(lo, hi + 1)}
 
 

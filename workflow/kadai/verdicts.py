@@ -244,11 +244,31 @@ def ratio(num, den, threshold: float, *, paired: bool = False, estimator: str = 
         lo, hi = _bootstrap_ratio(num, den, f, confidence, n_boot, seed)
         numbers["n_boot"], numbers["seed"] = n_boot, seed
     numbers.update(ratio=est, lo=lo, hi=hi)
+    return _against(lo, hi, threshold, numbers)
+
+
+def _against(lo: float, hi: float, threshold: float, numbers: dict) -> Verdict:
+    """YES where the interval [lo, hi] lies at or above ``threshold``, NO where below, else UNKNOWN."""
     if lo >= threshold:
         return Verdict(YES, "above", numbers)
     if hi < threshold:
         return Verdict(NO, "below", numbers)
     return Verdict(UNKNOWN, "straddles", numbers)
+
+
+def median_at_least(x, threshold: float, *, confidence: float = CONFIDENCE) -> Verdict:
+    """Is the median of ``x`` (e.g. one value per timing round) ≥ ``threshold``? Decided on its
+    distribution-free interval (:func:`median_interval`); too few values for it → UNKNOWN."""
+    _check_confidence(confidence)
+    x = _finite(x)
+    numbers = {"estimate": math.nan, "lo": math.nan, "hi": math.nan, "threshold": threshold, "rounds": x.size}
+    if x.size < 2:
+        return Verdict(UNKNOWN, "too_few", numbers)
+    est, lo, hi, coverage = median_interval(x, confidence)
+    numbers.update(estimate=est, lo=lo, hi=hi, coverage=coverage)
+    if coverage < confidence - 1e-12:
+        return Verdict(UNKNOWN, "too_few", numbers)
+    return _against(lo, hi, threshold, numbers)
 
 
 # ---------------------------------------------------------------- effect

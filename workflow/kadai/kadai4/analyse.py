@@ -89,7 +89,7 @@ def update_cost(timing: pd.DataFrame) -> dict:
     (fewer examples per step means more steps for the same epochs; a, the time that grows with the
     examples, is the same for all). c is the time of one update beyond its examples; the question
     is whether c·U makes at least ``TIME_EFFECT`` of the time of the setting with the most
-    updates, decided on the rounds' median with its order-statistic interval."""
+    updates, decided on the rounds' median (:func:`kadai.verdicts.median_at_least`)."""
     times = round_times(timing).dropna()
     steps = timing[timing.status == "ok"].groupby("value").updates.first()
     u = steps[times.columns].to_numpy(float)
@@ -99,17 +99,7 @@ def update_cost(timing: pd.DataFrame) -> dict:
         c, _a = np.polyfit(u, t.to_numpy(float), 1)
         slopes.append(c)
         shares.append(c * u.max() / t[most])
-    med, lo, hi, coverage = verdicts.median_interval(shares)
-    numbers = {"estimate": med, "lo": lo, "hi": hi, "threshold": TIME_EFFECT, "rounds": len(shares),
-               "coverage": coverage}
-    if len(shares) < 2 or coverage < verdicts.CONFIDENCE - 1e-12:
-        verdict = verdicts.Verdict(verdicts.UNKNOWN, "too_few", numbers)
-    elif lo >= TIME_EFFECT:
-        verdict = verdicts.Verdict(verdicts.YES, "above", numbers)
-    elif hi < TIME_EFFECT:
-        verdict = verdicts.Verdict(verdicts.NO, "below", numbers)
-    else:
-        verdict = verdicts.Verdict(verdicts.UNKNOWN, "straddles", numbers)
+    verdict = verdicts.median_at_least(shares, TIME_EFFECT)
     c_med, c_lo, c_hi, _ = verdicts.median_interval(slopes)
     return {"per_update": c_med, "per_update_lo": c_lo, "per_update_hi": c_hi, "most": most,
             "most_label": LABELS.get(most, most), "updates": {str(k): int(v) for k, v in steps.items()},
