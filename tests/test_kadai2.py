@@ -158,3 +158,32 @@ def test_a_multi_threaded_series_squeezed_by_a_busy_machine_decides_nothing():
     assert verdicts.guard(yes, *raw.load_of(rows, threads=2))["reason"] == "busy"
     quiet = pd.DataFrame({"busy": [0.05], "cores": [1.9]})
     assert verdicts.guard(yes, *raw.load_of(quiet, threads=2))["outcome"] == "yes"
+
+
+@pytest.mark.parametrize("moved,outcome", [
+    ([3.1, 3.0, 3.2], "yes"),   # the transfers take twice the computing time
+    ([1.3, 1.25, 1.4], "no"),   # a quarter of it
+    ([1.9, 2.1, 4.0, 1.5], "unknown"),
+])
+def test_transfer_cost_at_the_largest_size_both_series_reached(moved, outcome):
+    import pandas as pd
+    rows = [("cupy", 512, t) for t in (0.5, 0.52)] + [("cupy_transfer", 512, t) for t in (9.0, 9.1)]
+    rows += [("cupy", 1024, t) for t in (1.0, 1.02, 1.05)] + [("cupy_transfer", 1024, t) for t in moved]
+    rows += [("cupy", 2048, 8.0), ("cupy", 2048, 8.1)]  # the transfer series stopped before this size
+    table = pd.DataFrame([{"op": "conv", "implementation": i, "N": n, "seconds": t, "status": "ok"}
+                          for i, n, t in rows])
+    found = analyse.transfer_cost(table, "conv", "cupy")
+    assert found["N"] == 1024 and found["t"] == 1.0 and found["t_transfer"] == min(moved)
+    assert found["ratio"] == pytest.approx(min(moved) / 1.0)
+    assert found["dominates"]["outcome"] == outcome
+    assert analyse.transfer_cost(table, "conv", "torch_cuda") is None
+    assert analyse.transfer_cost(table, "matmul", "cupy") is None
+
+
+def test_conv2d_is_blamed_only_where_torch_arithmetic_is_cleared():
+    def sizes(shift_vs_numpy):
+        e = {"conv2d_vs_numpy": {"outcome": "yes"}, "conv2d_vs_torch_shift": {"outcome": "yes"},
+             "torch_shift_vs_numpy": {"outcome": shift_vs_numpy}}
+        return analyse.conv2d_method_at({256: e})
+    assert sizes("no") == [256]
+    assert sizes("unknown") == [] and sizes("yes") == []

@@ -94,11 +94,15 @@ def test_the_kadai3_and_kadai2_combined_decisions():
     """Decisions made of tested verdicts: their own yes / no / cannot tell."""
     import pandas as pd
     from kadai.kadai2.analyse import step_causes
-    from kadai.kadai3.analyse import not_proportional, smallest_keeping
+    from kadai.kadai3.analyse import smallest_keeping
+    from kadai.verdicts import not_proportional
 
     ratio = {"numbers": {"lo": 4.5, "hi": 7.9}}
     assert not_proportional(2.9, ratio)["outcome"] == "yes"
+    assert not_proportional(2.9, ratio)["numbers"]["direction"] == "more"
+    assert not_proportional(11.0, ratio)["numbers"]["direction"] == "less"
     assert not_proportional(5.0, ratio)["outcome"] == "unknown"  # one pair never proves proportionality
+    assert not_proportional(5.0, {"numbers": {"lo": float("nan"), "hi": float("nan")}})["outcome"] == "unknown"
 
     pm = pd.DataFrame({"model": ["a", "b", "c", "d"], "params": [10, 20, 30, 40], "kind": ["fc", "fc", "fc", "cnn"]})
     keeps = {m: {"outcome": o} for m, o in (("a", "no"), ("b", "unknown"), ("c", "yes"), ("d", "no"))}
@@ -188,3 +192,53 @@ def test_the_textbook_expectation_is_checked_against_the_seeds():
     noisy = analyse.contrast({"relu": relu, "sigmoid": [0.70, 0.99, 0.75, 0.97]}, "relu", "sigmoid")
     assert noisy["outcome"] == "unclear"
     assert analyse.contrast({"relu": relu}, "relu", "sigmoid") is None
+
+
+def _hidden_timing(grow: float, noise=None, rounds: int = 9):
+    """Rounds of the hidden-size study: t = drift × (1 s + grow × params / params of 32 nodes)."""
+    import pandas as pd
+
+    drift = [1.0, 2.0, 1.1, 0.9, 2.5, 1.0, 1.2, 0.8, 1.5][:rounds]
+    params = {"32": 25_450, "128": 101_770, "512": 407_050}
+    rows = []
+    for r in range(rounds):
+        for i, (v, p) in enumerate(params.items()):
+            wobble = 1.0 if noise is None else noise[(r + i) % len(noise)]
+            rows.append({"param": "hidden", "value": v, "round": r, "status": "ok",
+                         "seconds": drift[r] * (1.0 + grow * p / params["32"]) * wobble})
+    rows_ = [{"value": v, "params": p, "time": 1.0} for v, p in params.items()]
+    return rows_[::-1], pd.DataFrame(rows)
+
+
+def test_the_training_time_is_compared_with_the_parameter_count_round_by_round():
+    rows, timing = _hidden_timing(0.1)  # 16× the parameters, (1 + 1.6) / (1 + 0.1) = 2.36× the time
+    p = analyse.proportional(rows, timing)
+    assert (p["v_lo"], p["v_hi"], p["p_hi"] / p["p_lo"]) == ("32", "512", pytest.approx(16.0, rel=1e-3))
+    v = p["verdict"]
+    assert v["outcome"] == "yes" and v["numbers"]["direction"] == "less"
+    assert v["numbers"]["ratio"] == pytest.approx(2.6 / 1.1, rel=1e-3)  # the drift cancels round by round
+    rows, timing = _hidden_timing(100.0, noise=[1.0, 1.06, 0.94])  # ≈ 16× the time, ± 6 % per run
+    assert analyse.proportional(rows, timing)["verdict"]["outcome"] == "unknown"
+    rows, timing = _hidden_timing(100.0, noise=[1.0, 1.02, 0.98], rounds=4)  # too few rounds for an interval
+    assert analyse.proportional(rows, timing)["verdict"]["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize("dl_rounds,shared", [
+    ([2.0, 2.1, 1.9, 2.05, 2.0, 1.95, 2.1], True),     # the DataLoader loop twice as slow: its gap is shared out
+    ([1.0, 1.3, 0.75, 1.2, 0.8, 1.1, 0.9], False),     # no decided difference: no share of a difference
+])
+def test_the_data_share_of_the_loops_gap_needs_a_decided_gap(dl_rounds, shared):
+    import pandas as pd
+    from kadai.kadai3.analyse import loop_facts
+
+    def records(data_s, train_s, model=None):
+        return pd.DataFrame([{"model": model, "epoch": e, "seed": s, "accuracy": 0.9, "data_s": data_s,
+                              "compute_s": train_s - data_s, "eval_s": 0.1, "train_s": train_s}
+                             for e in (1, 2) for s in (0, 1, 2)])
+    runs = records(0.1, 1.0, "cnn")
+    loader = records(0.9, 2.0).drop(columns="model")
+    times = {"cnn": pd.Series(np.ones(7)), "dl": pd.Series(dl_rounds)}  # seconds per round
+    f = loop_facts(runs, loader, times, "dl", "cnn", 0.01, (float("nan"), float("nan")))
+    assert f["slower"]["outcome"] == ("yes" if shared else "unknown")
+    assert f["data_share"] == (pytest.approx(0.8) if shared else None)
+    assert f["data_mostly"] is shared

@@ -144,3 +144,33 @@ def test_a_face_missing_from_the_pdf_is_named():
     assert rubric.font_embedding(choice, ["NotoSerifJP", "IPAexGothic"], "本文。") == []
     found = rubric.font_embedding(choice, ["IPAexGothic"], "本文と `code`。")
     assert [v.message.split(" ")[0] for v in found] == ["本文の書体", "コードの書体"]
+
+
+def test_a_branch_this_machine_did_not_print_is_checked_too(tmp_path):
+    """The rendered report holds one branch; another machine's data take the other. The template's
+    literal text is checked in every branch, also where a number splits a sentence."""
+    tpl = tmp_path / "r.md.j2"
+    tpl.write_text("# 考察\n\n{% if x %}\nC に残る時間は主にカーネルの周りにある。\n{% else %}\n差はない。\n"
+                   "{% endif %}\n時間は {{ t }} s で、計算を行った{{ '。' }}\n```\nを を を\n```\n"
+                   "| 表 | を を |\n{# を を #}\n順を ikj に変えるだけで速度は {{ r }} 倍になった。\n"
+                   "{% if a %}時間が長い{% else %}時間が短い{% endif %}。\n", encoding="utf-8")
+    found = rubric.check_template(tpl)
+    # line 15's two branches are never printed together; line 14's value joins the clause's two 「に」
+    assert [(v.rule, v.where.split(" ")[0]) for v in found] == [("repeated_particle", f"{tpl}:4"),
+                                                                ("okonau", f"{tpl}:8"),
+                                                                ("repeated_particle", f"{tpl}:14")]
+    md = "# 考察\n\n差はない。\n時間は 1.5 s で、計算した。\n"
+    assert rubric.check_text(md) == []
+    assert {v.rule for v in rubric.check("t", md, template=str(tpl))} == {"repeated_particle", "okonau"}
+    with pytest.raises(rubric.RubricError, match=r"r\.md\.j2:4"):
+        rubric.enforce("t", md, None, [], {}, template=str(tpl))
+    # a violation the report prints is named once, at its template line
+    printed = "# 考察\n\nC に残る時間は主にカーネルの周りにある。\n時間は 1.5 s で、計算した。\n"
+    assert [v.where.split(" ")[0] for v in rubric.check("t", printed, template=str(tpl))].count(f"{tpl}:4") == 1
+
+
+def test_every_shipped_template_keeps_the_rules_in_every_branch():
+    from pathlib import Path
+    templates = sorted(Path(render.TEMPLATES).glob("*.j2"))
+    assert len(templates) >= 5
+    assert [str(v) for t in templates for v in rubric.check_template(t)] == []

@@ -127,6 +127,18 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
         for i, n in enumerate(sizes):
             printed = rows[name][1 + i].replace("×10^", "e").rstrip("^")
             assert float(printed) == pytest.approx(best[key, n], rel=6e-3)
+    # the course's one-minute rule, checked against the longest run in the raw tables
+    runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
+    longest = re.search(r"最も長い 1 回の実行は ([0-9.]+) s であり、講義の指示どおり 1 分を超える実行はない", md)
+    assert float(longest[1]) == pytest.approx(runs[runs.status == "ok"].seconds.max(), rel=6e-3)
+    # each left-out small size: the fitted constant's share of the fitted time at the smallest N
+    f = findings(built, "kadai2")
+    shares = {(o, k): s["fit"]["overhead"] for o, op in f["ops"].items() for k, s in op["series"].items()
+              if s.get("fit", {}).get("power", {}).get("n_excluded")}
+    printed = [float(x) for x in re.findall(r"最も小さい N = \d+ で固定の時間 c が実行時間の ([0-9.]+) % を占める", md)]
+    assert len(printed) == len(shares) and (f["overhead_excluded"] is bool(shares))
+    for x, o in zip(printed, shares.values()):
+        assert x == pytest.approx(100 * o["c"] / (o["c"] + o["a"] * o["n_min"] ** o["k"]), rel=6e-3)
 
 
 def test_nini1_prints_the_verdicts_it_decided(built):
@@ -195,6 +207,18 @@ def test_kadai4_words_follow_the_verdicts(built):
     ends = {"as_expected": "勾配が小さくなることと矛盾しない", "opposite": "Sigmoid の方が精度は高く",
             "negligible": "ポイントより小さく、勾配の小ささの影響", "unclear": "ReLU と Sigmoid の精度の差が閾値"}
     assert [w for w in ends.values() if w in md] == [ends[k["outcome"]]]
+    # time against parameters: the paired ratio from the hidden-size study's rounds, and its decision
+    pr = f["proportional"]
+    t = pd_read(built / "results/kadai4/timing/hidden.csv").query("status == 'ok'").pivot(
+        index="round", columns="value", values="seconds")
+    per_round = (t[pr["v_hi"]] / t[pr["v_lo"]]).dropna()
+    printed = re.search(r"周回ごとの時間の比は ([0-9.]+) 倍", md)
+    assert float(printed[1]) == pytest.approx(per_round.median(), rel=6e-3)
+    v, direction = pr["verdict"], pr["verdict"]["numbers"].get("direction")
+    said = {"less": "学習時間はパラメータ数に比例しては増えない", "more": "パラメータ数より大きな割合で増えている",
+            None: "比例しないとは言えない"}
+    assert [w for w in said.values() if w in md] == ([said[direction]] if v["outcome"] == "yes" else
+                                                     [] if v["reason"] == "busy" else [said[None]])
 
 
 def _force(x, how):
@@ -235,6 +259,29 @@ def test_every_verdict_branch_keeps_the_writing_rules(built, how):
                                          root=built, templates=built / "templates", typefaces=faces)
         assert (how in ("busy", "lists")) <= ("コアを使うこの計測の時間は信頼できない" in text), report
         assert rubric.check_text(text) == [], report
+
+
+@pytest.mark.parametrize("outcome", ["yes", "no", "unknown"])
+def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
+    """A GPU machine's 課題2: the transfer sentence gives the measured times and follows the
+    verdict (no GPU here, so the findings are injected into this build's context)."""
+    from kadai import render, rubric
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
+    ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    ctx["gpu_measured"] = True
+    dominates = {"outcome": outcome, "reason": "x", "numbers": {"ratio": 3.27, "lo": 2.5, "hi": 4.1, "threshold": 2.0}}
+    ctx["ops"]["conv"]["transfer"] = {"cupy": {"N": 4096, "t": 0.00123, "t_transfer": 0.00402, "ratio": 3.27,
+                                               "dominates": dominates}}
+    text, _ = render.render_markdown("kadai2.md.j2", ctx, config, sysinfo, built / "report/kadai2.gpu.md",
+                                     root=built, templates=built / "templates",
+                                     typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
+    assert rubric.check_text(text) == []
+    assert ("畳み込みの N = 4096 では、CuPy（GPU）の転送込みの時間は 0.00402 s であり、"
+            "計算のみの 0.00123 s の 3.27 倍である。") in text
+    ends = {"yes": "転送込みの時間の半分以上を占める", "no": "転送の時間は計算の時間より短い",
+            "unknown": "ばらつきのため判定できない"}
+    assert [w for w in ends.values() if w in text] == [ends[outcome]]
 
 
 def test_every_report_lists_its_verdicts_for_the_load_test(built):

@@ -537,6 +537,9 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
         overhead["note"] = (overhead["note"] + "; " if overhead["note"] else "") + (
             f"only {len(n) - first} sizes past the overhead region; all {len(n)} sizes fitted")
         first = 0
+    if first:  # what the fitted c is of the fitted time at the smallest size left out
+        c, a, k = overhead["c"], overhead["a"], overhead["k"]
+        overhead.update(n_min=int(round(n[0])), share_at_n_min=float(c / (c + a * n[0] ** k)))
     kept_n, kept_t = n[first:], t[first:]
     regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence, hints, hint_gain)
     out = {"overhead": overhead, "power": _power(kept_n, kept_t, first, confidence),

@@ -196,13 +196,6 @@ def sig_digits(cell: str) -> int | None:
 def check_text(md: str, max_sentence: int = 100) -> list[Violation]:
     out = []
     for i, s in sentences(md):
-        m = POLITE.search(s)
-        if m:
-            out.append(Violation("style_mix", f"line {i}", f"です/ます調の文末: 「{s[:60]}」",
-                                 s[max(0, m.start() - 4):m.end()]))
-        for w in COLLOQUIAL:
-            if w in s:
-                out.append(Violation("colloquial", f"line {i}", f"口語表現「{w}」: 「{s[:60]}」", w))
         out += check_sentence(i, s, max_sentence)
         for w in VAGUE:
             if w in s and not any(c in s for c in COMPARED):
@@ -257,12 +250,18 @@ def outside_brackets(text: str) -> str:
 
 
 def check_sentence(i: int, s: str, max_chars: int) -> list[Violation]:
-    """The rules of Japanese technical writing for one sentence."""
+    """The rules of Japanese technical writing that one sentence, or any part of it, must keep."""
     out, text = [], plain(s)
 
     def hit(rule, message, needle=s[:10]):
         out.append(Violation(rule, f"line {i}", message, needle))
 
+    m = POLITE.search(s)
+    if m:
+        hit("style_mix", f"です/ます調の文末: 「{s[:60]}」", s[max(0, m.start() - 4):m.end()])
+    for w in COLLOQUIAL:
+        if w in s:
+            hit("colloquial", f"口語表現「{w}」: 「{s[:60]}」", w)
     if len(text) > max_chars:
         hit("long_sentence", f"{len(text)} 文字の文（上限 {max_chars}）: 「{s[:40]}…」")
     bare = outside_brackets(text)
@@ -280,6 +279,48 @@ def check_sentence(i: int, s: str, max_chars: int) -> list[Violation]:
     for m in KANJI_RUN.finditer(text):
         hit("kanji_run", f"漢字が {len(m.group(0))} 字続く「{m.group(0)}」（上限 {MAX_KANJI_RUN}）："
             "「の」や仮名で区切る", m.group(0))
+    return out
+
+
+NOT_PROSE = ("|", "#", "<", "!", ":::")
+BRANCH = "\x00"  # where a Jinja block tag stood: the text on either side may belong to different branches
+
+
+def template_fragments(source: str):
+    """(line, text) of every piece of prose a template can print, in every branch: each line with
+    every ``{{ … }}`` read as a number, cut at block tags (``{% … %}``, where a branch may begin or
+    end) and into sentences at 「。」; comments, tables, headings and code left out."""
+    def blank(replacement):
+        return lambda m: replacement + "\n" * m.group(0).count("\n")
+    source = re.sub(r"\{#.*?#\}", blank(""), source, flags=re.S)
+    source = re.sub(r"\{%.*?%\}", blank(BRANCH), source, flags=re.S)
+    source = re.sub(r"\{\{.*?\}\}", blank("1"), source, flags=re.S)
+    fence = False
+    for lineno, line in enumerate(source.split("\n"), 1):
+        stripped = line.replace(BRANCH, "").strip()
+        if stripped.startswith("```"):
+            fence = not fence
+            continue
+        if fence or not stripped or stripped.startswith(NOT_PROSE):
+            continue
+        for part in line.split(BRANCH):
+            for piece in re.split(r"(?<=。)", part):
+                if piece.strip():
+                    yield lineno, piece
+
+
+def check_template(template, max_sentence: int = 100) -> list[Violation]:
+    """The sentence rules on the template's literal text, in every branch, not only the ones
+    this machine's data printed. A fragment is part of every sentence printed from it (what the
+    data put in its ``{{ … }}`` is a number or a name, without 「、」 or 「。」), so a particle
+    repeated in one of its clauses, a run of kanji, too many 読点 or too many characters are
+    there on any machine whose data takes that branch; so is a です/ます ending or a colloquial
+    word."""
+    out = []
+    for lineno, piece in template_fragments(Path(template).read_text(encoding="utf-8")):
+        for v in check_sentence(lineno, piece, max_sentence):
+            v.where = f"{template}:{lineno} (in every report that prints this line)"
+            out.append(v)
     return out
 
 
@@ -435,7 +476,12 @@ def check(report: str, md: str, numbering=None, figure_paths=(), config=None,
     if relations is not None:
         out += check_relations(md, relations)
     ignore = set(rub.get("ignore", []))
-    return [locate_in_template(v, md, template) for v in out if v.rule not in ignore]
+    found = [locate_in_template(v, md, template) for v in out if v.rule not in ignore]
+    if template:
+        printed = {(v.rule, v.where.split(" ")[0]) for v in found}
+        found += [v for v in check_template(template, rub.get("max_sentence_chars", 100))
+                  if v.rule not in ignore and (v.rule, v.where.split(" ")[0]) not in printed]
+    return found
 
 
 def _raise_or_warn(report: str, found: list[Violation], config: dict) -> None:

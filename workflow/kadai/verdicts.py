@@ -274,6 +274,20 @@ def median_at_least(x, threshold: float, *, confidence: float = CONFIDENCE) -> V
 # ---------------------------------------------------------------- effect
 
 
+def not_proportional(size_ratio: float, time_ratio: dict) -> dict:
+    """Is a time *not* proportional to a size (parameters, say)? YES when the ratio of the two
+    sizes lies outside the interval of the ratio of their times (``time_ratio``: a :func:`ratio`
+    verdict); otherwise UNKNOWN: a proportionality is never concluded from one pair. ``direction``:
+    "less" where the time grows less than the size, "more" where it grows more."""
+    n = time_ratio["numbers"]
+    lo, hi = n.get("lo"), n.get("hi")
+    known = lo is not None and hi is not None and lo == lo and hi == hi
+    direction = ("less" if hi < size_ratio else "more" if lo > size_ratio else None) if known else None
+    return Verdict(YES if direction else UNKNOWN, "outside" if direction else "inside",
+                   {"param_ratio": size_ratio, "lo": lo, "hi": hi, "ratio": n.get("ratio"),
+                    "direction": direction}).to_dict()
+
+
 def _pairs(names: list, reference) -> list[tuple]:
     """Every pair in insertion order, or every (reference, other) pair."""
     if reference is None:

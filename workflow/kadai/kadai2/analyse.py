@@ -14,6 +14,9 @@ from ..io import read_json, write_json
 EXPECTED = {"matmul": 3, "conv": 2}  # operation counts 2N³ and 18(N−2)²
 STEP = 1.25  # a "step": the time per operation grows by at least this factor across a change of growth
 PYTHON_FLOAT_BYTES = 32  # a float in a list: an 8-byte pointer and a 24-byte float object
+# the time with the transfers at least twice the computing time alone: moving the data takes at
+# least as long as computing on them
+TRANSFER_DOMINATES = 2.0
 
 
 def itemsize(impl: str, dtype: str) -> int:
@@ -77,6 +80,22 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1) -> dict | None:
             "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
 
 
+def transfer_cost(table, op: str, impl: str) -> dict | None:
+    """At the largest N where a GPU series was measured both without and with the transfers
+    between host and GPU (``impl`` and ``impl``_transfer): the two fastest times and whether the
+    transfers take at least as long as the computation (``dominates``)."""
+    ok = table[(table.status == "ok") & (table.op == op)]
+    alone, moved = ok[ok.implementation == impl], ok[ok.implementation == f"{impl}_transfer"]
+    common = sorted(set(alone.N) & set(moved.N))
+    if not common:
+        return None
+    n = common[-1]
+    t_alone, t_moved = alone[alone.N == n].seconds.to_numpy(), moved[moved.N == n].seconds.to_numpy()
+    return {"N": int(n), "t": float(t_alone.min()), "t_transfer": float(t_moved.min()),
+            "ratio": float(t_moved.min() / t_alone.min()),
+            "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
+
+
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict) -> dict:
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
@@ -117,6 +136,15 @@ def explain_torch(table, threads: int = 1) -> dict:
                        "all_vs_one_thread": slower("torch_conv2d", "torch_conv2d_1thread"),
                        "conv2d_vs_unfold": slower("torch_conv2d", "torch_unfold")}
     return out
+
+
+def conv2d_method_at(torch_conv: dict) -> list[int]:
+    """Sizes at which conv2d's slowness lies in its method, not in torch's tensor arithmetic:
+    conv2d slower than NumPy and than the same shift-and-add in torch, and that torch shift-and-add
+    not slower than NumPy's (a "cannot tell" there leaves the tensor arithmetic as a suspect)."""
+    return [n for n, e in torch_conv.items()
+            if e["conv2d_vs_numpy"]["outcome"] == e["conv2d_vs_torch_shift"]["outcome"] == verdicts.YES
+            and e["torch_shift_vs_numpy"]["outcome"] == verdicts.NO]
 
 
 def step_causes(ok, n_left: int, n_right: int) -> dict:
@@ -167,8 +195,12 @@ def explain_numpy(table, main_relation: dict | None) -> dict:
 
     def where(outcome):
         return [n for n in sorted(per_size) if per_size[n]["alloc_slower"]["outcome"] == outcome]
+    slower = where(verdicts.YES)
     return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP,
-            "slower_at": where(verdicts.YES), "same_at": where(verdicts.NO)}
+            "slower_at": slower, "same_at": where(verdicts.NO),
+            # where allocating is slower, does it also cause more page faults (medians) at every such size?
+            "more_faults_where_slower": bool(slower) and all(
+                per_size[n]["faults_alloc"] > per_size[n]["faults_inplace"] for n in slower)}
 
 
 def records(ops_out: dict, explain: dict) -> list[dict]:
@@ -177,6 +209,10 @@ def records(ops_out: dict, explain: dict) -> list[dict]:
         for impl, s in o["series"].items():
             if "relation" in s:
                 out += scaling.records(f"kadai2/{op}/{impl}", f"{op} {impl}: t ∝ N^{EXPECTED[op]}", s["relation"])
+            if impl in o.get("transfer", {}):
+                out.append(verdicts.record(f"kadai2/{op}/{impl}/transfer_dominates",
+                                           f"{op} {impl}: transfers take at least as long as the computation",
+                                           o["transfer"][impl]["dominates"]))
             if "vs_numpy" in s:
                 out.append(verdicts.record(f"kadai2/{op}/{impl}/numpy_faster", f"{op}: NumPy faster than {impl}",
                                            s["vs_numpy"]["numpy_faster"]))
@@ -207,17 +243,18 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         impls = ordered(table[table.op == op].implementation.unique())
         series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
                                         sysinfo) for impl in impls}
-        ops_out[op] = {"series": series, "impls": impls,
+        transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
+                    and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
+        ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     explain = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
     numpy_conv = ops_out["conv"]["series"].get("numpy", {}).get("relation")
     torch_conv = explain_torch(explain["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
     explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
-               # sizes at which conv2d's slowness is located in its method (not in torch's tensor arithmetic)
-               "conv2d_method_at": [n for n, e in torch_conv.items()
-                                    if e["conv2d_vs_numpy"]["outcome"] == e["conv2d_vs_torch_shift"]["outcome"]
-                                    == verdicts.YES and e["torch_shift_vs_numpy"]["outcome"] != verdicts.YES]}
+               "conv2d_method_at": conv2d_method_at(torch_conv)}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
+                "overhead_excluded": any(s.get("fit", {}).get("power", {}).get("n_excluded", 0) > 0
+                                         for o in ops_out.values() for s in o["series"].values()),
                 "gpu_measured": any(s["measured"] and s["device"] == "cuda"
                                     for o in ops_out.values() for s in o["series"].values())}
     write_json(out_json, findings)

@@ -49,7 +49,8 @@ def numpy_table(found: dict) -> dict:
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
-    summary = raw.summarise(raw.load_raw(inputs["raw"]))
+    table = raw.load_raw(inputs["raw"])
+    summary = raw.summarise(table)
     ops = findings["ops"]
     for op, o in ops.items():
         o["label"] = OPS[op]
@@ -67,6 +68,10 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "config": cfg, "fit_config": fit.method(settings["fit"]), "timing": settings["timing"],
            "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
            "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
+           # how the measured series ended, and the longest single run (the course's 1-minute rule)
+           "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
+                                 if s["measured"]}),
+           "longest_run_s": float(table[table.status == "ok"].seconds.max()),
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
            "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}
     write_json(out_json, ctx)

@@ -91,24 +91,15 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
         out.update({f"{key}_acc": float(acc.mean()), f"{key}_acc_sd": float(acc.std())})
     out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
     # from the training records alone: which share of the loops' difference per epoch is data handling
+    # (only where the timing decided that there is a difference to share out)
     gap = (loader.train_s.mean() - fast.train_s.mean())
-    out["data_share"] = float((out["dl_data_s"] - out["fast_data_s"]) / gap) if gap > 0 else None
+    real = gap > 0 and out["slower"]["outcome"] == verdicts.YES
+    out["data_share"] = float((out["dl_data_s"] - out["fast_data_s"]) / gap) if real else None
     out["data_mostly"] = out["data_share"] is not None and out["data_share"] >= DATA_SHARE
     out["acc_same"] = verdicts.effect({"fast": accuracies(runs, baseline, epochs),
                                        "dataloader": loader[loader.epoch == epochs].sort_values("seed").accuracy
                                        .to_numpy()}, tolerance).to_dict()
     return out
-
-
-def not_proportional(param_ratio: float, time_ratio: dict) -> dict:
-    """Is the epoch time *not* proportional to the parameter count? YES when the ratio of the two
-    models' parameters lies outside the interval of their time ratio; otherwise the two models
-    cannot tell (a proportionality is never concluded from one pair)."""
-    n = time_ratio["numbers"]
-    lo, hi = n.get("lo"), n.get("hi")
-    outside = lo is not None and hi is not None and not (lo <= param_ratio <= hi)
-    return verdicts.Verdict(verdicts.YES if outside else verdicts.UNKNOWN, "outside" if outside else "inside",
-                            {"param_ratio": param_ratio, "lo": lo, "hi": hi}).to_dict()
 
 
 def records(f: dict) -> list[dict]:
@@ -146,7 +137,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
          "time_range": [float(pm.time.min()), float(pm.time.max())],
          "rounds": {name: int(len(t)) for name, t in times.items()}}
-    f["not_proportional"] = not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
+    f["not_proportional"] = verdicts.not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
     sm = f["smallest"]
     if sm["fc"]["model"] and sm["cnn"]["model"]:  # which kind keeps the accuracy with fewer parameters
         f["smaller_kind"] = "cnn" if sm["cnn"]["model"]["params"] < sm["fc"]["model"]["params"] else "fc"

@@ -128,6 +128,21 @@ def plateau(runs, values, baseline: dict) -> dict:
     return {"before": before, "last": last, "verdict": verdicts.effect({before: a, last: b}, ACC_EFFECT).to_dict()}
 
 
+def proportional(rows: list[dict], timing: pd.DataFrame) -> dict:
+    """The hidden-size study's smallest and largest model: does the training time grow in
+    proportion to the parameter count? The time ratio is taken round by round (paired) and
+    :func:`kadai.verdicts.not_proportional` decides against the ratio of the parameter counts."""
+    r = sorted(rows, key=lambda r: r["params"])
+    lo, hi = r[0], r[-1]
+    times = round_times(timing)[[lo["value"], hi["value"]]].dropna()
+    time_ratio = verdicts.ratio(times[hi["value"]].to_numpy(), times[lo["value"]].to_numpy(), 1.0,
+                                paired=True).to_dict()
+    verdict = verdicts.guard(verdicts.not_proportional(hi["params"] / lo["params"], time_ratio),
+                             *raw.load_of(timing))
+    return {"p_lo": lo["params"], "p_hi": hi["params"], "t_lo": lo["time"], "t_hi": hi["time"],
+            "v_lo": lo["value"], "v_hi": hi["value"], "verdict": verdict}
+
+
 def strength(effect: dict) -> float:
     """How far the deciding pair's estimate lies beyond (> 1) or within (< 1) the threshold."""
     return abs(effect["numbers"].get("estimate") or 0.0) / effect["numbers"]["min_effect"]
@@ -141,6 +156,10 @@ def records(study: dict, extra: dict) -> list[dict]:
     if extra.get("update_cost"):
         question = f"the updates' own time is at least {TIME_EFFECT:.0%} of the training time at the smallest batch"
         out.append(verdicts.record("kadai4/batch_size/update_cost", question, extra["update_cost"]["verdict"]))
+    if extra.get("proportional"):
+        out.append(verdicts.record("kadai4/hidden/not_proportional",
+                                   "training time is not proportional to the parameter count",
+                                   extra["proportional"]["verdict"]))
     if extra.get("plateau"):
         out.append(verdicts.record("kadai4/epochs/plateau", "accuracy still changes at the largest epoch counts",
                                    extra["plateau"]["verdict"]))
@@ -162,9 +181,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        if "activation" in study else None},
          "proportional": None}
     if "hidden" in study:
-        r = sorted(study["hidden"]["rows"], key=lambda r: r["params"])
-        f["proportional"] = {"p_lo": r[0]["params"], "p_hi": r[-1]["params"], "t_lo": r[0]["time"],
-                             "t_hi": r[-1]["time"], "v_lo": r[0]["value"], "v_hi": r[-1]["value"]}
+        f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"])
     for kind in ("acc", "time"):
         for outcome in ("yes", "no", "unknown"):
             f[f"{kind}_{outcome}"] = [study[p]["name"] for p in ranking
