@@ -221,9 +221,12 @@ def test_kadai4_words_follow_the_verdicts(built):
                                                      [] if v["reason"] == "busy" else [said[None]])
 
 
+SIZE_KEYS = {"N", "n", "n_first", "n_last", "n_min", "n_max", "n_left", "n_right", "n_peak", "lo", "hi"}
+
+
 def _force(x, how):
     """Every verdict in a context set to ``how``: "busy" (the load guard's cannot-tell), "no" or
-    "unknown"; "lists": busy, and every list of sizes eight 5-digit sizes long."""
+    "unknown"; "lists": busy, every list of sizes eight 5-digit sizes long, and every size 5 digits."""
     if isinstance(x, dict):
         if {"outcome", "reason", "numbers"} <= set(x):
             if how in ("busy", "lists"):
@@ -235,6 +238,8 @@ def _force(x, how):
         for key, v in x.items():
             if how == "lists" and isinstance(v, list) and v and all(type(e) is int for e in v):
                 x[key] = [16384 + i for i in range(max(8, len(v)))]
+            elif how == "lists" and key in SIZE_KEYS and type(v) is int:
+                x[key] = 16384 + v
             else:
                 _force(v, how)
     elif isinstance(x, list):
