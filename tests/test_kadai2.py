@@ -174,7 +174,7 @@ def test_transfer_cost_at_the_largest_size_both_series_reached(moved, outcome):
                           for i, n, t in rows])
     found = analyse.transfer_cost(table, "conv", "cupy")
     assert found["N"] == 1024 and found["t"] == 1.0 and found["t_transfer"] == min(moved)
-    assert found["ratio"] == pytest.approx(min(moved) / 1.0)
+    assert found["dominates"]["numbers"]["ratio"] == pytest.approx(min(moved) / 1.0)
     assert found["dominates"]["outcome"] == outcome
     assert analyse.transfer_cost(table, "conv", "torch_cuda") is None
     assert analyse.transfer_cost(table, "matmul", "cupy") is None
@@ -187,3 +187,12 @@ def test_conv2d_is_blamed_only_where_torch_arithmetic_is_cleared():
         return analyse.conv2d_method_at({256: e})
     assert sizes("no") == [256]
     assert sizes("unknown") == [] and sizes("yes") == []
+
+
+def test_page_faults_blamed_only_where_recorded_and_higher():
+    nan = float("nan")
+    per_size = {256: {"faults_alloc": 40.0, "faults_inplace": 0.0}, 512: {"faults_alloc": 9.0, "faults_inplace": 9.0},
+                1024: {"faults_alloc": nan, "faults_inplace": nan}}
+    assert analyse.more_faults(per_size, [256]) is True
+    assert analyse.more_faults(per_size, [256, 512]) is False
+    assert analyse.more_faults(per_size, [256, 1024]) is None and analyse.more_faults(per_size, []) is None

@@ -102,7 +102,8 @@ def test_the_kadai3_and_kadai2_combined_decisions():
     assert not_proportional(2.9, ratio)["numbers"]["direction"] == "more"
     assert not_proportional(11.0, ratio)["numbers"]["direction"] == "less"
     assert not_proportional(5.0, ratio)["outcome"] == "unknown"  # one pair never proves proportionality
-    assert not_proportional(5.0, {"numbers": {"lo": float("nan"), "hi": float("nan")}})["outcome"] == "unknown"
+    assert not_proportional(5.0, {"numbers": {"lo": float("nan"), "hi": float("nan")}})["reason"] == "no_interval"
+    assert not_proportional(11.0, {"reason": "too_few", "numbers": {"lo": 4.5, "hi": 7.9}})["outcome"] == "unknown"
 
     pm = pd.DataFrame({"model": ["a", "b", "c", "d"], "params": [10, 20, 30, 40], "kind": ["fc", "fc", "fc", "cnn"]})
     keeps = {m: {"outcome": o} for m, o in (("a", "no"), ("b", "unknown"), ("c", "yes"), ("d", "no"))}
@@ -219,8 +220,12 @@ def test_the_training_time_is_compared_with_the_parameter_count_round_by_round()
     assert v["numbers"]["ratio"] == pytest.approx(2.6 / 1.1, rel=1e-3)  # the drift cancels round by round
     rows, timing = _hidden_timing(100.0, noise=[1.0, 1.06, 0.94])  # ≈ 16× the time, ± 6 % per run
     assert analyse.proportional(rows, timing)["verdict"]["outcome"] == "unknown"
-    rows, timing = _hidden_timing(100.0, noise=[1.0, 1.02, 0.98], rounds=4)  # too few rounds for an interval
-    assert analyse.proportional(rows, timing)["verdict"]["outcome"] == "unknown"
+    rows, timing = _hidden_timing(0.1, rounds=4)  # far from proportional, but 4 rounds give no 95 % interval
+    few = analyse.proportional(rows, timing)["verdict"]
+    assert (few["outcome"], few["reason"]) == ("unknown", "too_few")
+    rows, timing = _hidden_timing(0.1)  # other processes kept 1.5 cores busy during a 2-core timing
+    busy = analyse.proportional(rows, timing.assign(busy=1.5, cores=2.0))["verdict"]
+    assert (busy["outcome"], busy["reason"]) == ("unknown", "busy")
 
 
 @pytest.mark.parametrize("dl_rounds,shared", [

@@ -151,14 +151,17 @@ def test_a_branch_this_machine_did_not_print_is_checked_too(tmp_path):
     literal text is checked in every branch, also where a number splits a sentence."""
     tpl = tmp_path / "r.md.j2"
     tpl.write_text("# 考察\n\n{% if x %}\nC に残る時間は主にカーネルの周りにある。\n{% else %}\n差はない。\n"
-                   "{% endif %}\n時間は {{ t }} s で、計算を行った{{ '。' }}\n```\nを を を\n```\n"
-                   "| 表 | を を |\n{# を を #}\n順を ikj に変えるだけで速度は {{ r }} 倍になった。\n"
-                   "{% if a %}時間が長い{% else %}時間が短い{% endif %}。\n", encoding="utf-8")
+                   "{% endif %}\n時間は {{ t }} s で、計算を行った{{ '。' }}\n```\n計算を行った。\n```\n"
+                   "| 表 | 計算を行った |\n{# 計算を行った #}\n順を ikj に変えるだけで速度は {{ r }} 倍になった。\n"
+                   "{% if a %}時間が長い{% else %}時間が短い{% endif %}。\n"
+                   "{{ \"計算を行った\" if x else \"差はない\" }}。\n", encoding="utf-8")
     found = rubric.check_template(tpl)
-    # line 15's two branches are never printed together; line 14's value joins the clause's two 「に」
+    # line 15's two branches are never printed together; line 14's value joins the clause's two 「に」;
+    # line 16's inline if holds prose in a string
     assert [(v.rule, v.where.split(" ")[0]) for v in found] == [("repeated_particle", f"{tpl}:4"),
                                                                 ("okonau", f"{tpl}:8"),
-                                                                ("repeated_particle", f"{tpl}:14")]
+                                                                ("repeated_particle", f"{tpl}:14"),
+                                                                ("okonau", f"{tpl}:16")]
     md = "# 考察\n\n差はない。\n時間は 1.5 s で、計算した。\n"
     assert rubric.check_text(md) == []
     assert {v.rule for v in rubric.check("t", md, template=str(tpl))} == {"repeated_particle", "okonau"}

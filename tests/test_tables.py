@@ -8,7 +8,7 @@ from kadai import rubric, tables
 @pytest.mark.parametrize("x,n,expected", [
     (6.97910, 3, "6.98"), (24.545112, 3, "24.5"), (24.545112, 4, "24.55"), (0.05, 3, "0.0500"),
     (9.996, 3, "10.0"), (123456, 3, "123000"), (0.000123456, 3, "0.000123"),
-    (1.23456e-5, 3, "1.23×10^-5^"), (-2.5, 2, "-2.5"), (0, 3, "0.00"), (float("nan"), 3, "—"),
+    (1.23456e-5, 3, "1.23×10^−5^"), (-2.5, 2, "−2.5"), (-1234.5, 2, "−1200"), (0, 3, "0.00"), (float("nan"), 3, "—"),
 ])
 def test_sig(x, n, expected):
     assert tables.sig(x, n) == expected
@@ -17,6 +17,7 @@ def test_sig(x, n, expected):
 def test_pm_rounds_value_to_the_error():
     assert tables.pm(2.98765, 0.0312) == "2.988 ± 0.031"
     assert tables.pm(2.98765, 0.31) == "2.99 ± 0.31"
+    assert tables.pm(-2.98765, 0.31) == "−2.99 ± 0.31"
 
 
 def test_md_table_units_alignment_and_sig_figs():
@@ -30,8 +31,8 @@ def test_md_table_units_alignment_and_sig_figs():
     assert md[3] == "| 10000 | 24.5 | b |"
 
 
-@pytest.mark.parametrize("value, text", [(3.011, "3.01"), (0.05, "0.05"), (-0.123, "-0.12"), (19.92, "19.9"),
-                                         (9.996, "10.0"), (123.4, "123"), (-45.67, "-45.7")])
+@pytest.mark.parametrize("value, text", [(3.011, "3.01"), (0.05, "0.05"), (-0.123, "−0.12"), (19.92, "19.9"),
+                                         (9.996, "10.0"), (123.4, "123"), (-45.67, "−45.7")])
 def test_fixed2_keeps_two_decimals_but_never_more_digits_than_the_table_allows(value, text):
     assert tables.cell(value, "fixed2", 3) == text
     assert (rubric.sig_digits(text) or 0) <= 3

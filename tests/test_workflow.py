@@ -55,6 +55,11 @@ def pd_read(path):
     return read_csv(path, TIMING4)
 
 
+def number(printed: str) -> float:
+    """A number as the report prints it (1.23×10^−5^, −0.5) as a float."""
+    return float(printed.replace("×10^", "e").rstrip("^").replace("\u2212", "-"))
+
+
 def findings(built, report) -> dict:
     return json.loads((built / f"results/{report}/findings.json").read_text(encoding="utf-8"))
 
@@ -87,7 +92,7 @@ def test_kadai1_reports_the_raw_data_and_the_fit_made_from_it(built):
         n = int(row[0])
         for col, impl in ((1, "python_fast"), (3, "python_naive")):
             if row[col] != "—":
-                assert float(row[col].replace("×10^", "e").rstrip("^")) == pytest.approx(fastest[impl, n], rel=6e-3)
+                assert number(row[col]) == pytest.approx(fastest[impl, n], rel=6e-3)
     # the relation sentence carries the exponent fitted to those fastest runs
     for impl, name in (("python_naive", "Python（3重ループ）"), ("python_fast", "Python（高速化版）")):
         n = fastest[impl].index.to_numpy()
@@ -125,12 +130,12 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
     sizes = sorted(explain.N.unique())
     for name, key in (("PyTorch: conv2d", "torch_conv2d"), ("NumPy: 9 回のずらし足し込み", "numpy_shift")):
         for i, n in enumerate(sizes):
-            printed = rows[name][1 + i].replace("×10^", "e").rstrip("^")
-            assert float(printed) == pytest.approx(best[key, n], rel=6e-3)
+            assert number(rows[name][1 + i]) == pytest.approx(best[key, n], rel=6e-3)
     # the course's one-minute rule, checked against the longest run in the raw tables
     runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
+    ran = runs[~runs.status.isin(["stop", "skipped", "oom", "error"])]  # what was executed, warm-ups too
     longest = re.search(r"最も長い 1 回の実行は ([0-9.]+) s であり、講義の指示どおり 1 分を超える実行はない", md)
-    assert float(longest[1]) == pytest.approx(runs[runs.status == "ok"].seconds.max(), rel=6e-3)
+    assert float(longest[1]) == pytest.approx(ran.seconds.max(), rel=6e-3)
     # each left-out small size: the fitted constant's share of the fitted time at the smallest N
     f = findings(built, "kadai2")
     shares = {(o, k): s["fit"]["overhead"] for o, op in f["ops"].items() for k, s in op["series"].items()
@@ -218,7 +223,7 @@ def test_kadai4_words_follow_the_verdicts(built):
     said = {"less": "学習時間はパラメータ数に比例しては増えない", "more": "パラメータ数より大きな割合で増えている",
             None: "比例しないとは言えない"}
     assert [w for w in said.values() if w in md] == ([said[direction]] if v["outcome"] == "yes" else
-                                                     [] if v["reason"] == "busy" else [said[None]])
+                                                     [said[None]] if v["reason"] == "inside" else [])
 
 
 SIZE_KEYS = {"N", "n", "n_first", "n_last", "n_min", "n_max", "n_left", "n_right", "n_peak", "lo", "hi"}
@@ -276,7 +281,7 @@ def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
     ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
     ctx["gpu_measured"] = True
     dominates = {"outcome": outcome, "reason": "x", "numbers": {"ratio": 3.27, "lo": 2.5, "hi": 4.1, "threshold": 2.0}}
-    ctx["ops"]["conv"]["transfer"] = {"cupy": {"N": 4096, "t": 0.00123, "t_transfer": 0.00402, "ratio": 3.27,
+    ctx["ops"]["conv"]["transfer"] = {"cupy": {"N": 4096, "t": 0.00123, "t_transfer": 0.00402,
                                                "dominates": dominates}}
     text, _ = render.render_markdown("kadai2.md.j2", ctx, config, sysinfo, built / "report/kadai2.gpu.md",
                                      root=built, templates=built / "templates",

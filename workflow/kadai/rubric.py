@@ -177,14 +177,14 @@ def _cells(line: str):
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-NUMBER = re.compile(r"^[-+]?(\d+(\.\d+)?|\.\d+)(×10\^-?\d+\^)?$")
+NUMBER = re.compile(r"^[-+−]?(\d+(\.\d+)?|\.\d+)(×10\^[-−]?\d+\^)?$")
 
 
 def sig_digits(cell: str) -> int | None:
     """Significant digits of a written decimal number; None for integers and non-numbers."""
     if not NUMBER.match(cell):
         return None
-    mant = cell.lstrip("+-").split("×")[0]
+    mant = cell.lstrip("+-−").split("×")[0]
     if "." not in mant:
         return None  # exact integers (sizes, counts) are not measurements
     digits = mant.replace(".", "").lstrip("0")
@@ -283,16 +283,27 @@ def check_sentence(i: int, s: str, max_chars: int) -> list[Violation]:
 
 
 NOT_PROSE = ("|", "#", "<", "!", ":::")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 BRANCH = "\x00"  # where a Jinja block tag stood: the text on either side may belong to different branches
 
 
 def template_fragments(source: str):
     """(line, text) of every piece of prose a template can print, in every branch: each line with
     every ``{{ … }}`` read as a number, cut at block tags (``{% … %}``, where a branch may begin or
-    end) and into sentences at 「。」; comments, tables, headings and code left out."""
+    end) and into sentences at 「。」; comments, tables, headings and code left out. The Japanese
+    string literals inside the tags (the two sides of an inline ``if``, a macro's argument) are
+    pieces of prose too, each checked on its own."""
     def blank(replacement):
         return lambda m: replacement + "\n" * m.group(0).count("\n")
     source = re.sub(r"\{#.*?#\}", blank(""), source, flags=re.S)
+    for tag in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", source, flags=re.S):
+        line = source.count("\n", 0, tag.start()) + 1
+        for literal in re.findall(r'"([^"\\]*)"|\'([^\'\\]*)\'', tag.group(0)):
+            text = "".join(literal)
+            if JAPANESE.search(text):
+                for piece in re.split(r"(?<=。)", text):
+                    if piece.strip():
+                        yield line, piece
     source = re.sub(r"\{%.*?%\}", blank(BRANCH), source, flags=re.S)
     source = re.sub(r"\{\{.*?\}\}", blank("1"), source, flags=re.S)
     fence = False
@@ -311,13 +322,14 @@ def template_fragments(source: str):
 
 def check_template(template, max_sentence: int = 100) -> list[Violation]:
     """The sentence rules on the template's literal text, in every branch, not only the ones
-    this machine's data printed. A fragment is part of every sentence printed from it (what the
-    data put in its ``{{ … }}`` is a number or a name, without 「、」 or 「。」), so a particle
-    repeated in one of its clauses, a run of kanji, too many 読点 or too many characters are
-    there on any machine whose data takes that branch; so is a です/ます ending or a colloquial
-    word."""
+    this machine's data printed. A fragment is part of every sentence printed from it, so a
+    particle repeated in one of its clauses, a run of kanji, a です/ます ending or a colloquial
+    word is there on any machine whose data takes that branch. Lengths and 読点 are lower bounds:
+    a ``{{ … }}`` counts as one character here, though it may print a name, a list or a clause;
+    the rendered report is checked in full as well (:func:`check`)."""
     out = []
-    for lineno, piece in template_fragments(Path(template).read_text(encoding="utf-8")):
+    pieces = sorted(template_fragments(Path(template).read_text(encoding="utf-8")), key=lambda f: f[0])
+    for lineno, piece in pieces:
         for v in check_sentence(lineno, piece, max_sentence):
             v.where = f"{template}:{lineno} (in every report that prints this line)"
             out.append(v)
@@ -477,7 +489,7 @@ def check(report: str, md: str, numbering=None, figure_paths=(), config=None,
         out += check_relations(md, relations)
     ignore = set(rub.get("ignore", []))
     found = [locate_in_template(v, md, template) for v in out if v.rule not in ignore]
-    if template:
+    if template:  # the report's own template; the shared partials are checked by the test suite
         printed = {(v.rule, v.where.split(" ")[0]) for v in found}
         found += [v for v in check_template(template, rub.get("max_sentence_chars", 100))
                   if v.rule not in ignore and (v.rule, v.where.split(" ")[0]) not in printed]

@@ -16,6 +16,12 @@ from __future__ import annotations
 import math
 
 KINDS = ("int", "sig", "text", "percent", "fixed2")
+MINUS = "\u2212"  # typeset negative numbers with the minus sign, not the hyphen-minus of ASCII
+
+
+def signed(text: str) -> str:
+    """A number as printed: the ASCII hyphen-minus (of the sign and of an exponent) as 「−」."""
+    return text.replace("-", MINUS)
 
 
 def sig(x, n: int = 3) -> str:
@@ -34,10 +40,10 @@ def sig(x, n: int = 3) -> str:
         decimals = max(n - 1 - exp, 0)
         if decimals == 0 and exp >= n:
             # integer part longer than n digits: zero the insignificant ones
-            return f"{int(round(rounded, -exp + n - 1)):d}"
-        return f"{rounded:.{decimals}f}"
+            return signed(f"{int(round(rounded, -exp + n - 1)):d}")
+        return signed(f"{rounded:.{decimals}f}")
     mant = rounded / 10**exp
-    return f"{mant:.{n - 1}f}×10^{exp}^"
+    return signed(f"{mant:.{n - 1}f}×10^{exp}^")
 
 
 def pm(value, err, n: int = 2) -> str:
@@ -46,7 +52,7 @@ def pm(value, err, n: int = 2) -> str:
         return sig(value, 3)
     exp = math.floor(math.log10(abs(err)))
     decimals = max(n - 1 - exp, 0)
-    return f"{value:.{decimals}f} ± {err:.{decimals}f}"
+    return signed(f"{value:.{decimals}f} ± {err:.{decimals}f}")
 
 
 def binary_size(n_bytes) -> str:
@@ -76,12 +82,12 @@ def cell(value, kind: str, n: int) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     if kind == "int":
-        return f"{int(value):d}"
+        return signed(f"{int(value):d}")
     if kind == "fixed2":  # exponents and other dimensionless numbers: two decimals, at most n digits
         for decimals in (2, 1, 0):  # 3.01, but 19.9 and 123 (a wild fit under load)
             text = f"{float(value):.{decimals}f}"
             if decimals == 0 or len(text.lstrip("-").replace(".", "").lstrip("0")) <= n:
-                return text
+                return signed(text)
     if kind == "percent":
         return sig(100.0 * float(value), n)
     return sig(value, n)

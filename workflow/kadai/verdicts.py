@@ -281,11 +281,14 @@ def not_proportional(size_ratio: float, time_ratio: dict) -> dict:
     "less" where the time grows less than the size, "more" where it grows more."""
     n = time_ratio["numbers"]
     lo, hi = n.get("lo"), n.get("hi")
-    known = lo is not None and hi is not None and lo == lo and hi == hi
-    direction = ("less" if hi < size_ratio else "more" if lo > size_ratio else None) if known else None
-    return Verdict(YES if direction else UNKNOWN, "outside" if direction else "inside",
-                   {"param_ratio": size_ratio, "lo": lo, "hi": hi, "ratio": n.get("ratio"),
-                    "direction": direction}).to_dict()
+    numbers = {"param_ratio": size_ratio, "lo": lo, "hi": hi, "ratio": n.get("ratio"), "direction": None}
+    if time_ratio.get("reason") in ("too_few", "busy"):  # no interval to trust: nothing is decided
+        return Verdict(UNKNOWN, time_ratio["reason"], {**n, **numbers}).to_dict()
+    if lo is None or hi is None or not (lo == lo and hi == hi):
+        return Verdict(UNKNOWN, "no_interval", numbers).to_dict()
+    numbers["direction"] = "less" if hi < size_ratio else "more" if lo > size_ratio else None
+    return Verdict(YES if numbers["direction"] else UNKNOWN, "outside" if numbers["direction"] else "inside",
+                   numbers).to_dict()
 
 
 def _pairs(names: list, reference) -> list[tuple]:

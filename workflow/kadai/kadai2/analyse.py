@@ -92,7 +92,6 @@ def transfer_cost(table, op: str, impl: str) -> dict | None:
     n = common[-1]
     t_alone, t_moved = alone[alone.N == n].seconds.to_numpy(), moved[moved.N == n].seconds.to_numpy()
     return {"N": int(n), "t": float(t_alone.min()), "t_transfer": float(t_moved.min()),
-            "ratio": float(t_moved.min() / t_alone.min()),
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
@@ -198,9 +197,16 @@ def explain_numpy(table, main_relation: dict | None) -> dict:
     slower = where(verdicts.YES)
     return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP,
             "slower_at": slower, "same_at": where(verdicts.NO),
-            # where allocating is slower, does it also cause more page faults (medians) at every such size?
-            "more_faults_where_slower": bool(slower) and all(
-                per_size[n]["faults_alloc"] > per_size[n]["faults_inplace"] for n in slower)}
+            "more_faults_where_slower": more_faults(per_size, slower)}
+
+
+def more_faults(per_size: dict, sizes: list[int]) -> bool | None:
+    """Does the allocating version cause more page faults (medians) at every one of ``sizes``?
+    None where there is no size to ask about or the faults were not recorded (NaN)."""
+    pairs = [(per_size[n]["faults_alloc"], per_size[n]["faults_inplace"]) for n in sizes]
+    if not pairs or any(not (a == a and b == b) for a, b in pairs):
+        return None
+    return all(a > b for a, b in pairs)
 
 
 def records(ops_out: dict, explain: dict) -> list[dict]:

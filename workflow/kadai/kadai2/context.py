@@ -7,6 +7,7 @@ import numpy as np
 from .. import checks, figures, fit, raw, tables
 from ..backends.registry import ordered
 from ..io import read_json, write_json
+from ..rows import OK, OUTLIER, WARMUP, WRONG
 from .figures import FORMULATIONS
 from .plan import OPS
 
@@ -47,6 +48,13 @@ def numpy_table(found: dict) -> dict:
                       words[e["alloc_slower"]["outcome"]]] for n, e in found["per_size"].items()]}
 
 
+def longest_run(table) -> float | None:
+    """The longest run that was executed (timed, warm-up, outlier or wrong result; not the predicted
+    time of a size that was not run), None where none was."""
+    ran = table[table.status.isin([OK, WARMUP, OUTLIER, WRONG])].seconds.dropna()
+    return float(ran.max()) if len(ran) else None
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     table = raw.load_raw(inputs["raw"])
@@ -67,11 +75,12 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
            "config": cfg, "fit_config": fit.method(settings["fit"]), "timing": settings["timing"],
            "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
+           "tolerance_float64": checks.tolerance("float64"),
            "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
            # how the measured series ended, and the longest single run (the course's 1-minute rule)
            "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
                                  if s["measured"]}),
-           "longest_run_s": float(table[table.status == "ok"].seconds.max()),
+           "longest_run_s": longest_run(table),
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
            "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}
     write_json(out_json, ctx)

@@ -135,10 +135,9 @@ def proportional(rows: list[dict], timing: pd.DataFrame) -> dict:
     r = sorted(rows, key=lambda r: r["params"])
     lo, hi = r[0], r[-1]
     times = round_times(timing)[[lo["value"], hi["value"]]].dropna()
-    time_ratio = verdicts.ratio(times[hi["value"]].to_numpy(), times[lo["value"]].to_numpy(), 1.0,
-                                paired=True).to_dict()
-    verdict = verdicts.guard(verdicts.not_proportional(hi["params"] / lo["params"], time_ratio),
-                             *raw.load_of(timing))
+    time_ratio = verdicts.guard(verdicts.ratio(times[hi["value"]].to_numpy(), times[lo["value"]].to_numpy(), 1.0,
+                                               paired=True), *raw.load_of(timing))
+    verdict = verdicts.not_proportional(hi["params"] / lo["params"], time_ratio)
     return {"p_lo": lo["params"], "p_hi": hi["params"], "t_lo": lo["time"], "t_hi": hi["time"],
             "v_lo": lo["value"], "v_hi": hi["value"], "verdict": verdict}
 
