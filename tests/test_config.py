@@ -36,6 +36,8 @@ def test_shipped_configs_are_valid(base):
     ("kadai1.sweep", "n_max", 4, ["kadai1.sweep.n_max", "n_min"]),
     ("kadai1.sweep", "typo_key", 1, ["kadai1.sweep", "typo_key"]),
     ("kadai1", "typo_key", 1, ["kadai1", "typo_key"]),
+    # one seed has no spread to decide an accuracy from
+    ("kadai3", "seeds", [0], ["kadai3.seeds", "at least 2 items", "spread over the seeds"]),
 ])
 def test_bad_values_name_the_key(base, section, key, value, words):
     message = rejection(base, f"{section}.{key}", value)

@@ -247,3 +247,10 @@ def test_the_data_share_of_the_loops_gap_needs_a_decided_gap(dl_rounds, shared):
     assert f["slower"]["outcome"] == ("yes" if shared else "unknown")
     assert f["data_share"] == (pytest.approx(0.8) if shared else None)
     assert f["data_mostly"] is shared
+
+
+def test_no_undisturbed_round_leaves_nothing_to_fit():
+    timing = _batch_timing(0.5e-3)
+    lost = {r: ("16", "64", "256", "1024")[r % 4] for r in timing["round"].unique()}
+    timing.loc[timing.value == timing["round"].map(lost), "status"] = "outlier"  # every round lost one setting
+    assert analyse.update_cost(timing) is None

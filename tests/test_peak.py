@@ -110,7 +110,7 @@ def _peak_lib(tmp_path):
 
 
 @pytest.mark.skipif(not X86, reason="the peak is measured on x86 only")
-def test_micro_kernel_is_positive_and_below_the_hardware(libs, measured, tmp_path):
+def test_micro_kernel_is_positive_and_below_the_hardware(libs, tmp_path):
     result = peak.run(*libs, tmp_path / "peak.json", n=97, **TINY)
     micro = result["micro_kernel"]
     for key in ("micro_kernel", "c_packed", "numpy"):  # one sample per round each, in round order
@@ -118,8 +118,10 @@ def test_micro_kernel_is_positive_and_below_the_hardware(libs, measured, tmp_pat
         assert result[key]["gflops"] == max(result[key]["gflops_samples"]) > 0
     assert result["c_packed"]["n"] == result["numpy"]["n"] == 97
     assert micro["kc"] * (micro["mr"] + micro["nr"]) * 8 <= peak.MICRO_L1_BYTES and micro["gflops"] > 0
-    if measured["widest"]:
-        assert micro["gflops"] < 2 * measured[measured["widest"]]["peak_gflops"]
+    widest = result["peak"]["widest"]
+    if widest:  # against the FMA loop of the same rounds: a peak measured at another moment of this
+        # machine's drifting speed (2× within seconds) can sit below half of what the micro-kernel reaches
+        assert micro["gflops"] < 2 * result["peak"][widest]["gflops"]
     assert io.read_json(tmp_path / "peak.json")["micro_kernel"]["kc"] == micro["kc"]
     json.dumps(result, allow_nan=False)
 
@@ -163,3 +165,10 @@ def test_the_gap_is_decided_round_by_round_on_a_machine_whose_speed_drifts(monke
     assert g["outside"]["outcome"] == "unknown"
     # measured minutes apart (unpaired), the drift alone would have made the whole product look faster:
     assert max(76 / 1.1 * speed) > np.median(76 * speed)
+
+
+def test_a_disturbed_fma_loop_still_counts_one_unit():
+    # 10 GFLOPS at 3 GHz on 8 lanes: 3.3 FLOP per cycle, a fifth of one FMA unit's 16
+    w = peak.width_result(8, True, [10.0], ghz=3.0)
+    assert w["units"] == 1 and w["peak_gflops"] == pytest.approx(3.0 * 2 * 8)
+    assert peak.width_result(8, True, [96.0], ghz=3.0)["units"] == 2

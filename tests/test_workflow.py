@@ -294,6 +294,26 @@ def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
     assert [w for w in ends.values() if w in text] == [ends[outcome]]
 
 
+def test_a_timing_left_with_one_undisturbed_round_is_reported_not_crashed(built):
+    """課題4 on a machine that disturbed all but one timing round of a study: the time effect has
+    too few samples and no numbers to print; the report says so."""
+    import numpy as np
+    from kadai import render, rubric, verdicts
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
+    ctx = json.loads((built / "results/kadai4/context.json").read_text(encoding="utf-8"))
+    study = next(iter(ctx["study"]))
+    one_round = {v: np.array([1.0 + i]) for i, v in enumerate(("a", "b"))}
+    ctx["study"][study]["time_effect"] = verdicts.effect(one_round, 0.1, relative=True, paired=True).to_dict()
+    assert ctx["study"][study]["time_effect"]["reason"] == "too_few"
+    text, _ = render.render_markdown("kadai4.md.j2", ctx, config, sysinfo, built / "report/kadai4.few.md",
+                                     root=built, templates=built / "templates",
+                                     typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
+    name = ctx["study"][study]["name"]
+    assert f"全設定のそろった周回が 1 回しか残らず、{name}が学習時間に影響するかは判定できない" in text
+    assert rubric.check_text(text) == []
+
+
 def test_every_report_lists_its_verdicts_for_the_load_test(built):
     for report in ("kadai1", "kadai2", "nini1", "kadai3", "kadai4"):
         v = findings(built, report)["verdicts"]

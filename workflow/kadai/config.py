@@ -154,6 +154,8 @@ def _allowed(schema: dict) -> str:
         parts.append("range " + " and ".join(p for p in (lo_s, hi_s) if p))
     if "type" in schema:
         parts.append(f"type {schema['type']}")
+    if "minItems" in schema:
+        parts.append(f"at least {schema['minItems']} items")
     if "pattern" in schema:
         parts.append(f"pattern {schema['pattern']}")
     if schema.get("description"):

@@ -83,14 +83,17 @@ def magnitude(numbers: dict) -> dict:
             "size_lo": ends[0] if same_sign else None, "size_hi": ends[1] if same_sign else None}
 
 
-def update_cost(timing: pd.DataFrame) -> dict:
+def update_cost(timing: pd.DataFrame) -> dict | None:
     """What the number of updates costs (the batch-size study): in every round, the training times
     of the settings are fitted by least squares as t = a + c·U, U the optimiser steps of the run
     (fewer examples per step means more steps for the same epochs; a, the time that grows with the
     examples, is the same for all). c is the time of one update beyond its examples; the question
     is whether c·U makes at least ``TIME_EFFECT`` of the time of the setting with the most
-    updates, decided on the rounds' median (:func:`kadai.verdicts.median_at_least`)."""
+    updates, decided on the rounds' median (:func:`kadai.verdicts.median_at_least`). None where no
+    round holds every setting undisturbed (nothing to fit)."""
     times = round_times(timing).dropna()
+    if times.empty:
+        return None
     steps = timing[timing.status == "ok"].groupby("value").updates.first()
     u = steps[times.columns].to_numpy(float)
     most = str(times.columns[int(np.argmax(u))])

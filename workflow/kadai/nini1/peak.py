@@ -102,7 +102,7 @@ def width_result(lanes: int, supported: bool, samples: list[float] | None, ghz: 
         return out
     gflops = max(samples)
     per_cycle = gflops / ghz
-    units = round(per_cycle / (2 * lanes))
+    units = max(1, round(per_cycle / (2 * lanes)))  # a width the CPU runs has a unit, however disturbed the loop
     return {**out, "gflops": gflops, "gflops_median": statistics.median(samples), "gflops_samples": samples,
             "flop_per_cycle": per_cycle, "units_exact": per_cycle / (2 * lanes), "units": units,
             "peak_gflops": ghz * 2 * lanes * units}
