@@ -128,3 +128,23 @@ def test_a_line_break_between_japanese_characters_is_no_space():
     md = "行列サイズと\n実行時間の関係。\nNumPy and\nPython.\n"
     text = pypandoc.convert_text(md, "plain", format=render.MARKDOWN, extra_args=["--wrap=none"])
     assert "行列サイズと実行時間の関係。" in text and "NumPy and Python." in text.replace("\n", " ")
+
+
+def test_a_sentence_that_starts_with_a_number_follows_the_last_without_a_space():
+    import pypandoc
+
+    md = render.tidy_markdown("影響がある。\n1024 の精度は低い。\nNumPy は速い。\n| a |\n|---|\n| 1 |\n: 表1　x\n")
+    assert md.startswith("影響がある。1024 の精度は低い。NumPy は速い。\n\n| a |")  # the table stays a table
+    text = pypandoc.convert_text(md, "plain", format=render.MARKDOWN, extra_args=["--wrap=none"])
+    assert "影響がある。1024 の精度は低い。NumPy は速い。" in text
+
+
+def test_a_number_and_its_unit_never_break_apart_in_the_pdf():
+    import pypandoc
+
+    md = "割合は 93.5 % で、1 回あたり 0.719 ms、3.27 倍である。N = 512 では 3 shards。\n```\nx = 1 s\n```\n"
+    kept = render.keep_units(md)
+    assert "93.5\u00a0% で、1\u00a0回あたり 0.719\u00a0ms、3.27\u00a0倍である。N = 512 では 3 shards。" in kept
+    assert "x = 1 s" in kept  # code as written
+    typ = pypandoc.convert_text(kept, "typst", format=render.MARKDOWN)
+    assert re.search(r"93\.5(~|\u00a0)%", typ)  # Typst's non-breaking space

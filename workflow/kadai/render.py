@@ -192,9 +192,17 @@ def render_markdown(template: str, context: dict, config: dict, sysinfo: dict, m
     return tidy_markdown(text), second
 
 
+# a line of a paragraph's prose: not a heading, figure, table, caption, list item, quote or HTML
+NOT_PROSE_LINE = re.compile(r"^(\s|#{1,6} |!\[|\||: |:::|[-*+] |\d+\. |>|<|```)")
+WIDE_END = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60]$")  # Japanese text or punctuation
+
+
 def tidy_markdown(text: str) -> str:
     """A blank line before every heading (pandoc needs it; Jinja's trim_blocks can eat it) and
-    no runs of blank lines. Fenced code is left exactly as it is."""
+    no runs of blank lines. A prose line that starts with a Latin letter, a digit or a symbol
+    joins the line before it where that one ends in Japanese: pandoc drops a line break only
+    between two East Asian characters and would print 「ある。 1024 の」 with a space. Fenced code
+    is left exactly as it is."""
     out: list[str] = []
     fenced = False
     for line in text.split("\n"):
@@ -208,6 +216,10 @@ def tidy_markdown(text: str) -> str:
             out.append("")  # … and a figure one after it
         if not fenced and not line.strip() and out and not out[-1].strip():
             continue
+        if (not fenced and out and line.strip() and not WIDE_END.search(line[:1]) and not NOT_PROSE_LINE.match(line)
+                and WIDE_END.search(out[-1]) and not NOT_PROSE_LINE.match(out[-1])):
+            out[-1] += line
+            continue
         out.append(line)
     return "\n".join(out)
 
@@ -215,6 +227,21 @@ def tidy_markdown(text: str) -> str:
 # ---------------------------------------------------------------- fonts and PDF
 
 MARKDOWN = "markdown+east_asian_line_breaks"  # a line break between Japanese characters is no space
+
+
+# a number and its unit stay on one line in the PDF (「93.5 %」, 「0.719 ms」, 「3.27 倍」)
+UNIT_SPACE = re.compile(r"(?<=\d) (?=(%|ms|µs|ns|s|GFLOPS|GB|MiB|KiB|GHz|倍|ポイント|回|個|点|枚)(?![A-Za-z]))")
+
+
+def keep_units(md: str) -> str:
+    """The space between a number and its unit made non-breaking, outside fenced code (the .md
+    keeps plain spaces: only the typeset PDF needs it)."""
+    out, fenced = [], False
+    for line in md.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        out.append(line if fenced else UNIT_SPACE.sub("\u00a0", line))
+    return "\n".join(out)
 
 
 def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
@@ -231,7 +258,8 @@ def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
     # broken into single characters, no column too narrow for its word)
     args = ["--template", str(template), "--wrap=none", "--columns=100000",
             *[a for role in fonts.ROLES for a in ("-V", f"{role}-font={faces[role]['family']}")]]
-    typ_text = pypandoc.convert_file(str(md_path), "typst", format=MARKDOWN, extra_args=args)
+    typ_text = pypandoc.convert_text(keep_units(md_path.read_text(encoding="utf-8")), "typst", format=MARKDOWN,
+                                     extra_args=args)
     typ_path = md_path.with_name(f".{md_path.stem}.typ")
     write_text(typ_path, typ_text)
     dirs = sorted({str(Path(f["file"]).parent) for f in faces.values()})
