@@ -110,6 +110,14 @@ def test_the_kadai3_and_kadai2_combined_decisions():
     sm = smallest_keeping(pm, keeps)
     assert sm["fc"]["model"]["model"] == "c" and sm["fc"]["undecided_smaller"] == ["b"]
     assert sm["cnn"]["model"] is None
+    from kadai.kadai3.analyse import smaller_kind
+    pm = pd.DataFrame({"model": ["f1", "f2", "f3", "c1", "c2"], "params": [10, 20, 50, 15, 30],
+                       "kind": ["fc", "fc", "fc", "cnn", "cnn"]})
+    decided = {"f1": "no", "f2": "no", "f3": "yes", "c1": "no", "c2": "yes"}
+    assert smaller_kind(smallest_keeping(pm, {m: {"outcome": o} for m, o in decided.items()}), pm) == "cnn"
+    # an fc model smaller than the CNN that the seeds could not decide might keep the accuracy too
+    unsure = {**decided, "f2": "unknown"}
+    assert smaller_kind(smallest_keeping(pm, {m: {"outcome": o} for m, o in unsure.items()}), pm) is None
 
     def rows(per_op):  # 7 rounds at two sizes, time per operation per_op[name][size]
         out = []

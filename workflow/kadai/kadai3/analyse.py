@@ -77,6 +77,19 @@ def smallest_keeping(pm: pd.DataFrame, keeps: dict) -> dict:
     return out
 
 
+def smaller_kind(sm: dict, pm: pd.DataFrame) -> str | None:
+    """Which kind ("fc" or "cnn") keeps the accuracy with fewer parameters: the one whose smallest
+    keeping model is smaller, provided no model of the other kind that the seeds could not decide
+    is smaller still (it might keep the accuracy too); None where that or either model is missing."""
+    if not (sm["fc"]["model"] and sm["cnn"]["model"]):
+        return None
+    win, other = ("cnn", "fc") if sm["cnn"]["model"]["params"] < sm["fc"]["model"]["params"] else ("fc", "cnn")
+    params = pm.set_index("model").params
+    if any(params[m] < sm[win]["model"]["params"] for m in sm[other]["undecided_smaller"]):
+        return None
+    return win
+
+
 def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: float, load) -> dict:
     """The course CNN with the fast loop and with the DataLoader loop: time per epoch (timing),
     where the time goes (training records), accuracy after the same epochs."""
@@ -138,11 +151,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "time_range": [float(pm.time.min()), float(pm.time.max())],
          "rounds": {name: int(len(t)) for name, t in times.items()}}
     f["not_proportional"] = verdicts.not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
-    sm = f["smallest"]
-    if sm["fc"]["model"] and sm["cnn"]["model"]:  # which kind keeps the accuracy with fewer parameters
-        f["smaller_kind"] = "cnn" if sm["cnn"]["model"]["params"] < sm["fc"]["model"]["params"] else "fc"
-    else:
-        f["smaller_kind"] = None
+    f["smaller_kind"] = smaller_kind(f["smallest"], pm)
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f
