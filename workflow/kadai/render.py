@@ -194,7 +194,7 @@ def render_markdown(template: str, context: dict, config: dict, sysinfo: dict, m
 
 # a line of a paragraph's prose: not a heading, figure, table, caption, list item, quote or HTML
 NOT_PROSE_LINE = re.compile(r"^(\s|#{1,6} |!\[|\||: |:::|[-*+] |\d+\. |>|<|```)")
-WIDE_END = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60]$")  # Japanese text or punctuation
+WIDE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60]")  # a Japanese character or punctuation
 
 
 def tidy_markdown(text: str) -> str:
@@ -216,8 +216,8 @@ def tidy_markdown(text: str) -> str:
             out.append("")  # … and a figure one after it
         if not fenced and not line.strip() and out and not out[-1].strip():
             continue
-        if (not fenced and out and line.strip() and not WIDE_END.search(line[:1]) and not NOT_PROSE_LINE.match(line)
-                and WIDE_END.search(out[-1]) and not NOT_PROSE_LINE.match(out[-1])):
+        if (not fenced and out and line.strip() and not WIDE.match(line) and not NOT_PROSE_LINE.match(line)
+                and WIDE.match(out[-1][-1:]) and not NOT_PROSE_LINE.match(out[-1])):
             out[-1] += line
             continue
         out.append(line)

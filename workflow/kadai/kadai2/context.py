@@ -48,6 +48,9 @@ def numpy_table(found: dict) -> dict:
                       words[e["alloc_slower"]["outcome"]]] for n, e in found["per_size"].items()]}
 
 
+COURSE_RUN_LIMIT_S = 60.0  # the course: no single run over one minute
+
+
 def longest_run(table) -> float | None:
     """The longest run that was executed (timed, warm-up, outlier or wrong result; not the predicted
     time of a size that was not run), None where none was."""
@@ -71,6 +74,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                              for k in measured if "relation" in o["series"][k]})
     rows, skipped = registry_rows(ops)
     cfg = settings["kadai2"]
+    longest = longest_run(table)
     ctx = {**findings,
            "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
            "config": cfg, "fit_config": fit.method(settings["fit"]), "timing": settings["timing"],
@@ -80,7 +84,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            # how the measured series ended, and the longest single run (the course's 1-minute rule)
            "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
                                  if s["measured"]}),
-           "longest_run_s": longest_run(table),
+           "longest_run_s": longest,
+           "within_course_limit": longest is not None and longest <= COURSE_RUN_LIMIT_S,
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
            "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}
     write_json(out_json, ctx)

@@ -60,7 +60,11 @@ def gpu_table(gpu: dict) -> dict | None:
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     cfg = settings["nini1"]
-    ctx = {**findings, "cfg": cfg, "ladder": ladder_table(findings["ladder_values"]),
+    values = findings["ladder_values"]
+    ijk = values["c_ijk"] / values["numpy_1thread"] if values["c_ijk"] and values["numpy_1thread"] else None
+    ctx = {**findings, "cfg": cfg, "ladder": ladder_table(values),
+           # the plain triple loop in C against NumPy's one thread, at the ladder's N
+           "ijk_vs_numpy": ijk, "ijk_slower": ijk is not None and ijk < 1,
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"]),
            "build_rows": [[name, " ".join(b["flags"]), b["simd"]] for name, b in findings["builds"].items()],
            "gpu_table": gpu_table(findings["gpu"])}
