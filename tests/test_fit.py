@@ -238,6 +238,21 @@ def test_held_out_comparison_prefers_the_true_law_not_the_best_training_fit():
     assert by["poly2"]["holdout_rel_rmse"] > by["power"]["holdout_rel_rmse"]
     assert comp["best"] in ("power", "poly3")
     assert comp["holdout_sizes"] == [1024, 2048]
+    # the models tied with the best are exactly those within the tie share of its held-out error
+    err = {m: by[m]["holdout_rel_rmse"] for m in by}
+    assert "poly2" not in comp["tied"] and comp["best"] not in comp["tied"]
+    assert set(comp["tied"]) == {m for m in err if m != comp["best"]
+                                 and err[m] <= err[comp["best"]] * (1 + fit.MODEL_TIE)}
+
+
+def test_two_models_whose_held_out_errors_are_this_close_are_not_ranked():
+    n = np.array([16, 32, 64, 128, 256, 512, 1024, 2048], float)
+    noisy = {seed: 1e-9 * n ** 3 * (1 + 0.02 * np.random.default_rng(seed).standard_normal(n.size)) + 1e-6
+             for seed in (0, 3)}
+    close = fit.compare_models(n, noisy[3], holdout=3)  # held-out errors 2.31 % (cubic) and 2.45 % (power)
+    assert (close["best"], close["tied"]) == ("poly3", ["power"])
+    apart = fit.compare_models(n, noisy[0], holdout=3)  # 4.13 % and 5.40 %: more than the tie share apart
+    assert (apart["best"], apart["tied"]) == ("poly3", [])
 
 
 def test_growth_law_names_the_dominant_term():

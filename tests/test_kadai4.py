@@ -262,3 +262,137 @@ def test_no_undisturbed_round_leaves_nothing_to_fit():
     lost = {r: ("16", "64", "256", "1024")[r % 4] for r in timing["round"].unique()}
     timing.loc[timing.value == timing["round"].map(lost), "status"] = "outlier"  # every round lost one setting
     assert analyse.update_cost(timing) is None
+
+
+BASE4 = {"hidden": 64, "layers": 1, "activation": "relu", "epochs": 5, "loss": "cross_entropy",
+         "optimizer": "adam@0.001", "batch_size": 64}
+
+
+def _hidden_study(accs: dict):
+    """study_of on seeds' accuracies ``accs`` (value → list) and quiet timing rounds."""
+    import pandas as pd
+
+    runs = [{"param": "baseline" if v == "64" else "hidden", "value": "base" if v == "64" else v, "seed": s,
+             "epoch": 5, "params": 10, "accuracy": a} for v, seeds in accs.items() for s, a in enumerate(seeds)]
+    timing = [{"param": "hidden", "value": v, "round": r, "seconds": 1.0 + 0.01 * r, "status": "ok"}
+              for r in range(7) for v in accs]
+    return analyse.study_of(pd.DataFrame(runs), pd.DataFrame(timing), "hidden", [int(v) for v in accs], BASE4)
+
+
+def test_the_largest_difference_is_reported_even_where_a_smaller_one_decides():
+    from kadai import verdicts
+    from kadai.kadai4 import context
+
+    accs = {"4": [0.18, 0.41, 0.55], "16": [0.78, 0.785, 0.775], "64": [0.90, 0.905, 0.895],
+            "256": [0.945, 0.95, 0.94]}
+    st = _hidden_study(accs)
+    decided, big = st["acc_effect"]["numbers"], st["acc_largest"]
+    # the verdict is decided by 16 (consistent seeds); 4 differs most but its seeds scatter
+    assert st["acc_effect"]["outcome"] == "yes" and decided["b"] == "16"
+    assert big["b"] == "4" and big["note"] and big["outcome"] == "unknown"
+    assert big["estimate"] == pytest.approx(np.mean(accs["4"]) - np.mean(accs["64"]))
+    assert big["lo"] < -decided["min_effect"] < decided["min_effect"] < big["hi"]  # it straddles the band
+    # its interval is the one the verdict computed for that pair (same Bonferroni level over 3 pairs)
+    alone = verdicts.effect({"64": np.array(accs["64"]), "4": np.array(accs["4"])}, analyse.ACC_EFFECT,
+                            confidence=1 - 0.05 / 3).to_dict()["numbers"]
+    assert (big["lo"], big["hi"]) == pytest.approx((alone["lo"], alone["hi"]))
+    # the effects table prints the largest difference and names the setting that decided
+    row = context.effects_table({"hidden": st}, ["hidden"])["rows"][0]
+    assert row[1].startswith(f"4 で −{100 * (np.mean(accs['64']) - np.mean(accs['4'])):.1f}")
+    assert row[2] == "あり（16 の差による）"
+    assert analyse.strength(big) == pytest.approx(abs(big["estimate"]) / analyse.ACC_EFFECT)
+    # the seed spread of 4 is noted: its sd against the pooled sd of the other three settings
+    (sv,) = st["spread"]
+    pooled = np.sqrt(np.mean([np.var(accs[v], ddof=1) for v in ("16", "64", "256")]))
+    assert sv["value"] == "4" and sv["ratio"] == pytest.approx(np.std(accs["4"], ddof=1) / pooled)
+
+
+def test_where_the_largest_difference_decides_there_is_no_note_and_no_spread():
+    st = _hidden_study({"4": [0.60, 0.61, 0.59], "16": [0.78, 0.785, 0.775], "64": [0.90, 0.905, 0.895]})
+    assert st["acc_effect"]["numbers"]["b"] == st["acc_largest"]["b"] == "4"
+    assert not st["acc_largest"]["note"] and st["spread"] == []
+    assert st["acc_largest"]["estimate"] == pytest.approx(st["acc_effect"]["numbers"]["estimate"])
+    # the time: every setting as fast as the baseline round by round, nothing to note either
+    assert st["time_effect"]["outcome"] == "no" and not st["time_largest"]["note"]
+
+
+def test_the_baselines_time_in_every_study_is_compared_with_the_threshold():
+    def study(times):
+        return {p: {"name": p.upper(), "rows": [{"value": str(BASE4[p]), "time": t, "time_lo": t * 0.9,
+                                                 "time_hi": t * 1.1},
+                                                {"value": "other", "time": 9.0, "time_lo": 8.0, "time_hi": 10.0}]}
+                for p, t in times.items()}
+    apart = analyse.baseline_time(study({"hidden": 0.365, "optimizer": 0.568, "layers": 0.55}), BASE4)
+    assert apart["outcome"] == "exceeds" and apart["spread"] == pytest.approx(0.568 / 0.365 - 1)
+    assert (apart["min"]["name"], apart["max"]["name"], apart["studies"]) == ("HIDDEN", "OPTIMIZER", 3)
+    close = analyse.baseline_time(study({"hidden": 0.40, "optimizer": 0.42}), BASE4)
+    assert close["outcome"] == "within" and close["spread"] == pytest.approx(0.05)
+    assert analyse.baseline_time(study({"hidden": 0.4}), BASE4) is None  # one study: nothing to compare
+
+
+def test_whether_the_training_loss_fell_is_read_from_the_logs():
+    import pandas as pd
+
+    def runs(per_seed):
+        return pd.DataFrame([{"param": "optimizer", "value": "sgd@0.1", "seed": s, "epoch": e + 1, "loss": loss}
+                             for s, losses in enumerate(per_seed) for e, loss in enumerate(losses)])
+    falls = analyse.loss_trend(runs([[1.26, 1.04, 1.0], [1.32, 0.95, 0.96], [1.39, 1.19, 1.03]]),
+                               "optimizer", "sgd@0.1", BASE4)
+    assert falls["outcome"] == "falls" and (falls["steps"], falls["steps_down"]) == (6, 5)
+    assert falls["first"] == pytest.approx(np.mean([1.26, 1.32, 1.39]))
+    assert falls["last"] == pytest.approx(np.mean([1.0, 0.96, 1.03])) and falls["epochs"] == 3
+    rises = analyse.loss_trend(runs([[1.0, 2.0], [1.0, 1.5]]), "optimizer", "sgd@0.1", BASE4)
+    assert rises["outcome"] == "rises" and rises["seeds_falling"] == 0
+    mixed = analyse.loss_trend(runs([[1.0, 0.5], [1.0, 1.5]]), "optimizer", "sgd@0.1", BASE4)
+    assert mixed["outcome"] == "mixed" and mixed["seeds_falling"] == 1
+    assert analyse.loss_trend(runs([[1.0], [1.1]]), "optimizer", "sgd@0.1", BASE4) is None
+
+
+def test_the_conclusion_groups_the_parameters_by_their_two_outcomes():
+    outcomes = {"a": ("yes", "yes"), "b": ("yes", "unknown"), "c": ("yes", "yes"), "d": ("unknown", "yes"),
+                "e": ("no", "no")}
+    study = {p: {"name": p.upper(), "acc_effect": {"outcome": acc}, "time_effect": {"outcome": t}}
+             for p, (acc, t) in outcomes.items()}
+    groups = analyse.conclusion(study, ["c", "b", "a", "d", "e"])
+    assert [(g["key"], g["names"]) for g in groups] == [
+        ("yes/yes", ["C", "A"]), ("yes/unknown", ["B"]), ("unknown/yes", ["D"]), ("no/no", ["E"])]
+
+
+def test_an_integer_parameter_gets_integer_ticks(tmp_path, monkeypatch):
+    from kadai import figures as kfig
+    from kadai.io import write_json
+    from kadai.kadai4 import figures
+
+    rows = [{"value": str(v), "label": str(v), "acc": 0.9, "acc_sd": 0.01, "time": 0.5 + 0.1 * v,
+             "time_lo": 0.4, "time_hi": 0.9} for v in (1, 2, 3, 4)]
+    write_json(tmp_path / "f.json", {"study": {"layers": {"name": "中間層の数", "numeric": True, "rows": rows}}})
+    drawn = {}
+    monkeypatch.setattr(kfig, "save", lambda fig, out, caption="": drawn.setdefault("fig", fig))
+    figures.draw_param("layers", {"findings": tmp_path / "f.json"}, {}, tmp_path / "x.svg")
+    for ax in drawn["fig"].get_axes():
+        assert list(ax.get_xticks()) == [1, 2, 3, 4]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4"]
+
+
+def test_every_glyph_fills_the_same_box_whatever_size_it_was_drawn_at():
+    """The report says the drawn size (size_min–size_max) does not survive: the glyph's longer side
+    is always context.GLYPH_BOX pixels."""
+    from kadai.kadai4 import context
+
+    font = dataset.font_files()[0]
+    for size in (10, 40):
+        aug = {**CFG["augment"], "size_min": size, "size_max": size, "rotate_deg": 0, "shift_px": 0,
+               "noise_std": 0, "stroke_max": 0}
+        img = dataset.render_digit(8, font, np.random.default_rng(0), aug)
+        rows, cols = np.nonzero(img)
+        assert max(np.ptp(rows) + 1, np.ptp(cols) + 1) == context.GLYPH_BOX, size
+
+
+def test_the_largest_batch_is_named_only_where_it_is_the_least_accurate():
+    rows = [{"value": v} for v in ("16", "64", "256", "1024")]
+    assert analyse.fewest_updates_least_accurate({"rows": rows, "worst": {"value": "1024"}}, BASE4) == {
+        "largest_batch": "1024", "fewest_least_accurate": True}
+    assert not analyse.fewest_updates_least_accurate({"rows": rows, "worst": {"value": "256"}},
+                                                     BASE4)["fewest_least_accurate"]
+    assert not analyse.fewest_updates_least_accurate({"rows": rows, "worst": {"value": "1024"}},
+                                                     {**BASE4, "batch_size": 1024})["fewest_least_accurate"]

@@ -131,3 +131,265 @@ def test_gpu_steps_are_decided_on_paired_rounds():
     facts = analyse.gpu_facts({**gpu, "samples": wrong})
     assert facts["steps"]["shared"]["reason"] == "wrong_result"
     assert analyse.gpu_facts({"available": False, "reason": "x"}) == {"available": False, "reason": "x"}
+
+
+# ---------------------------------------------------------------- cachegrind: only completed runs count
+
+VALGRIND_SIGILL = """==1== Cachegrind, a cache and branch-prediction profiler
+vex amd64->IR: unhandled instruction bytes: 0x62 0xF2 0xFD 0x48 0x19 0xD1
+==1== Process terminating with default action of signal 4 (SIGILL)
+==1==  Illegal opcode at address 0x10A8AA
+==1==    at 0x10A8AA: mm_ikj (in /x/driver)
+==1== I   refs:      175,763
+==1== D   refs:       55,407  (40,771 rd   + 14,636 wr)
+==1== D1  misses:      2,064  ( 1,513 rd   +    551 wr)
+==1== LLd misses:      1,757  ( 1,244 rd   +    513 wr)
+"""
+
+
+def _fake_valgrind(returncode, stderr):
+    import subprocess
+
+    def runner(cmd, **kw):
+        return subprocess.CompletedProcess(cmd, returncode, "", stderr)
+    return runner
+
+
+@pytest.mark.parametrize("returncode, signal_name, exit_status", [(-4, "SIGILL", None), (1, "SIGILL", 1)])
+def test_a_crashed_simulation_is_recorded_as_failed_and_its_counts_are_dropped(returncode, signal_name, exit_status):
+    """valgrind prints counts even for a program that died mid-kernel: they must not be used."""
+    from kadai.nini1 import analyse, cachegrind
+
+    r = cachegrind.cachegrind("driver", "ikj", 192, runner=_fake_valgrind(returncode, VALGRIND_SIGILL),
+                              valgrind="valgrind")
+    assert r["status"] == "failed" and r["available"] is False
+    assert r["signal"] == signal_name and r["exit_status"] == exit_status and r["function"] == "mm_ikj"
+    assert r["unhandled_instruction"] and not any(k in r for k in ("d1_misses", "refs", "instructions"))
+    ok = cachegrind.cachegrind("driver", "ijk", 192, runner=_fake_valgrind(0, VALGRIND_SIGILL.replace(
+        "signal 4", "x")), valgrind="valgrind")
+    assert ok["status"] == "ok" and ok["d1_misses"] == 2064 and ok["instructions"] == 175763
+    # the analysis decides nothing from it: H1's miss part and H1 itself cannot be told, and say why
+    sim = {"build": "O3", "N": 192, "runs": {"ijk": ok, "ikj": r}}
+    miss = analyse.miss_drop(sim)
+    assert miss["outcome"] == "unknown" and miss["reason"] == "no_simulation"
+    assert miss["numbers"]["signal"] == signal_name and miss["numbers"]["ratio"] is None
+
+
+def test_without_valgrind_nothing_is_counted(monkeypatch):
+    from kadai.nini1 import cachegrind
+
+    monkeypatch.setattr(cachegrind.shutil, "which", lambda name: None)
+    r = cachegrind.cachegrind("driver", "ijk", 8)
+    assert r == {"kernel": "ijk", "N": 8, "available": False, "status": "missing"}
+
+
+def test_access_order_needs_both_the_speed_up_and_fewer_misses(monkeypatch):
+    from kadai.nini1 import analyse
+
+    def sim(ijk, ikj):
+        run = lambda m: {"status": "ok", "d1_misses": m}  # noqa: E731
+        return {"build": "avx2", "N": 192, "runs": {"ijk": run(ijk), "ikj": run(ikj)}}
+
+    monkeypatch.setattr(analyse, "faster", lambda *a, **k: {"outcome": "yes", "reason": "above", "numbers": {}})
+    assert analyse.order_hypothesis(None, sim(8000, 1000))["verdict"]["outcome"] == "yes"
+    h = analyse.order_hypothesis(None, sim(8000, 1000))
+    assert h["misses"]["numbers"]["ratio"] == pytest.approx(8.0)
+    assert analyse.order_hypothesis(None, sim(3000, 1000))["verdict"]["outcome"] == "no"  # misses barely drop
+    failed = {"build": "O3", "N": 192, "runs": {"ijk": {"status": "ok", "d1_misses": 1},
+                                                "ikj": {"status": "failed", "signal": "SIGILL"}}}
+    v = analyse.order_hypothesis(None, failed)["verdict"]
+    assert v["outcome"] == "unknown" and v["reason"] == "no_simulation"
+
+
+def _trap_program(tmp_path):
+    src = tmp_path / "trap.c"
+    src.write_text("int main(void) { __builtin_trap(); }\n")  # ud2 on x86: SIGILL
+    exe = tmp_path / "trap"
+    import subprocess
+
+    subprocess.run(["gcc", "-O0", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind (apt install valgrind)")
+def test_a_program_killed_by_sigill_under_valgrind_gives_no_counts(tmp_path):
+    from kadai.nini1 import cachegrind
+
+    r = cachegrind.cachegrind(_trap_program(tmp_path), "ikj", 8)
+    assert r["status"] == "failed" and r["signal"] == "SIGILL" and "d1_misses" not in r
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind (apt install valgrind)")
+def test_the_driver_completes_under_cachegrind_with_the_flags_the_pipeline_uses(tmp_path):
+    """Every kernel of the driver built as rule nini1_driver builds it runs to the end (exit 0)
+    under valgrind, and the i-j-k order misses L1 far more often than i-k-j."""
+    from kadai.nini1 import analyse, cachegrind
+
+    exe = tmp_path / "driver"
+    cachegrind.build_driver(plan.BUILDS[plan.CACHEGRIND_BUILD], exe)
+    n = 128  # a power of two: B's column (stride 1 KiB) falls into a few L1 sets, so i-j-k misses on every
+    #          element, whatever the L1 size and associativity cachegrind reads from this host
+    sim = cachegrind.run(exe, plan.CACHEGRIND_KERNELS, n, tmp_path / "cg.json", plan.CACHEGRIND_BUILD,
+                         plan.BUILDS[plan.CACHEGRIND_BUILD])
+    for k, r in sim["runs"].items():
+        assert r["status"] == "ok", (k, r)
+        assert r["refs"] > 0 and r["instructions"] > n ** 3 / 8 and r["d1_misses"] > 0  # ≥ one 8-lane op per FMA
+    assert sim["runs"]["ijk"]["instructions"] > sim["runs"]["ikj"]["instructions"]  # scalar vs vectorised
+    assert sim["runs"]["ijk"]["d1_misses"] > 0.9 * n ** 3  # one miss per multiply-add
+    assert analyse.miss_drop(sim)["outcome"] == "yes"
+    assert json.loads((tmp_path / "cg.json").read_text())["build"] == plan.CACHEGRIND_BUILD
+
+
+# ---------------------------------------------------------------- what the machine code computes with
+
+OBJDUMP = """
+0000000000001100 <micro_kernel>:
+    1100:\tmovapd %xmm1,%xmm0
+    1104:\tmulpd  %xmm2,%xmm0
+    1108:\taddpd  %xmm0,%xmm3
+    110c:\tret
+0000000000001200 <mm_ikj>:
+    1200:\tvfmadd231pd %ymm1,%ymm2,%ymm3
+    1206:\tvaddpd %xmm1,%xmm2,%xmm3
+0000000000001300 <mm_ijk>:
+    1300:\tmulsd  %xmm1,%xmm0
+    1304:\taddsd  %xmm0,%xmm2
+0000000000001400 <mm_blocked>:
+    1400:\tvfmadd213pd %zmm1,%zmm2,%zmm3
+"""
+
+
+def test_the_simd_width_is_read_from_the_packed_arithmetic():
+    from kadai.nini1 import isa
+
+    f = isa.parse(OBJDUMP)
+    assert (f["micro_kernel"]["isa"], f["micro_kernel"]["bits"], f["micro_kernel"]["fma"]) == ("SSE2", 128, False)
+    assert f["micro_kernel"]["mnemonics"] == ["addpd", "mulpd"]  # movapd is a move, not arithmetic
+    assert (f["mm_ikj"]["isa"], f["mm_ikj"]["bits"], f["mm_ikj"]["fma"]) == ("AVX2+FMA", 256, True)
+    assert (f["mm_ijk"]["isa"], f["mm_ijk"]["bits"]) == ("scalar", 0)
+    assert (f["mm_blocked"]["isa"], f["mm_blocked"]["bits"]) == ("AVX-512", 512)
+
+
+def test_a_simd_comparison_says_what_it_compares():
+    from kadai.nini1 import analyse, isa
+
+    f = isa.parse(OBJDUMP)
+    builds = {"fast": {"vector": {"kernel": f["mm_ikj"]}}, "slow": {"vector": {"kernel": f["micro_kernel"]}},
+              "scalar": {"vector": {"kernel": f["mm_ijk"]}}, "none": {"vector": {}}}
+    assert analyse.simd_contrast(builds, ("fast", "kernel"), ("slow", "kernel"))["kind"] == "wider"
+    assert analyse.simd_contrast(builds, ("slow", "kernel"), ("scalar", "kernel"))["kind"] == "vector_vs_scalar"
+    assert analyse.simd_contrast(builds, ("fast", "kernel"), ("none", "kernel"))["kind"] == "unknown"
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="needs objdump (binutils)")
+def test_each_build_computes_with_the_simd_width_its_flags_allow(built, tmp_path):
+    """-mno-avx2 -mno-fma does not mean scalar: gcc still vectorises with 128-bit SSE2 on x86-64."""
+    from kadai.nini1 import isa
+
+    info, _ = built
+    so = tmp_path / "libmm.so"
+    build.compile_library(plan.BUILDS[info["variant"]], so)
+    k = isa.vector_use(so)["kernel"]
+    if info["simd"] == "portable":
+        assert k["bits"] <= 128 and not k["fma"]
+    elif info["simd"] == "avx2+fma":
+        assert (k["bits"], k["fma"]) == (256, True)
+    elif info["simd"] == "avx512f":
+        assert (k["bits"], k["fma"]) == (512, True)
+
+
+# ---------------------------------------------------------------- the size sweep against the alternated pairs
+
+def _bench_table(c, numpy):
+    import pandas as pd
+
+    rows = [dict(implementation=name, N=2048, repeat=r, seconds=s, status="ok")
+            for name, t in (("c_packed", c), ("numpy_1thread", numpy)) for r, s in enumerate(t)]
+    return pd.DataFrame(rows)
+
+
+def test_c_and_numpy_are_compared_only_within_the_same_rounds():
+    """A machine that speeds up for the last rounds (as this one did): C and NumPy equal round by
+    round; the sweep timed C in a fast phase and NumPy in a slow one, and draws C 1.3 × faster."""
+    import pandas as pd
+    from kadai.nini1 import analyse
+
+    speed = np.array([1.0] * 7 + [1.3, 1.3])
+    c = 0.36 / speed * np.array([1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99])
+    numpy = 0.36 / speed
+    bench = analyse.bench_facts(_bench_table(c, numpy), 2048)
+    assert bench["c_not_slower"]["numbers"]["ratio"] == pytest.approx(np.median(numpy / c))
+    assert bench["drift"] == pytest.approx(max(c.max() / c.min(), numpy.max() / numpy.min()))
+    flops = 2 * 2048 ** 3
+    assert bench["numpy_max"] == pytest.approx(flops / numpy.min() / 1e9)
+    ladder = pd.DataFrame({"implementation": ["c_packed"] * 3 + ["numpy_1thread"] * 3, "N": [512, 1024, 2048] * 2,
+                           "time": [0.036 / 8 / 1.3, 0.036 / 1.3, 0.36 / 1.3, 0.036 / 8 * 0.5, 0.036, 0.36]})
+    check = analyse.ladder_check(ladder, bench)
+    assert check["outcome"] == "disagree" and check["ladder_ratio"] == pytest.approx(1.3)
+    assert check["c_above_from"] == 1024  # at 512 the sweep draws NumPy faster
+    agreeing = ladder.assign(time=[0.036 / 8, 0.036, 0.36] * 2)
+    assert analyse.ladder_check(agreeing, bench)["outcome"] == "agree"
+    assert analyse.ladder_check(ladder[ladder.N < 2048], bench)["outcome"] == "no_common_n"
+    # a ratio of two separately timed series is told only beyond the drift
+    assert analyse.series_apart(0.02, 1.39) == "beyond" and analyse.series_apart(1.3, 1.39) == "within"
+
+
+def _ladder_raw(blocked_gain):
+    import pandas as pd
+
+    rows = []
+    for n in (64, 128, 256, 512, 1024, 2048):
+        per_op = 1e-10 * (1.0 if n <= 256 else 1.8)  # i-k-j slows beyond the cache
+        for r in range(6):
+            t = 2 * n ** 3 * per_op * (1 + 0.01 * r)
+            rows += [dict(implementation="c_ikj", N=n, repeat=r, seconds=t, status="ok"),
+                     dict(implementation="c_blocked", N=n, repeat=r, seconds=t / blocked_gain, status="ok")]
+    return pd.DataFrame(rows)
+
+
+def test_blocking_must_beat_the_machines_drift_between_two_series():
+    from kadai.nini1 import analyse
+
+    caches = [{"level": 2, "bytes": 2 * 2 ** 20}]
+    h = analyse.cache_hypothesis(_ladder_raw(1.25), caches, drift_=None)
+    assert h["slows"]["outcome"] == "yes" and h["helps"]["outcome"] == "yes"
+    assert h["helps"]["numbers"]["threshold"] == pytest.approx(1.1) and h["verdict"]["outcome"] == "yes"
+    h = analyse.cache_hypothesis(_ladder_raw(1.25), caches, drift_=1.39)  # 1.25 × could be the moments alone
+    assert h["helps"]["numbers"]["threshold"] == pytest.approx(1.39) and h["helps"]["outcome"] == "no"
+    assert h["drift_sets_threshold"] and h["verdict"]["outcome"] == "no"
+    assert analyse.cache_hypothesis(_ladder_raw(1.8), caches, drift_=1.39)["verdict"]["outcome"] == "yes"
+
+
+def test_the_verdict_table_lists_every_comparison_of_every_hypothesis():
+    from kadai.nini1 import context
+
+    def v(r, o="yes"):
+        return {"outcome": o, "reason": "x", "numbers": {"ratio": r, "lo": r * 0.9, "hi": r * 1.1, "threshold": 1.1}}
+
+    both = {"outcome": "no", "reason": "both", "numbers": {}}
+    h = {"order": {"speed": v(10.0), "misses": v(8.0), "verdict": both},
+         "cache": {"n_small": 181, "n_big": 2048, "slows": v(1.8), "helps": v(1.6, "no"), "verdict": both},
+         "simd": v(3.0), "opt": v(11.0), "threads": v(1.5, "unknown"), "gap": {"verdict": v(2.0)},
+         "simd_isa": {"packed": {"kind": "wider", "slow": {"bits": 128}, "fast": {"bits": 256}}}}
+    t = context.verdict_table(h, 512, 2048, {"build": "avx2", "N": 192})
+    names = [r[0] for r in t["rows"]]
+    assert [n.split()[0] for n in names] == ["仮説1", "仮説1", "仮説2", "仮説2", "仮説3", "仮説4", "仮説5", "仮説6"]
+    assert [r[2] for r in t["rows"]] == [8.0, 10.0, 1.8, 1.6, 3.0, 11.0, 1.5, 2.0]
+    assert t["rows"][0][3] is None and t["rows"][0][4] is None  # counted, not timed: no interval
+    assert t["rows"][3][-1] == context.WORDS["no"] and "N = 2048" in t["rows"][3][1]
+    assert "128 ビットと 256 ビット" in t["rows"][4][1] and "avx2" in t["rows"][0][1]
+    # the ladder table never holds a ratio to NumPy; NumPy's rows only where the sweep agrees with the pairs
+    values = {"c_ijk": 1.0, "c_ikj": 10.0, "c_blocked": 10.0, "c_packed": 80.0, "c_packed_omp": 120.0,
+              "numpy_1thread": 50.0, "numpy_all": 90.0}
+    assert len(context.ladder_table(values, False)["rows"]) == 5
+    assert len(context.ladder_table(values, True)["columns"]) == 3
+
+
+def test_the_share_of_the_peak_is_taken_round_by_round():
+    from kadai.nini1 import analyse
+
+    ghz = [3.0, 1.5, 3.0, 1.5, 3.0, 1.5, 3.0, 1.5, 3.0]  # the clock halves every other round
+    pk = {"widest": "avx512", "ghz_samples": ghz, "avx512": {"lanes": 8, "units": 2}}
+    s = analyse.share_of_peak([0.6 * g * 32 for g in ghz], pk)
+    assert s["ratio"] == pytest.approx(0.6) and s["lo"] == pytest.approx(0.6) and s["interval"]
+    assert analyse.share_of_peak([1.0], {"widest": None}) is None

@@ -54,6 +54,9 @@ def test_an_interval_shows_its_width():
 
 def test_cache_sizes_print_in_their_binary_unit():
     assert [tables.binary_size(b) for b in (49152, 2097152, 503316480)] == ["48 KiB", "2 MiB", "480 MiB"]
+    # a measured size: significant figures in the unit that keeps it in [1, 1024)
+    assert [tables.size(b) for b in (393216, 1.5 * 2**20, 5.67 * 2**20, 100, float("nan"))] == \
+        ["384 KiB", "1.50 MiB", "5.67 MiB", "100 B", "—"]
 
 
 def test_regime_table_prints_a_narrow_interval_and_names_stubs_and_transitions():

@@ -292,7 +292,11 @@ def test_better_predictor_constant_and_deterministic():
 def test_boundary_names_the_cache_between_two_working_sets():
     marks = {"L1": 48 * 2**10, "L2": 2 * 2**20, "L3": 480 * 2**20}
     yes = verdicts.boundary(1.5 * 2**20, 3 * 2**20, marks)
-    assert yes.outcome == verdicts.YES and yes.numbers["mark"] == "L2"
+    assert yes.outcome == verdicts.YES and yes.reason == "straddles" and yes.numbers["mark"] == "L2"
+    # both sides above 2 MiB (the kadai1 case: 2.82 → 5.67 MiB): near L2, but not crossed → cannot tell
+    near = verdicts.boundary(2.82 * 2**20, 5.67 * 2**20, marks)
+    assert near.outcome == verdicts.UNKNOWN and near.reason == "near" and near.numbers["mark"] == "L2"
+    assert near.numbers["ratio_lo"] == pytest.approx(1.41) and near.numbers["ratio_hi"] == pytest.approx(2.835)
     no = verdicts.boundary(32 * 2**20, 64 * 2**20, marks)  # 2× slack still far from 2 MiB and 480 MiB
     assert no.outcome == verdicts.NO and no.reason == "none"
     assert verdicts.boundary(1, 2, {}).outcome == verdicts.UNKNOWN

@@ -40,6 +40,9 @@ matplotlib.rcParams.update({
 NO_UNIT = "無次元"
 
 
+SCALES = ("linear", "log", "symlog")
+
+
 @dataclass(frozen=True)
 class Axis:
     """An axis label with its unit: ``Axis("実行時間", "s")`` → 「実行時間 [s]」."""
@@ -53,8 +56,13 @@ class Axis:
             raise ValueError("an axis needs a label")
         if not self.unit.strip():
             raise ValueError(f"axis {self.label!r} needs a unit (use NO_UNIT for dimensionless)")
-        if self.scale not in ("linear", "log"):
-            raise ValueError(f"scale must be 'linear' or 'log', got {self.scale!r}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {self.scale!r}")
+
+    def apply(self, set_scale) -> None:
+        """Set this scale with ``ax.set_xscale`` / ``set_yscale``: "symlog" is linear within ±1
+        (counts that can be 0 stay on a logarithmic axis without being moved)."""
+        set_scale(self.scale, **({"linthresh": 1.0, "linscale": 0.5} if self.scale == "symlog" else {}))
 
     @property
     def text(self) -> str:
@@ -111,8 +119,8 @@ def new_figure(x: Axis, y: Axis, *, aspect: float = 0.7, panels: list[tuple[Axis
     for ax, (ax_x, ax_y) in zip(axes, pairs):
         ax.set_xlabel(ax_x.text)
         ax.set_ylabel(ax_y.text)
-        ax.set_xscale(ax_x.scale)
-        ax.set_yscale(ax_y.scale)
+        ax_x.apply(ax.set_xscale)
+        ax_y.apply(ax.set_yscale)
         ax._kadai_axes = (ax_x, ax_y)
     return fig, (axes[0] if len(pairs) == 1 else list(axes))
 
@@ -134,7 +142,7 @@ def twin_y(ax, y: Axis):
     """A second y axis on the right, declared like the others."""
     ax2 = ax.twinx()
     ax2.set_ylabel(y.text)
-    ax2.set_yscale(y.scale)
+    y.apply(ax2.set_yscale)
     ax2.grid(False)
     ax2._kadai_axes = (ax._kadai_axes[0], y)
     return ax2

@@ -462,7 +462,8 @@ def _term_name(j: int) -> str:
     return "定数項" if j == 0 else ("N の項" if j == 1 else f"N^{j} の項")
 
 
-MODELS = {"power": "べき乗則 a·N^k", "poly2": "2次多項式", "poly3": "3次多項式"}
+MODEL_TIE = 0.1  # held-out errors within this share of the best one's: the comparison cannot rank them
+MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2次多項式", "poly3": "3次多項式"}
 
 
 def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = None) -> dict:
@@ -496,8 +497,12 @@ def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = N
             "holdout_rel_rmse": float(np.sqrt(np.mean(((predict(test_n) - test_t) / test_t) ** 2))),
         })
     scored = [r for r in results if "holdout_rel_rmse" in r]
-    best = min(scored, key=lambda r: r["holdout_rel_rmse"])["model"] if scored else None
-    return {"holdout_sizes": [int(v) for v in test_n], "models": results, "best": best}
+    best = min(scored, key=lambda r: r["holdout_rel_rmse"]) if scored else None
+    # a few held-out points cannot rank models whose errors are this close: name them as tied
+    tied = [r["model"] for r in scored if r is not best
+            and r["holdout_rel_rmse"] <= best["holdout_rel_rmse"] * (1 + MODEL_TIE)]
+    return {"holdout_sizes": [int(v) for v in test_n], "models": results,
+            "best": best["model"] if best else None, "tied": tied, "tie_share": MODEL_TIE}
 
 
 def _poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:

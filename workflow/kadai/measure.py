@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rows import COLUMNS, ERROR, OK, OOM, OUTLIER, SKIPPED, STOP, WARMUP, WRONG
+from .rows import COLUMNS, ERROR, NO_WARMUP, OK, OOM, OUTLIER, SKIPPED, STOP, WARMUP, WRONG
 from .threads import ForeignLoad
 
 DEFEND_ROUNDS = 3  # rounds of replacing outliers and settling disagreements, at most
@@ -299,7 +299,7 @@ class _Sweep:
             s._row(n, 0, dt, WRONG, "result differs from the reference")
             self.progress(f"N={n}: wrong result; series stopped")
             return WRONG
-        note = "" if predicted <= cfg.warmup_max_s or cfg.warmup == 0 else "warm-up skipped (long run)"
+        note = "" if predicted <= cfg.warmup_max_s or cfg.warmup == 0 else NO_WARMUP
         self.samples[n] = [s._row(n, 0, dt, OK, note, faults)]
         self.first[n] = dt
         return OK

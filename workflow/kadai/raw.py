@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .io import read_csv
-from .rows import ENDS, OK, OUTLIER, RAW, SKIPPED, STOP
+from .rows import ENDS, NO_WARMUP, OK, OUTLIER, RAW, SKIPPED, STOP
 
 KEYS = ["implementation", "op", "N", "dtype", "device"]
 
@@ -50,6 +50,21 @@ def stop_reason(raw: pd.DataFrame) -> dict:
     pred = float(last.seconds) if last.status == STOP and pd.notna(last.seconds) else None
     return {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred,
             "note": note}
+
+
+def sweep_facts(raw: pd.DataFrame, sweeps: dict) -> dict:
+    """How the sizes were actually measured, for the method's sentences (``sweeps``: op →
+    :class:`kadai.measure.SweepConfig`): ``sizes`` (series × N with an ok sample); ``no_warmup``,
+    those whose first run had no untimed run before it (predicted over ``warmup_max_s``, the
+    largest of the ops' values); ``added``, sizes off the op's geometric grid (midpoints that the
+    refinement measured after the grid's rounds)."""
+    ok = raw[raw.status == OK]
+    measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
+    cold = ok[ok.note.fillna("") == NO_WARMUP]
+    grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
+    return {"sizes": len(measured), "no_warmup": len(set(zip(cold.implementation, cold.op, cold.N.astype(int)))),
+            "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
+            "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op])}
 
 
 def skipped(raw: pd.DataFrame) -> bool:

@@ -23,6 +23,7 @@ COLUMNS = ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", 
 OK, WARMUP, WRONG, OOM, ERROR, STOP = "ok", "warmup", "wrong", "oom", "error", "stop"
 OUTLIER = "outlier"  # a timed sample far slower than its siblings: kept, not used, re-measured
 SKIPPED = "skipped"  # the implementation cannot run on this machine (note says why)
+NO_WARMUP = "warm-up skipped (long run)"  # note of a first sample taken without an untimed run before it
 ENDS = (STOP, OOM, WRONG, ERROR, SKIPPED)  # statuses that end a series
 STATUSES = (OK, WARMUP, WRONG, OOM, ERROR, STOP, OUTLIER, SKIPPED)
 

@@ -46,6 +46,18 @@ def sig(x, n: int = 3) -> str:
     return signed(f"{mant:.{n - 1}f}×10^{exp}^")
 
 
+def size(n_bytes, n: int = 3) -> str:
+    """A size in bytes with the binary unit that keeps it between 1 and 1024: ``48.0 KiB``, ``2.00 MiB``."""
+    if n_bytes is None or not math.isfinite(float(n_bytes)):
+        return "—"
+    value, unit = float(n_bytes), "B"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{sig(value, n)} {unit}"
+
+
 def pm(value, err, n: int = 2) -> str:
     """``value ± err`` with err to ``n`` significant figures and value to the same decimal."""
     if err is None or not math.isfinite(err) or err <= 0:
@@ -109,23 +121,24 @@ def md_table(table: dict, n: int = 3) -> str:
     return "\n".join(lines)
 
 
-def by_size(summary, impls, values, names: dict, thin_above: int | None = None) -> dict:
+def by_size(summary, impls, values, names: dict, keep=None) -> dict:
     """A table with one row per size N and, for each implementation, the summary columns in
     ``values`` (``(column, header pattern with {} for the name, unit)``); — where not measured.
-    ``thin_above``: keep every other row (and the last) when there are more rows than this."""
+    ``keep``: only these sizes get a row (e.g. the sweep's grid, without the midpoints added
+    later); ``omitted`` says how many measured sizes were left out."""
     columns = [{"name": "N", "kind": "int"}]
     for impl in impls:
         columns += [{"name": pattern.format(names[impl]), "unit": unit, "kind": "sig"} for _, pattern, unit in values]
+    sizes = sorted(int(n) for n in summary[summary.implementation.isin(impls)].N.unique())
+    shown = [n for n in sizes if keep is None or n in set(keep)]
     rows = []
-    for n in sorted(summary.N.unique()):
-        row = [int(n)]
+    for n in shown:
+        row = [n]
         for impl in impls:
             g = summary[(summary.implementation == impl) & (summary.N == n)]
             row += [float(g[col].iloc[0]) if len(g) else None for col, _, _ in values]
         rows.append(row)
-    if thin_above is not None and len(rows) > thin_above:
-        rows = rows[::2] if rows[-1] in rows[::2] else rows[::2] + [rows[-1]]
-    return {"columns": columns, "rows": rows}
+    return {"columns": columns, "rows": rows, "omitted": len(sizes) - len(shown)}
 
 
 VERDICT_WORDS = {"yes": "一致", "no": "不一致", "unknown": "判定できない"}

@@ -35,9 +35,11 @@ Decisions and their rules
 * :func:`better_predictor` — "x_b explains y better than x_a" (R² of a straight-line fit). Bootstrap
   over points, both R² on the same resample. YES "b_better": lo > 0. NO "a_better": hi < 0.
   Else UNKNOWN "straddles". A constant x or y in a resample counts as R² = 0.
-* :func:`boundary` — "a known boundary (a cache size) lies where the growth changes": YES "near"
-  when some mark lies in [lo / ``BOUNDARY_SLACK``, hi · ``BOUNDARY_SLACK``], NO "none" when marks
-  are known and none does, UNKNOWN "no_marks" when none are known.
+* :func:`boundary` — "a known boundary (a cache size) lies where the growth changes": YES "straddles"
+  when some mark lies in [lo, hi]; UNKNOWN "near" when none does but one lies within a factor
+  ``BOUNDARY_SLACK`` outside it (the effective capacity can differ from the nominal one, so the mark
+  may or may not be the cause); NO "none" when marks are known and none is even near; UNKNOWN
+  "no_marks" when none are known.
 * :func:`guard` — a timing verdict stands only if the machine was quiet enough for it: a
   measurement that used more than ``MULTI_CORE`` cores while other processes kept at least
   ``BUSY_CORES`` busy cannot say how the work scales with the cores → UNKNOWN "busy".
@@ -67,7 +69,7 @@ MIN_POINTS = 4  # fewer (x, y) points than this → better_predictor is UNKNOWN 
 SPEEDUP = 1.1  # "A is faster than B" needs A's speed-up over B to be at least this (10 %)
 BUSY_CORES = 0.25  # other processes keeping this much of a core busy make a multi-core timing undecidable
 MULTI_CORE = 1.2   # a measurement that kept more than this many cores busy relied on idle cores
-BOUNDARY_SLACK = 2.0  # a cache "explains" a break if its size is within this factor of the working sets there
+BOUNDARY_SLACK = 2.0  # a cache within this factor outside the working sets at a break is "near" (cannot tell)
 _EDGE_EPS = 1e-9  # absolute slack so that band edges stay inclusive despite float rounding (3 − 0.2 vs 2.8)
 
 
@@ -420,16 +422,26 @@ def better_predictor(x_a, x_b, y, *, n_boot: int = 2000, seed: int = 0, confiden
 
 def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -> Verdict:
     """Does a mark (e.g. ``{"L2": 2097152, "L3": …}`` bytes) lie between ``lo`` and ``hi`` (e.g. the
-    working sets on both sides of a change of growth), within a factor ``slack``?"""
-    numbers = {"lo": lo, "hi": hi, "slack": slack, "marks": dict(marks), "mark": None, "value": None}
+    working sets on both sides of a change of growth)? Only near it (within a factor ``slack``
+    outside) cannot tell; ``numbers["ratio_lo"]`` / ``["ratio_hi"]``: lo and hi over the mark."""
+    numbers = {"lo": lo, "hi": hi, "slack": slack, "marks": dict(marks), "mark": None, "value": None,
+               "ratio_lo": None, "ratio_hi": None}
     if not marks:
         return Verdict(UNKNOWN, "no_marks", numbers)
+
+    def closest(cands):
+        name, value = min(cands, key=lambda m: abs(math.log(m[1] / math.sqrt(lo * hi))))
+        numbers.update(mark=name, value=value, ratio_lo=lo / value, ratio_hi=hi / value)
+
+    inside = [(name, v) for name, v in marks.items() if lo <= v <= hi]
+    if inside:
+        closest(inside)
+        return Verdict(YES, "straddles", numbers)
     near = [(name, v) for name, v in marks.items() if lo / slack <= v <= hi * slack]
-    if not near:
-        return Verdict(NO, "none", numbers)
-    name, value = min(near, key=lambda m: abs(math.log(m[1] / math.sqrt(lo * hi))))
-    numbers.update(mark=name, value=value)
-    return Verdict(YES, "near", numbers)
+    if near:
+        closest(near)
+        return Verdict(UNKNOWN, "near", numbers)
+    return Verdict(NO, "none", numbers)
 
 
 def of(finding: dict) -> dict:

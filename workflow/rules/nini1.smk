@@ -6,7 +6,9 @@ NINI1_RAW = expand("results/nini1/raw/{e}.csv", e=nini1_plan.EXPERIMENTS)
 NINI1_BUILD_INFO = expand("results/nini1/build/libmm_{b}.json", b=nini1_plan.BUILDS)
 STAGES["nini1"] = {
     "analyse": {"raw": NINI1_RAW, "builds": NINI1_BUILD_INFO, "cache": "results/nini1/cachegrind.json",
-                "peak": "results/nini1/peak.json", "gpu": "results/nini1/gpu.json", "sysinfo": "results/sysinfo.json"},
+                "peak": "results/nini1/peak.json", "gpu": "results/nini1/gpu.json", "sysinfo": "results/sysinfo.json",
+                # the built libraries, disassembled by the analysis (kadai.nini1.isa): which SIMD instructions each uses
+                "libs": expand("results/nini1/build/libmm_{b}.so", b=nini1_plan.BUILDS)},
     "figures": nini1_plan.FIGURES,
     "figure_inputs": {"raw": NINI1_RAW},
     "context": {},
@@ -40,7 +42,7 @@ rule nini1_driver:
     output:
         "results/nini1/build/driver",
     params:
-        flags=nini1_plan.BUILDS["O3"],
+        flags=nini1_plan.BUILDS[nini1_plan.CACHEGRIND_BUILD],  # valgrind cannot run AVX-512 code
         tools=TOOLS["cc"],
     log:
         "results/logs/nini1/driver.log",
@@ -79,6 +81,8 @@ rule nini1_cachegrind:
     params:
         kernels=nini1_plan.CACHEGRIND_KERNELS,
         n=NINI1["cachegrind_n"],
+        build=nini1_plan.CACHEGRIND_BUILD,
+        flags=nini1_plan.BUILDS[nini1_plan.CACHEGRIND_BUILD],
         tools=TOOLS["valgrind"],
     log:
         "results/logs/nini1/cachegrind.log",

@@ -7,6 +7,9 @@ rule sysinfo:
         code=code("sysinfo"),
     output:
         "results/sysinfo.json",
+    # the thread counts it records (BLAS, PyTorch) are those of a job given every core, as the
+    # timing jobs are: Snakemake limits a job's thread pools to its threads
+    threads: workflow.cores
     log:
         "results/logs/sysinfo.log",
     conda:

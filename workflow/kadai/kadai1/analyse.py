@@ -32,18 +32,27 @@ def series_facts(grp, rows) -> dict:
 
 
 def faster(table, slow: str, fast: str) -> dict | None:
-    """Times of two series at the largest N both measured, and whether ``fast`` is faster."""
+    """Times of two series at the largest N both measured, and whether ``fast`` is faster there;
+    ``per_size``: [N, ratio of the fastest runs] at every size both measured, and where the
+    largest N's ratio ranks among them."""
     ok = table[table.status == "ok"]
     common = sorted(set(ok[ok.implementation == slow].N) & set(ok[ok.implementation == fast].N))
     if not common:
         return None
+    best = ok.groupby(["implementation", "N"]).seconds.min()
+    per_size = [[int(n), float(best[slow, n] / best[fast, n])] for n in common]
     n = common[-1]
     t_slow = ok[(ok.implementation == slow) & (ok.N == n)].seconds.to_numpy()
     t_fast = ok[(ok.implementation == fast) & (ok.N == n)].seconds.to_numpy()
     v = verdicts.guard(verdicts.ratio(t_slow, t_fast, verdicts.SPEEDUP, estimator="min"),
                        *raw.load_of(table[table.implementation.isin([slow, fast])]))
-    return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()),
-            "ratio": float(t_slow.min() / t_fast.min()), "verdict": v}
+    ratios = [r for _, r in per_size]
+    ratio = float(t_slow.min() / t_fast.min())
+    return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
+            "verdict": v, "per_size": per_size, "ratio_lo": min(ratios), "ratio_hi": max(ratios),
+            "n_common_first": int(common[0]),
+            "rank": "highest" if len(ratios) > 2 and ratio == max(ratios) else
+                    "lowest" if len(ratios) > 2 and ratio == min(ratios) else "between"}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:

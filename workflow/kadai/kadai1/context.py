@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import checks, figures, fit, raw, submission, tables
 from ..io import read_json, write_json
+from ..measure import SweepConfig
 
 
 def model_table(series: dict, impls: list[str]) -> dict:
@@ -18,9 +19,22 @@ def model_table(series: dict, impls: list[str]) -> dict:
                         {"name": "検証点の相対誤差", "unit": "%", "kind": "percent"}], "rows": rows}
 
 
+def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
+    """The largest sizes of a series that form an edge stub (too few points for a regime of their
+    own): the series' verdict, made on its largest regime, does not cover them."""
+    out = []
+    for impl in impls:
+        rel = series[impl].get("relation") or {}
+        last = max((r["n_last"] for r in rel.get("regimes", [])), default=None)
+        out += [{"name": series[impl]["name"], **{k: t[k] for k in ("n_first", "n_last", "k", "n_points")}}
+                for t in rel.get("transitions", []) if t["edge"] and last is not None and t["n_first"] >= last]
+    return out
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
-    summary = raw.summarise(raw.load_raw(inputs["raw"]))
+    table = raw.load_raw(inputs["raw"])
+    summary = raw.summarise(table)
     series, impls = findings["series"], findings["impls"]
     names = {i: figures.impl_name(i) for i in impls}
     for impl in impls:
@@ -33,10 +47,18 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "table_models": model_table(series, impls),
         "table_times": tables.by_size(summary, impls, [("time", "{} 最速", "s"), ("median", "{} 中央値", "s")], short),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
-        "sweep": settings["sweep"], "timing": settings["timing"], "fit_config": fit.method(settings["fit"]),
+        "sweep": settings["sweep"], "timing": settings["timing"],
+        # which sizes had no warm-up, and which were added after the grid's rounds
+        "measured": raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"],
+                                                                              settings["timing"])}),
+        "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against
         # every implementation's largest-N exponent decided to be the expected N³ (then only a differs)
+        "trailing_edges": trailing_edges(series, impls),
+        # the results section predicts a change where B outgrows a cache: the series that showed one
+        "cache_breaks": [names[i] for i in impls
+                         if any(b["cache"]["outcome"] == "yes" for b in series[i]["relation"].get("breaks", []))],
         "all_cubic": all((series[i].get("relation") or {}).get("verdict", {}).get("outcome") == "yes" for i in impls),
     }
     write_json(out_json, ctx)

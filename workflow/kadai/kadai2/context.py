@@ -7,6 +7,7 @@ import numpy as np
 from .. import checks, figures, fit, raw, tables
 from ..backends.registry import ordered
 from ..io import read_json, write_json
+from ..measure import SweepConfig
 from ..rows import OK, OUTLIER, WARMUP, WRONG
 from .figures import FORMULATIONS
 from .plan import OPS
@@ -63,17 +64,18 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
     summary = raw.summarise(table)
     ops = findings["ops"]
+    cfg = settings["kadai2"]
     for op, o in ops.items():
         o["label"] = OPS[op]
         for impl, s in o["series"].items():
             s["name"] = figures.impl_name(impl)
         measured = [k for k, s in o["series"].items() if s["measured"]]
         o["table"] = tables.by_size(summary[summary.op == op], measured, [("time", "{}", "s")],
-                                    {k: figures.impl_name(k) for k in measured}, thin_above=14)
+                                    {k: figures.impl_name(k) for k in measured},
+                                    keep=SweepConfig.from_config(cfg[op], settings["timing"]).sizes())
         o["table_regimes"] = tables.regimes({o["series"][k]["name"]: o["series"][k]["relation"]
                                              for k in measured if "relation" in o["series"][k]})
     rows, skipped = registry_rows(ops)
-    cfg = settings["kadai2"]
     longest = longest_run(table)
     ctx = {**findings,
            "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
@@ -85,6 +87,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
                                  if s["measured"]}),
            "longest_run_s": longest,
+           "measured": raw.sweep_facts(table, {op: SweepConfig.from_config(cfg[op], settings["timing"])
+                                               for op in ops}),
            "within_course_limit": longest is not None and longest <= COURSE_RUN_LIMIT_S,
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
            "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}

@@ -92,11 +92,12 @@ def draw_torch_conv(inputs: dict, settings: dict, out) -> None:
     fig, ax = figures.new_figure(Axis("畳み込みの書き方", NO_UNIT), Axis("NumPy に対する時間の比", "倍", "log"),
                                  aspect=0.7)
     names = list(FORMULATIONS)
-    width = 0.8 / max(1, len(found))
+    width = 0.6 / max(1, len(found))
+    # points, not bars: on a logarithmic axis a bar's length depends on where the axis starts
     for i, (n, e) in enumerate(found.items()):
         ratios = [e["best"][k] / e["best"]["numpy_shift"] for k in names]
-        ax.bar(np.arange(len(names)) + (i - (len(found) - 1) / 2) * width, ratios, width,
-               color=["0.35", "0.7"][i % 2], label=f"N = {n}")
+        ax.plot(np.arange(len(names)) + (i - (len(found) - 1) / 2) * width, ratios, ["o", "s", "^", "D"][i % 4],
+                color=["0.1", "0.5"][i % 2], ms=6, ls="none", label=f"N = {n}")
     ax.axhline(1.0, color="k", lw=0.8, ls=":")
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels([FORMULATIONS[k][0] for k in names], rotation=20, ha="right", fontsize=8)
@@ -111,14 +112,14 @@ def draw_numpy_conv(inputs: dict, settings: dict, out) -> None:
     summary = raw.summarise(table)
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op("conv", settings)
-    left, right = Axis("1 回の演算あたりの時間", "ns", "log"), Axis("1 回の実行のページフォルト", "回", "log")
+    left, right = Axis("1 回の演算あたりの時間", "ns", "log"), Axis("1 回の実行のページフォルト", "回", "symlog")
     fig, axes = figures.new_figure(N_AXIS, left, aspect=0.5, panels=[(N_AXIS, left), (N_AXIS, right)])
     styles = {"numpy_alloc": ("o-", "そのまま（タップごとに一時配列を確保）"),
               "numpy_inplace": ("s--", "確保済みの配列に書き込む")}
     for impl, (fmt, label) in styles.items():
         g = summary[summary.implementation == impl].sort_values("N")
         axes[0].plot(g.N, g["time"] / per(g.N), fmt, ms=3, color=figures.impl_color("numpy"), label=label)
-        axes[1].plot(g.N, g.faults.clip(lower=0.5), fmt, ms=3, color=figures.impl_color("numpy"), label=label)
+        axes[1].plot(g.N, g.faults, fmt, ms=3, color=figures.impl_color("numpy"), label=label)
     for ax in axes:
         figures.size_ticks(ax, summary.N)
     figures.legend_below(axes, ncol=2)

@@ -17,6 +17,7 @@ from ..io import read_csv, read_json, write_json
 from ..rows import RUNS3, TIMING3
 
 DATA_SHARE = 0.5  # "most of the loops' difference is data handling": at least this share of it
+MEDIANS_AGREE = 0.05  # ratio of medians and paired ratio within ±5 % (log): one printed number explains the other
 
 
 def load_runs(paths) -> pd.DataFrame:
@@ -90,6 +91,12 @@ def smaller_kind(sm: dict, pm: pd.DataFrame) -> str | None:
     return win
 
 
+def kept_below(smallest: dict, params: int) -> bool:
+    """Whether a model of either kind kept the accuracy with fewer than ``params`` parameters (the
+    course CNN's own count): else no smaller model is known to do as well as the course CNN."""
+    return any(sm["model"] is not None and sm["model"]["params"] < params for sm in smallest.values())
+
+
 def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: float, load) -> dict:
     """The course CNN with the fast loop and with the DataLoader loop: time per epoch (timing),
     where the time goes (training records), accuracy after the same epochs."""
@@ -103,15 +110,32 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
         acc = df[df.epoch == epochs].sort_values("seed").accuracy
         out.update({f"{key}_acc": float(acc.mean()), f"{key}_acc_sd": float(acc.std())})
     out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
+    # the paired ratio (same rounds) is the estimate; the two medians come from all rounds, and
+    # where the machine's speed drifted their ratio differs: the report then says why
+    paired = out["slower"]["numbers"].get("ratio")
+    out["medians_disagree"] = bool(paired and math.isfinite(paired)
+                                   and abs(math.log(out["ratio"] / paired)) > MEDIANS_AGREE)
     # from the training records alone: which share of the loops' difference per epoch is data handling
     # (only where the timing decided that there is a difference to share out)
     gap = (loader.train_s.mean() - fast.train_s.mean())
     real = gap > 0 and out["slower"]["outcome"] == verdicts.YES
-    out["data_share"] = float((out["dl_data_s"] - out["fast_data_s"]) / gap) if real else None
+    out["train_gap_s"], out["data_gap_s"] = float(gap), out["dl_data_s"] - out["fast_data_s"]
+    out["data_share"] = float(out["data_gap_s"] / gap) if real else None
     out["data_mostly"] = out["data_share"] is not None and out["data_share"] >= DATA_SHARE
     out["acc_same"] = verdicts.effect({"fast": accuracies(runs, baseline, epochs),
                                        "dataloader": loader[loader.epoch == epochs].sort_values("seed").accuracy
                                        .to_numpy()}, tolerance).to_dict()
+    return out
+
+
+def thread_counts(runs, loader) -> list[dict]:
+    """The CPU threads the training runs had, most first: [{"threads", "models" (names, the
+    DataLoader loop as "dataloader"), "runs"}]; one entry where every run had the same."""
+    both = pd.concat([runs.assign(who=runs.model), loader.assign(who="dataloader")])
+    first = both.drop_duplicates(["who", "seed"])
+    out = []
+    for t, grp in sorted(first.groupby("threads"), key=lambda g: -g[0]):
+        out.append({"threads": int(t), "models": sorted(set(grp.who)), "runs": int(len(grp))})
     return out
 
 
@@ -146,12 +170,13 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "fc_faster": slower(times, base, noconv, load), "smallest": smallest_keeping(pm, keeps),
          "macs_better": verdicts.better_predictor(pm.params, pm.macs, pm.time).to_dict(),
          "loop": loop_facts(runs, loader, times, dl, base, tol, load), "tolerance": tol,
-         "device": str(runs.device.iloc[0]), "threads": int(runs.threads.iloc[0]),
+         "device": str(runs.device.iloc[0]), "threads": thread_counts(runs, loader),
          "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
          "time_range": [float(pm.time.min()), float(pm.time.max())],
          "rounds": {name: int(len(t)) for name, t in times.items()}}
     f["not_proportional"] = verdicts.not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
     f["smaller_kind"] = smaller_kind(f["smallest"], pm)
+    f["smaller_than_base"] = kept_below(f["smallest"], f["base"]["params"])
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

@@ -5,6 +5,10 @@ parameter has an effect on each (findings).
 "Has an effect" (:func:`kadai.verdicts.effect`): some two settings differ by more than a
 practically relevant amount, with confidence (Bonferroni over the pairs). Accuracy is compared
 over the seeds; time over the timing rounds, round by round, as a ratio.
+
+The verdict's deciding pair is the largest difference *among those beyond the threshold*; the
+largest difference of all (:func:`largest`) may be another setting whose interval straddles it.
+Both are kept: the verdict sentence words the first, the effects table and the ranking the second.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from .settings import spec_of
 
 ACC_EFFECT = 0.005   # accuracy changes below half a percentage point are no effect
 TIME_EFFECT = 0.1    # training-time changes below 10 % are no effect
+SPREAD_FACTOR = 5.0  # a setting whose seed sd exceeds 5× the pooled sd of the study's other settings is
+#                      noted (with 3 seeds per setting, a variance ratio of 25 has p ≈ 0.001 under F(2, 6))
 
 
 def load_runs(paths) -> pd.DataFrame:
@@ -64,8 +70,12 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     for e in (acc_effect, time_effect):  # the deciding pair's settings by their names, and the change as a size
         e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
         e["numbers"].update(magnitude(e["numbers"]))
+    acc_largest = largest(acc_effect, accs, reference=ref)
+    time_largest = largest(time_effect, {v: complete[v].to_numpy() for v in complete}, reference=ref,
+                           relative=True, paired=True)
     return {"name": PARAMS[param][0], "numeric": PARAMS[param][1], "rows": df.to_dict("records"),
             "acc_effect": acc_effect, "time_effect": time_effect,
+            "acc_largest": acc_largest, "time_largest": time_largest, "spread": seed_spread(accs),
             "best": df.loc[df.acc.idxmax()].to_dict(), "worst": df.loc[df.acc.idxmin()].to_dict(),
             "fastest": df.loc[df.time.idxmin()].to_dict(), "slowest": df.loc[df.time.idxmax()].to_dict(),
             "accs": {k: v.tolist() for k, v in accs.items()}}
@@ -81,6 +91,122 @@ def magnitude(numbers: dict) -> dict:
     ends = sorted((abs(lo), abs(hi)))
     return {"direction": "down" if est < 0 else "up", "size": abs(est),
             "size_lo": ends[0] if same_sign else None, "size_hi": ends[1] if same_sign else None}
+
+
+def largest(effect: dict, groups: dict, *, reference=None, relative: bool = False, paired: bool = False) -> dict:
+    """The compared pair with the largest difference of all, with its interval at the verdict's own
+    Bonferroni confidence (:func:`kadai.verdicts.effect` on that pair alone at ``pair_confidence``
+    gives the very interval the verdict computed for it). ``effect``'s deciding pair is the largest
+    among the pairs *beyond* the threshold, so the two differ where a larger difference straddles
+    it. ``outcome``: that pair's own yes / no / unknown against the threshold; ``note``: the verdict
+    is yes but decided by another, smaller difference (the report then says so). The estimate is
+    None where the verdict had too few samples."""
+    n = effect["numbers"]
+    out = {"a": None, "b": None, "a_label": None, "b_label": None, "estimate": None, "lo": None, "hi": None,
+           "min_effect": n["min_effect"], "outcome": effect["outcome"], "note": False,
+           **magnitude({})}
+    if n.get("estimate") is None:
+        return out
+    names = list(groups)
+    pairs = [(reference, b) for b in names if b != reference] if reference is not None else \
+        [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    best, key = None, -1.0
+    for a, b in pairs:
+        v = verdicts.effect({a: groups[a], b: groups[b]}, n["min_effect"], relative=relative, paired=paired,
+                            confidence=n["pair_confidence"]).to_dict()
+        est = v["numbers"].get("estimate")
+        if est is None:
+            continue
+        size = abs(np.log1p(est)) if relative else abs(est)  # the scale verdicts.effect ranks pairs on
+        if size > key:
+            best, key = (a, b, v), size
+    if best is None:
+        return out
+    a, b, v = best
+    num = v["numbers"]
+    out.update(a=a, b=b, a_label=LABELS.get(a, a), b_label=LABELS.get(b, b), estimate=num["estimate"],
+               lo=num["lo"], hi=num["hi"], outcome=v["outcome"],
+               note=effect["outcome"] == "yes" and (a, b) != (n.get("a"), n.get("b")))
+    out.update(magnitude(out))
+    return out
+
+
+def seed_spread(accs: dict, factor: float = SPREAD_FACTOR) -> list[dict]:
+    """Settings whose accuracy over the seeds spreads far more than the study's other settings do:
+    sample sd > ``factor`` × the pooled sd of the others (root of their mean variance). Such a
+    setting's mean is poorly fixed by a few seeds, which the report notes."""
+    out = []
+    for v, a in accs.items():
+        a = np.asarray(a, float)
+        others = [np.var(np.asarray(o, float), ddof=1) for k, o in accs.items() if k != v and len(o) > 1]
+        if a.size < 2 or not others:
+            continue
+        sd, pooled = float(a.std(ddof=1)), float(np.sqrt(np.mean(others)))
+        if pooled > 0 and sd > factor * pooled:
+            out.append({"value": v, "label": LABELS.get(v, v), "accs": a.tolist(), "sd": sd, "pooled": pooled,
+                        "ratio": sd / pooled, "factor": factor})
+    return out
+
+
+def baseline_time(study: dict, baseline: dict, threshold: float = TIME_EFFECT) -> dict | None:
+    """The baseline setting is timed again in every study (its rounds alternate with that study's
+    other settings). The spread of its median time over the studies, max / min − 1, against the
+    time threshold: ``outcome`` "exceeds" means times of different studies differ more than the
+    effects being judged, so times compare only within one study (round by round); "within"
+    means they agree to the threshold. None with fewer than two studies holding the baseline."""
+    rows = []
+    for p, st in study.items():
+        r = next((r for r in st["rows"] if r["value"] == str(baseline[p])), None)
+        if r is not None:
+            rows.append({"param": p, "name": st["name"], "time": r["time"], "lo": r["time_lo"], "hi": r["time_hi"]})
+    if len(rows) < 2:
+        return None
+    lo, hi = min(rows, key=lambda r: r["time"]), max(rows, key=lambda r: r["time"])
+    spread = hi["time"] / lo["time"] - 1
+    return {"rows": rows, "min": lo, "max": hi, "spread": spread, "threshold": threshold, "studies": len(rows),
+            "outcome": "exceeds" if spread > threshold else "within"}
+
+
+def loss_trend(runs, param: str, value: str, baseline: dict) -> dict | None:
+    """Did the training loss of one setting fall over its epochs? Per seed, the loss after the
+    first and the last epoch; ``outcome``: "falls" (lower at the end in every seed), "rises" (not
+    lower in any seed) or "mixed"; ``steps_down`` of ``steps``: epoch-to-epoch decreases over all
+    seeds. None with fewer than two epochs (nothing to compare)."""
+    same = str(baseline[param]) == value
+    g = runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
+    losses = g.pivot(index="seed", columns="epoch", values="loss").sort_index(axis=1)
+    if losses.shape[1] < 2:
+        return None
+    first, last = losses.iloc[:, 0], losses.iloc[:, -1]
+    diffs = np.diff(losses.to_numpy(float), axis=1)
+    falls = last < first
+    outcome = "falls" if falls.all() else "rises" if not falls.any() else "mixed"
+    return {"value": value, "label": LABELS.get(value, value), "first": float(first.mean()),
+            "last": float(last.mean()), "epochs": int(losses.columns.max()), "seeds": int(len(losses)),
+            "seeds_falling": int(falls.sum()), "steps": int(np.isfinite(diffs).sum()),
+            "steps_down": int((diffs < 0).sum()), "outcome": outcome}
+
+
+def conclusion(study: dict, ranking: list) -> list[dict]:
+    """The parameters grouped by their (accuracy, time) outcomes, groups in a fixed order (both
+    effects first, nothing decided last), parameters in ranking order within a group."""
+    order = [("yes", "yes"), ("yes", "unknown"), ("yes", "no"), ("unknown", "yes"), ("no", "yes"),
+             ("unknown", "unknown"), ("unknown", "no"), ("no", "unknown"), ("no", "no")]
+    out = []
+    for acc, time in order:
+        names = [study[p]["name"] for p in ranking
+                 if (study[p]["acc_effect"]["outcome"], study[p]["time_effect"]["outcome"]) == (acc, time)]
+        if names:
+            out.append({"acc": acc, "time": time, "key": f"{acc}/{time}", "names": names})
+    return out
+
+
+def fewest_updates_least_accurate(st: dict, baseline: dict) -> dict:
+    """Batch-size study: is the least accurate setting the largest batch (the fewest updates for
+    the same epochs), and not the baseline's own batch?"""
+    big = str(max(int(r["value"]) for r in st["rows"]))
+    return {"largest_batch": big,
+            "fewest_least_accurate": st["worst"]["value"] == big and big != str(baseline["batch_size"])}
 
 
 def update_cost(timing: pd.DataFrame) -> dict | None:
@@ -145,9 +271,9 @@ def proportional(rows: list[dict], timing: pd.DataFrame) -> dict:
             "v_lo": lo["value"], "v_hi": hi["value"], "verdict": verdict}
 
 
-def strength(effect: dict) -> float:
-    """How far the deciding pair's estimate lies beyond (> 1) or within (< 1) the threshold."""
-    return abs(effect["numbers"].get("estimate") or 0.0) / effect["numbers"]["min_effect"]
+def strength(largest_pair: dict) -> float:
+    """How far the largest difference's estimate lies beyond (> 1) or within (< 1) the threshold."""
+    return abs(largest_pair.get("estimate") or 0.0) / largest_pair["min_effect"]
 
 
 def records(study: dict, extra: dict) -> list[dict]:
@@ -173,7 +299,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     runs = load_runs(inputs["runs"])
     timing = {p: read_csv(path, TIMING4) for p, path in raw.by_stem(inputs["timing"]).items()}
     study = {p: study_of(runs, timing[p], p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
-    ranking = sorted(study, key=lambda p: -strength(study[p]["acc_effect"]))
+    ranking = sorted(study, key=lambda p: -strength(study[p]["acc_largest"]))
     f = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]),
          "thresholds": {"accuracy": ACC_EFFECT, "time": TIME_EFFECT},
          "plateau": plateau(runs, cfg["study"]["epochs"], cfg["baseline"]) if "epochs" in cfg["study"] else None,
@@ -184,6 +310,14 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "proportional": None}
     if "hidden" in study:
         f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"])
+    if f["update_cost"]:
+        f["update_cost"].update(fewest_updates_least_accurate(study["batch_size"], cfg["baseline"]))
+    # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
+    f["optimizer_loss"] = (loss_trend(runs, "optimizer", study["optimizer"]["worst"]["value"], cfg["baseline"])
+                           if "optimizer" in study else None)
+    f["baseline_time"] = baseline_time(study, cfg["baseline"])
+    f["conclusion"] = conclusion(study, ranking)
+    f["ranking_names"] = [study[p]["name"] for p in ranking]
     for kind in ("acc", "time"):
         for outcome in ("yes", "no", "unknown"):
             f[f"{kind}_{outcome}"] = [study[p]["name"] for p in ranking

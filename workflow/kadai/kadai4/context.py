@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from ..io import read_json, write_json
 from ..tables import sig
+from .labels import LABELS
+
+# dataset.render_digit scales every glyph so that its longer side is this many pixels, whatever
+# size it was drawn at (a test renders two sizes and checks it; the dataset module is not imported
+# here so that a wording change never regenerates the data)
+GLYPH_BOX = 20
 
 EFFECT_WORDS = {"yes": "あり", "no": "なし", "unknown": "判定できない"}
 
@@ -18,24 +24,34 @@ def setting_table(st: dict) -> dict:
                       f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s"] for r in st["rows"]]}
 
 
-def span(e: dict, scale: float) -> str:
-    n = e["numbers"]
-    if n.get("estimate") is None:
+def span(largest: dict, scale: float) -> str:
+    """The largest difference: its setting, estimate and 95 % interval (「4 で −51.8（−134〜30.9）」)."""
+    if largest.get("estimate") is None:
         return "—"
-    return f"{sig(scale * n['estimate'])}（{sig(scale * n['lo'])}〜{sig(scale * n['hi'])}）"
+    label = largest["b_label"]
+    gap = " " if label[-1:].isascii() and label[-1:].isalnum() else ""  # 「4 で」「二乗誤差（one-hot）で」
+    return (f"{label}{gap}で {sig(scale * largest['estimate'])}"
+            f"（{sig(scale * largest['lo'])}〜{sig(scale * largest['hi'])}）")
 
 
-def effects_table(study: dict, ranking: list, thresholds: dict) -> dict:
-    """Per parameter: the largest difference (estimate and 95 % interval) and the verdict, for
-    accuracy (percentage points) and for training time (relative change, %)."""
+def verdict_cell(effect: dict, largest: dict) -> str:
+    """The verdict, naming the setting that decided it where that is not the largest difference."""
+    word = EFFECT_WORDS[effect["outcome"]]
+    return f"{word}（{effect['numbers']['b_label']} の差による）" if largest.get("note") else word
+
+
+def effects_table(study: dict, ranking: list) -> dict:
+    """Per parameter: the largest difference from the baseline (setting, estimate and 95 %
+    interval) and the verdict, for accuracy (percentage points) and for training time (relative
+    change, %)."""
     return {"columns": [{"name": "パラメータ", "kind": "text"},
-                        {"name": "精度の最大の差（95 % 区間）[ポイント]", "kind": "text"},
+                        {"name": "精度の差が最大の設定と差（95 % 区間）[ポイント]", "kind": "text"},
                         {"name": "精度への影響", "kind": "text"},
-                        {"name": "時間の最大の変化（95 % 区間）[%]", "kind": "text"},
+                        {"name": "時間の変化が最大の設定と変化（95 % 区間）[%]", "kind": "text"},
                         {"name": "時間への影響", "kind": "text"}],
-            "rows": [[study[p]["name"], span(a, 100), EFFECT_WORDS[a["outcome"]], span(t, 100),
-                      EFFECT_WORDS[t["outcome"]]]
-                     for p in ranking for a, t in [(study[p]["acc_effect"], study[p]["time_effect"])]]}
+            "rows": [[st["name"], span(st["acc_largest"], 100), verdict_cell(st["acc_effect"], st["acc_largest"]),
+                      span(st["time_largest"], 100), verdict_cell(st["time_effect"], st["time_largest"])]
+                     for p in ranking for st in [study[p]]]}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
@@ -48,6 +64,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                  "rows": [[f, n] for f, n in zip(card["fonts"], card["font_use"])]}
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "card": card, "fonts_table": fonts,
            "tables": {p: setting_table(st) for p, st in findings["study"].items()},
-           "effects": effects_table(findings["study"], findings["ranking"], findings["thresholds"])}
+           "effects": effects_table(findings["study"], findings["ranking"]),
+           "bl_labels": {k: LABELS.get(str(v), str(v)) for k, v in cfg["baseline"].items()},
+           "glyph_box": GLYPH_BOX}
     write_json(out_json, ctx)
     return ctx

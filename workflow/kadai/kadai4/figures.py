@@ -30,17 +30,22 @@ def draw_param(param: str, inputs: dict, settings: dict, out) -> None:
         if not st["numeric"]:
             ax.set_xticks(xs)
             ax.set_xticklabels(df.label, fontsize=8, rotation=10)
-        elif param in LOG_AXIS:
+        else:  # the studied values themselves: integers stay integers (中間層の数 1, 2, 3, 4; not 1.5)
             ax.set_xticks(xs)
-            ax.set_xticklabels([str(int(v)) for v in xs])
+            ax.set_xticklabels([tick_label(v) for v in xs])
             ax.minorticks_off()
     axes[1].set_ylim(bottom=0)
     figures.save(fig, out, caption=st["name"])
 
 
-def strength_bar(effect: dict) -> tuple[float, float, float]:
-    """The deciding pair's estimate and interval, each ÷ the threshold, as magnitudes."""
-    num = effect["numbers"]
+def tick_label(v: float) -> str:
+    """A studied value as its tick: ``4`` for 4.0, ``0.5`` for 0.5."""
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def strength_bar(num: dict) -> tuple[float, float, float]:
+    """The largest difference's estimate and interval (analyse.largest), each ÷ the threshold, as
+    magnitudes; an interval that holds 0 starts at 0."""
     m = num["min_effect"]
     est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
     low = 0.0 if (num.get("lo") or 0) * (num.get("hi") or 0) <= 0 else min(lo, hi)
@@ -52,8 +57,8 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
     size = Axis("効果の大きさ（最大の差 ÷ 判定の閾値）", NO_UNIT, "log")
     fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
     xs = np.arange(len(study))
-    for shift, key, label, color in ((-0.2, "acc_effect", "テスト精度", "#1f77b4"),
-                                     (0.2, "time_effect", "学習時間", "#d62728")):
+    for shift, key, label, color in ((-0.2, "acc_largest", "テスト精度", "#1f77b4"),
+                                     (0.2, "time_largest", "学習時間", "#d62728")):
         bars = np.array([strength_bar(study[p][key]) for p in study])
         est = np.maximum(bars[:, 0], 1e-2)
         ax.bar(xs + shift, est, 0.4, label=label, color=color)

@@ -3,7 +3,15 @@ findings out: the speed of every step, and a measured verdict on every hypothesi
 
 Each hypothesis is decided from contenders timed alternately at one size (pairs of the same
 round compared, :func:`kadai.verdicts.ratio`), except the cache one, which needs sizes on both
-sides of a cache boundary and uses the size sweep.
+sides of a cache boundary and uses the size sweep. The access-order one also needs the cache
+misses counted by cachegrind: without a completed simulation it is not decided.
+
+The size sweep (the ladder) times each implementation in a series of its own, minutes apart from
+the others; the comparison of C and NumPy (``bench``) alternates them pair by pair. Over those
+minutes this machine's speed changes (``drift``: the slowest over the fastest run of one contender
+within the alternated rounds), so a ratio between two series is decided only beyond that drift,
+and where the ladder and the alternated pairs disagree on C against NumPy, the pairs are trusted
+(:func:`ladder_check`).
 """
 
 from __future__ import annotations
@@ -14,15 +22,18 @@ import numpy as np
 
 from .. import ops, raw, verdicts
 from ..io import read_json, write_json
+from . import isa
 from .labels import LADDER_STEPS
 
 ORDER_SPEEDUP = 1.5   # H1: the i-k-j order must be at least this much faster than i-j-k
+MISS_DROP = 4.0       # H1: i-j-k must miss L1 at least this many times as often as i-k-j (one miss per
+#                       element of B's column against one per 8-element line, halved for A's and C's misses)
 CACHE_SLOWDOWN = 1.25  # H2: i-k-j's time per operation must grow by this factor beyond the cache
 SIMD_SPEEDUP = 1.3    # H3: the AVX2 micro-kernel must be at least this much faster than the portable one
 WIDTH_SPEEDUP = 1.3   # H6: the AVX-512 micro-kernel (twice the lanes) at least this much faster than the AVX2 one
 OPT_SPEEDUP = 1.5     # H4: -O3 must be at least this much faster than -O0
 THREAD_SPEEDUP = 1.4  # H5: all cores must be at least this much faster than one
-MICRO_SHARE = 0.9     # H6: the micro-kernel alone reaches this share of the peak of its SIMD width
+MICRO_SHARE = 0.9     # H6: the micro-kernel alone reaches this share of the FMA-only loop of its SIMD width
 
 
 def gflops(summary, impl: str, n: int | None = None):
@@ -51,6 +62,99 @@ def faster(table, slow: str, fast: str, threshold: float, threads: int | None = 
                           *raw.load_of(table[table.implementation.isin([slow, fast])], threads=threads))
 
 
+def drift(table) -> float | None:
+    """How much this machine's speed changed within alternated rounds: the largest ratio of the
+    slowest to the fastest ok run of one contender (all runs of a contender do the same work)."""
+    ok = table[table.status == "ok"]
+    spans = [g.seconds.max() / g.seconds.min() for _, g in ok.groupby("implementation") if len(g) > 1]
+    return float(max(spans)) if spans else None
+
+
+def miss_drop(cache_sim: dict) -> dict:
+    """H1's mechanism: i-j-k's L1 data misses over i-k-j's, from cachegrind, against MISS_DROP.
+    Counts are used only from simulations that completed (exit status 0); a failed or missing
+    simulation leaves this UNKNOWN, with its facts (signal, function) in ``numbers``."""
+    runs = cache_sim.get("runs", {})
+    ijk, ikj = runs.get("ijk", {}), runs.get("ikj", {})
+    numbers = {"ratio": None, "lo": None, "hi": None, "threshold": MISS_DROP, "N": cache_sim.get("N"),
+               "build": cache_sim.get("build")}
+    bad = next((r for r in (ijk, ikj) if r.get("status") != "ok"), None)
+    if bad is not None:
+        why = {k: bad.get(k) for k in ("kernel", "status", "signal", "exit_status", "function",
+                                       "unhandled_instruction")}
+        return verdicts.Verdict(verdicts.UNKNOWN, "no_simulation", {**numbers, **why}).to_dict()
+    if not ikj["d1_misses"]:
+        return verdicts.Verdict(verdicts.UNKNOWN, "no_misses", numbers).to_dict()
+    r = ijk["d1_misses"] / ikj["d1_misses"]  # deterministic counts: no interval
+    numbers.update(ratio=r, lo=r, hi=r)
+    return verdicts.Verdict(verdicts.YES if r >= MISS_DROP else verdicts.NO, "above" if r >= MISS_DROP else "below",
+                            numbers).to_dict()
+
+
+def order_hypothesis(table, cache_sim: dict) -> dict:
+    """H1: i-k-j is faster (alternated rounds) *and* misses L1 less (cachegrind). YES needs both;
+    NO where either is NO; otherwise UNKNOWN ("no_simulation" where cachegrind gave no counts)."""
+    speed = faster(table, "c_ijk", "c_ikj", ORDER_SPEEDUP)
+    misses = miss_drop(cache_sim)
+    both = [speed["outcome"], misses["outcome"]]
+    if both == [verdicts.YES] * 2:
+        outcome, reason = verdicts.YES, "both"
+    elif verdicts.NO in both:
+        outcome, reason = verdicts.NO, "both"
+    else:
+        outcome = verdicts.UNKNOWN
+        reason = "no_simulation" if misses["reason"] == "no_simulation" else "undecided"
+    return {"speed": speed, "misses": misses,
+            "verdict": verdicts.Verdict(outcome, reason, {"speed": speed["outcome"],
+                                                          "misses": misses["outcome"]}).to_dict()}
+
+
+def bench_facts(table, n: int) -> dict:
+    """C against NumPy at ``n``, timed alternately pair by pair: the per-pair ratio (C's speed over
+    NumPy's) decides; the GFLOPS of each are given as their range over the rounds, with the drift."""
+    c, np_ = times(table, "c_packed"), times(table, "numpy_1thread")
+    flops = float(ops.matmul_flops(n))
+    g = {"c": flops / c / 1e9, "numpy": flops / np_ / 1e9}
+    return {"N": n, "pairs": int(min(c.size, np_.size)),
+            "c_min": float(g["c"].min()), "c_max": float(g["c"].max()),
+            "numpy_min": float(g["numpy"].min()), "numpy_max": float(g["numpy"].max()),
+            "c_seconds_min": float(c.min()), "c_seconds_max": float(c.max()), "drift": drift(table),
+            "c_vs_numpy": verdicts.ratio(np_, c, verdicts.SPEEDUP, paired=True).to_dict(),
+            "c_not_slower": verdicts.ratio(np_, c, 1.0, paired=True).to_dict()}
+
+
+def ladder_check(ladder_summary, bench: dict) -> dict:
+    """Does the size sweep's C/NumPy ratio (each series' fastest run, series timed minutes apart)
+    at the comparison's N lie inside the interval of the alternated pairs? ``agree`` / ``disagree``
+    (then the pairs are trusted: they share the machine's moment, the series do not) /
+    ``no_common_n`` (the sweep stopped before that N). ``c_above_from``: the smallest N from
+    which the sweep draws C above NumPy at every larger size (None if it does not end so)."""
+    n = bench["N"]
+    c, np1 = gflops(ladder_summary, "c_packed"), gflops(ladder_summary, "numpy_1thread")
+    common = sorted(set(c) & set(np1))
+    above_from = None
+    for m in reversed(common):
+        if c[m] > np1[m]:
+            above_from = m
+        else:
+            break
+    pair = bench["c_vs_numpy"]["numbers"]
+    out = {"N": n, "ladder_ratio": None, "lo": pair.get("lo"), "hi": pair.get("hi"), "ratio": pair.get("ratio"),
+           "drift": bench["drift"], "c_above_from": above_from}
+    if n not in c or n not in np1 or pair.get("lo") is None:
+        return {**out, "outcome": "no_common_n"}
+    r = c[n] / np1[n]
+    return {**out, "ladder_ratio": r, "outcome": "agree" if pair["lo"] <= r <= pair["hi"] else "disagree"}
+
+
+def series_apart(ratio: float | None, drift_: float | None) -> str:
+    """A ratio of two separately timed series: ``beyond`` the machine's drift either way (its
+    direction holds whatever the moment each was timed), or ``within`` it (cannot tell)."""
+    if ratio is None or not drift_:
+        return "unknown"
+    return "beyond" if max(ratio, 1 / ratio) > drift_ else "within"
+
+
 def peak_facts(peak: dict, sysinfo: dict) -> dict:
     """The measured peak of one core, beside the data-sheet figure it replaces."""
     p = peak["peak"]
@@ -59,24 +163,29 @@ def peak_facts(peak: dict, sysinfo: dict) -> dict:
             "micro_kernel": peak["micro_kernel"]}
 
 
-def cache_hypothesis(ladder, caches: list) -> dict:
-    """H2: beyond the largest cache the sweep crosses, i-k-j slows per operation and blocking helps."""
+def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
+    """H2: beyond the largest cache the sweep crosses, i-k-j slows per operation and blocking helps.
+    The slow-down compares sizes of one series (visited in alternating rounds: the machine's drift
+    touches both); blocking compares two series timed apart, so its threshold is the larger of
+    SPEEDUP and the machine's ``drift_`` (a smaller ratio could come from the moments alone)."""
     sizes = sorted(ladder[ladder.status == "ok"].N.unique())
     crossed = [c for c in caches if sizes and ops.operand_bytes("matmul", sizes[0], 8) <= c["bytes"] / 2
                and ops.operand_bytes("matmul", sizes[-1], 8) >= 2 * c["bytes"]]
+    drift_facts = {"drift": drift_, "drift_sets_threshold": bool(drift_ and drift_ > verdicts.SPEEDUP)}
     if not crossed:
-        return {"cache": None, "verdict": verdicts.Verdict(verdicts.UNKNOWN, "no_boundary_in_range", {}).to_dict()}
+        return {"cache": None, **drift_facts,
+                "verdict": verdicts.Verdict(verdicts.UNKNOWN, "no_boundary_in_range", {}).to_dict()}
     c = max(crossed, key=lambda c: c["bytes"])
     small = max(n for n in sizes if ops.operand_bytes("matmul", n, 8) <= c["bytes"] / 2)
     big = sizes[-1]
     per_op = {n: times(ladder, "c_ikj", n) / float(ops.matmul_flops(n)) for n in (small, big)}
     slows = verdicts.ratio(per_op[big], per_op[small], CACHE_SLOWDOWN, estimator="min").to_dict()
-    helps = verdicts.ratio(times(ladder, "c_ikj", big), times(ladder, "c_blocked", big), verdicts.SPEEDUP,
-                           estimator="min").to_dict()
+    helps = verdicts.ratio(times(ladder, "c_ikj", big), times(ladder, "c_blocked", big),
+                           max(verdicts.SPEEDUP, drift_ or 0.0), estimator="min").to_dict()
     both = [slows["outcome"], helps["outcome"]]
     outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
     return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
-            "slows": slows, "helps": helps,
+            "slows": slows, "helps": helps, **drift_facts,
             "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
                                         {"slows": slows["outcome"], "helps": helps["outcome"]}).to_dict()}
 
@@ -106,19 +215,55 @@ def gap_hypothesis(simd, peak: dict, simd_o3: str) -> dict:
              if outside["numbers"].get(k) and math.isfinite(outside["numbers"][k])}
     wider = (faster(simd, "c_packed@avx2", "c_packed@O3", WIDTH_SPEEDUP) if width == "avx512"
              else verdicts.Verdict(verdicts.UNKNOWN, "no_avx512", {"simd": simd_o3}).to_dict())
+    # one round's numbers, never the fastest of each from different rounds: the round where the
+    # whole C product was fastest
+    best = int(np.argmax(whole["gflops_samples"]))
     return {"width": width, "numpy_beyond_avx2": numpy_beyond, "micro_near_peak": micro_near,
-            "micro_gflops": micro["gflops"], "c_gflops": whole["gflops"], "numpy_gflops": numpy["gflops"],
+            "round": best, "micro_gflops": micro["gflops_samples"][best], "c_gflops": whole["gflops_samples"][best],
+            "numpy_gflops": numpy["gflops_samples"][best],
             "n": whole["n"], "kc": micro["kc"], "rounds": len(micro["gflops_samples"]),
             "micro_share": micro["gflops"] / own["peak_gflops"] if own.get("peak_gflops") else None,
+            "of_peak": {"c": share_of_peak(whole["gflops_samples"], pk),
+                        "numpy": share_of_peak(numpy["gflops_samples"], pk)},
             "outside": outside, "outside_share": share, "verdict": wider}
 
 
-def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str) -> dict:
+def share_of_peak(samples, pk: dict) -> dict | None:
+    """GFLOPS over the peak of the widest width, round by round (that round's measured clock ×
+    lanes × 2 × FMA units): median and its 95 % interval (:func:`kadai.verdicts.median_interval`)."""
+    widest = pk.get("widest")
+    ghz = pk.get("ghz_samples") or []
+    if not widest or len(ghz) != len(samples) or not samples:
+        return None
+    w = pk[widest]
+    per_round = np.asarray(samples, float) / (np.asarray(ghz, float) * 2 * w["lanes"] * w["units"])
+    est, lo, hi, coverage = verdicts.median_interval(per_round)
+    return {"ratio": est, "lo": lo, "hi": hi, "interval": coverage >= verdicts.CONFIDENCE - 1e-12,
+            "width": widest}
+
+
+def simd_contrast(builds: dict, fast: tuple[str, str], slow: tuple[str, str]) -> dict:
+    """What a SIMD comparison really compares, from the machine code (:mod:`kadai.nini1.isa`):
+    ``fast``/``slow`` = (build, function). ``kind``: ``vector_vs_scalar`` (the slow side has no
+    packed arithmetic), ``wider`` (both vectorised, the fast side on wider registers),
+    ``same_width``, or ``unknown`` (no objdump, or the function not found)."""
+    f, s = (builds.get(b, {}).get("vector", {}).get(fn) for b, fn in (fast, slow))
+    if not f or not s:
+        kind = "unknown"
+    elif s["bits"] == 0:
+        kind = "vector_vs_scalar" if f["bits"] else "same_width"
+    else:
+        kind = "wider" if f["bits"] > s["bits"] else "same_width"
+    return {"fast": f, "slow": s, "fast_build": fast[0], "slow_build": slow[0], "kind": kind}
+
+
+def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str, cache_sim: dict,
+               drift_: float | None = None) -> dict:
     cores = max(int(label.split("@")[1]) for label in tables["threads"].implementation.unique()
                 if label.startswith("c_packed_omp@"))
     return {
-        "order": faster(tables["order"], "c_ijk", "c_ikj", ORDER_SPEEDUP),
-        "cache": cache_hypothesis(tables["ladder"], caches),
+        "order": order_hypothesis(tables["order"], cache_sim),
+        "cache": cache_hypothesis(tables["ladder"], caches, drift_),
         "simd": faster(tables["simd"], "c_packed@portable", "c_packed@avx2", SIMD_SPEEDUP),
         "simd_ikj": faster(tables["simd"], "c_ikj@O3novec", "c_ikj@O3", SIMD_SPEEDUP),
         "opt": faster(tables["opt"], "c_ikj@O0", "c_ikj@O3", OPT_SPEEDUP),
@@ -129,8 +274,8 @@ def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str) -> dict:
         "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP, cores)
                           if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
         "gap": gap_hypothesis(tables["simd"], peak, simd_o3),
-        "thresholds": {"order": ORDER_SPEEDUP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP, "opt": OPT_SPEEDUP,
-                       "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "width": WIDTH_SPEEDUP,
+        "thresholds": {"order": ORDER_SPEEDUP, "misses": MISS_DROP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP,
+                       "opt": OPT_SPEEDUP, "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "width": WIDTH_SPEEDUP,
                        "speedup": verdicts.SPEEDUP},
     }
 
@@ -146,6 +291,8 @@ def contender_gflops(table) -> dict:
 def records(h: dict, bench: dict) -> list[dict]:
     out = [verdicts.record(f"nini1/{k}", f"hypothesis {k}", verdicts.of(h[k]))
            for k in ("order", "cache", "simd", "simd_ikj", "opt", "opt_ijk", "threads", "threads_numpy")]
+    out.append(verdicts.record("nini1/order/misses", "i-j-k misses L1 at least 4 times as often as i-k-j",
+                               h["order"]["misses"]))
     out.append(verdicts.record("nini1/gap", "hypothesis gap (SIMD width)", h["gap"]["verdict"]))
     out.append(verdicts.record("nini1/gap/numpy_beyond_avx2", "NumPy exceeds the AVX2 peak",
                                h["gap"]["numpy_beyond_avx2"]))
@@ -189,20 +336,28 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     sysinfo = read_json(inputs["sysinfo"])
     caches = [c for c in sysinfo.get("caches", []) if c.get("type") != "Instruction" and c.get("bytes")]
     peak = read_json(inputs["peak"])
-    bench_g = contender_gflops(tables["bench"])
-    bench = {"N": bn, "c": bench_g["c_packed"], "numpy": bench_g["numpy_1thread"],
-             "pairs": int(tables["bench"].repeat.nunique()),
-             "c_vs_numpy": verdicts.ratio(times(tables["bench"], "numpy_1thread"), times(tables["bench"], "c_packed"),
-                                          verdicts.SPEEDUP, paired=True).to_dict(),
-             "c_not_slower": verdicts.ratio(times(tables["bench"], "numpy_1thread"),
-                                            times(tables["bench"], "c_packed"), 1.0, paired=True).to_dict()}
-    bench["ratio"] = bench["c"] / bench["numpy"]
+    bench = bench_facts(tables["bench"], bn)
     builds = {b["variant"]: b for b in map(read_json, inputs["builds"])}
-    h = hypotheses(tables, caches, peak, builds["O3"]["simd"])
+    libs = {so.rsplit("libmm_", 1)[1].removesuffix(".so"): so for so in inputs.get("libs", [])}
+    for name, b in builds.items():  # the packed arithmetic each function uses, from its machine code
+        b["vector"] = isa.vector_use(libs[name]) if name in libs else {}
+    cache_sim = read_json(inputs["cache"])
+    h = hypotheses(tables, caches, peak, builds["O3"]["simd"], cache_sim, bench["drift"])
+    sim = builds.get(cache_sim.get("build") or "", {})
+    cache_sim["same_simd_as_O3"] = sim.get("simd") == builds["O3"]["simd"] if sim else None
+    cache_sim["avoids_avx512"] = sim.get("simd") != "avx512f" if sim else None
+    h["simd_isa"] = {"packed": simd_contrast(builds, ("avx2", "kernel"), ("portable", "kernel")),
+                     "ikj": simd_contrast(builds, ("O3", "mm_ikj"), ("O3novec", "mm_ikj"))}
+    check = ladder_check(ladder, bench)
+    values = {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]}
+    ijk_np = values["c_ijk"] / values["numpy_1thread"] if values["c_ijk"] and values["numpy_1thread"] else None
     findings = {
         "peak": peak_facts(peak, sysinfo), "builds": builds,
-        "cachegrind": read_json(inputs["cache"]), "ladder_n": n, "caches": caches,
-        "ladder_values": {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]},
+        "cachegrind": cache_sim, "ladder_n": n, "caches": caches, "ladder_check": check,
+        # the plain triple loop against NumPy's one thread, two series of the sweep: decided beyond the drift
+        "ijk_vs_numpy": {"ratio": ijk_np, "drift": bench["drift"], "slower": ijk_np is not None and ijk_np < 1,
+                         "outcome": series_apart(ijk_np, bench["drift"])},
+        "ladder_values": values,
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
         "bench": bench, "hypotheses": h,

@@ -15,7 +15,10 @@ N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 
 def draw_ladder(inputs: dict, settings: dict, out) -> None:
     lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
-    peak = read_json(inputs["findings"])["peak"]
+    found = read_json(inputs["findings"])
+    peak = found["peak"]
+    # NumPy's lines only where the sweep agrees with C and NumPy timed alternately (analyse.ladder_check)
+    numpy_lines = found["ladder_check"]["outcome"] == "agree"
     widest = peak.get(peak.get("widest") or "", {})
     n = settings["nini1"]["ladder_n"]
     fig, ax = figures.new_figure(Axis("実装", NO_UNIT), Axis("計算速度", "GFLOPS"), aspect=0.7)
@@ -25,7 +28,7 @@ def draw_ladder(inputs: dict, settings: dict, out) -> None:
     ax.set_xticklabels([step_name(k).removeprefix("C: ") for k in LADDER_STEPS], rotation=15, fontsize=8)
     for i, v in enumerate(vals):
         ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=8)
-    for impl, ls in (("numpy_1thread", "--"), ("numpy_all", "-")):
+    for impl, ls in (("numpy_1thread", "--"), ("numpy_all", "-")) if numpy_lines else ():
         v = gflops(lad, impl, n)
         if v:
             ax.axhline(v, color=figures.impl_color("numpy"), ls=ls, lw=1.2, label=step_name(impl))
@@ -76,9 +79,9 @@ def draw_threads(inputs: dict, settings: dict, out) -> None:
 
 
 def draw_gap(inputs: dict, settings: dict, out) -> None:
-    """Where the remaining gap to NumPy lies: C's whole product, its micro-kernel alone, the
-    measured peaks of the two SIMD widths, and NumPy (one thread each), all from the same rounds
-    of the peak job."""
+    """Where the remaining gap to NumPy lies: C's whole product, its micro-kernel alone and NumPy
+    (one thread each) from one round of the peak job (the one where C's product was fastest),
+    beside the measured peaks of the two SIMD widths."""
     found = read_json(inputs["findings"])
     peak, gap = found["peak"], found["hypotheses"]["gap"]
     bars = [("C（行列積全体）", gap["c_gflops"], COLORS["c_packed"]),

@@ -1,0 +1,113 @@
+"""Facts the reports print about their own measurements, computed from raw rows: how the sizes
+were measured (warm-up, added midpoints), where a speed-up holds, which threads trained, and what
+the tables leave out. Each is checked against rows built here, so a wrong count fails."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from kadai import raw, tables
+from kadai.measure import SweepConfig
+from kadai.rows import NO_WARMUP
+
+
+def _rows(series: dict, note_at=()) -> pd.DataFrame:
+    """Raw rows: series name → {N: [seconds…]}; a warm-up row before each size, except the sizes in
+    ``note_at`` whose first timed sample carries the no-warm-up note."""
+    out = []
+    for impl, sizes in series.items():
+        for n, times in sizes.items():
+            if (impl, n) not in note_at:
+                out.append(dict(implementation=impl, op="matmul", N=n, dtype="f", device="cpu", repeat=0,
+                                seconds=times[0] * 1.5, status="warmup", note="untimed warm-up"))
+            for i, t in enumerate(times):
+                note = NO_WARMUP if (impl, n) in note_at and i == 0 else ""
+                out.append(dict(implementation=impl, op="matmul", N=n, dtype="f", device="cpu", repeat=i,
+                                seconds=t, status="ok", note=note))
+    return pd.DataFrame(out)
+
+
+def test_sweep_facts_count_the_cold_and_the_added_sizes():
+    cfg = SweepConfig(n_min=8, n_max=64, points_per_octave=1)  # grid 8, 16, 32, 64
+    table = _rows({"a": {8: [1e-3] * 3, 16: [8e-3] * 3, 23: [0.02] * 3, 32: [0.06] * 3},
+                   "b": {8: [1e-3] * 3, 11: [2e-3] * 3, 64: [0.9] * 3}},
+                  note_at={("a", 32), ("b", 64)})
+    facts = raw.sweep_facts(table, {"matmul": cfg})
+    assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s}
+    # a size that only failed (no ok sample) counts for nothing
+    wrong = pd.DataFrame([dict(implementation="b", op="matmul", N=128, dtype="f", device="cpu", repeat=0,
+                               seconds=5.0, status="wrong", note=NO_WARMUP)])
+    assert raw.sweep_facts(pd.concat([table, wrong]), {"matmul": cfg})["sizes"] == 7
+
+
+def test_the_time_table_keeps_the_grid_and_says_how_many_it_left_out():
+    summary = raw.summarise(_rows({"a": {8: [1.0], 11: [2.0], 16: [3.0]}, "b": {16: [4.0], 23: [5.0]}}))
+    t = tables.by_size(summary, ["a", "b"], [("time", "{}", "s")], {"a": "A", "b": "B"}, keep=[8, 16, 32])
+    assert [r[0] for r in t["rows"]] == [8, 16] and t["omitted"] == 2
+    assert t["rows"] == [[8, 1.0, None], [16, 3.0, 4.0]]
+    assert tables.by_size(summary, ["a"], [("time", "{}", "s")], {"a": "A"})["omitted"] == 0
+
+
+def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
+    from kadai.kadai1.analyse import faster
+
+    table = _rows({"python_naive": {8: [2.0, 2.1, 2.2], 16: [16.0, 16.5, 17.0], 32: [400.0, 410.0, 420.0]},
+                   "python_fast": {8: [1.0, 1.1, 1.2], 16: [10.0, 10.2, 10.4], 32: [100.0, 101.0, 102.0],
+                                   64: [800.0] * 3}})
+    table["busy"], table["cores"] = 0.0, 1.0
+    f = faster(table, "python_naive", "python_fast")
+    assert f["N"] == 32 and f["ratio"] == pytest.approx(4.0)
+    assert f["per_size"] == [[8, pytest.approx(2.0)], [16, pytest.approx(1.6)], [32, pytest.approx(4.0)]]
+    assert (f["ratio_lo"], f["ratio_hi"]) == (pytest.approx(1.6), pytest.approx(4.0))
+    assert f["rank"] == "highest" and f["n_common_first"] == 8
+
+
+def test_a_stub_of_largest_sizes_is_named_as_outside_the_verdict():
+    from kadai.kadai1.context import trailing_edges
+
+    def rel(regimes, transitions):
+        return {"relation": {"regimes": [{"n_first": a, "n_last": b} for a, b in regimes],
+                             "transitions": [{"n_first": a, "n_last": b, "k": 4.3, "n_points": 3, "edge": e}
+                                             for a, b, e in transitions]}}
+    series = {"fast": {"name": "F", **rel([(76, 362)], [(362, 512, True), (8, 19, True)])},
+              "naive": {"name": "N", **rel([(16, 362)], [])},
+              "mid": {"name": "M", **rel([(8, 64), (128, 512)], [(64, 128, False)])}}
+    edges = trailing_edges(series, ["fast", "naive", "mid"])
+    assert edges == [{"name": "F", "n_first": 362, "n_last": 512, "k": 4.3, "n_points": 3}]
+
+
+def test_threads_per_training_run_and_the_medians_that_disagree_with_the_paired_ratio():
+    from kadai.kadai3.analyse import loop_facts, thread_counts
+
+    def records(model, threads, seeds=(0, 1, 2)):
+        return pd.DataFrame([{"model": model, "epoch": e, "seed": s, "accuracy": 0.9, "data_s": 0.1,
+                              "compute_s": 0.9, "eval_s": 0.1, "train_s": 1.0, "threads": threads}
+                             for e in (1, 2) for s in seeds])
+    runs = pd.concat([records("cnn", 2), records("fc32", 1), records("fc64", 1)])
+    loader = records(None, 2).drop(columns="model")
+    assert thread_counts(runs, loader) == [{"threads": 2, "models": ["cnn", "dataloader"], "runs": 6},
+                                           {"threads": 1, "models": ["fc32", "fc64"], "runs": 6}]
+    assert len(thread_counts(records("cnn", 1), records(None, 1).drop(columns="model"))) == 1
+
+    # every round the DataLoader loop takes twice the fast loop, but the machine slowed down during the
+    # DataLoader-heavy second half: the medians' ratio (3.0) is not the paired ratio (2.0)
+    fast = pd.Series([1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0])
+    dl = 2 * fast
+    dl_skewed = pd.Series([2.0, 2.0, 6.0, 6.0, 6.0, 6.0, 6.0])
+    for dl_rounds, disagree in ((dl, False), (dl_skewed, True)):
+        f = loop_facts(records("cnn", 2), loader, {"cnn": fast, "dl": dl_rounds}, "dl", "cnn", 0.01,
+                       (math.nan, math.nan))
+        assert f["medians_disagree"] is disagree
+        assert f["ratio"] == pytest.approx(float(np.median(dl_rounds) / np.median(fast)))
+
+
+def test_no_model_smaller_than_the_course_cnn_kept_the_accuracy():
+    from kadai.kadai3.analyse import kept_below, smallest_keeping
+
+    pm = pd.DataFrame({"model": ["f1", "c1", "c2"], "params": [100, 50, 600], "kind": ["fc", "cnn", "cnn"]})
+    sm = smallest_keeping(pm, {"f1": {"outcome": "unknown"}, "c1": {"outcome": "no"}, "c2": {"outcome": "yes"}})
+    assert not kept_below(sm, 300)   # the only keeper (c2, 600) is larger than the course CNN
+    assert kept_below(sm, 601)
+    sm = smallest_keeping(pm, {"f1": {"outcome": "yes"}, "c1": {"outcome": "no"}, "c2": {"outcome": "yes"}})
+    assert kept_below(sm, 300)       # f1 (100) keeps it with fewer
