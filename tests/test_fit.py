@@ -268,3 +268,14 @@ def test_rejects_unusable_input():
         fit.robust_line([1.0], [1.0])
     with pytest.raises(ValueError):
         fit.growth_law([10, 20, 40], [1.0, 0.0, 2.0])
+
+
+def test_a_term_does_not_dominate_where_terms_of_opposite_signs_cancel():
+    coef = [-5.0e-5, 1.26e-5, -7.6e-7, 3.0e-8]       # the naive fit's signs: c0 < 0 and c2 < 0
+    n = 8.0
+    terms = [c * n ** j for j, c in enumerate(coef)]
+    assert fit.cancellation(coef, n) == pytest.approx(sum(map(abs, terms)) / abs(sum(terms)))
+    assert fit.cancellation(coef, n) > fit.CANCELS
+    assert fit.cancellation([1e-6, 2e-8, 0.0, 1e-9], 8.0) == pytest.approx(1.0)   # all positive: nothing cancels
+    s = fit._poly3_summary(np.array([8.0, 16, 32, 64, 128]), 1e-9 * np.array([8.0, 16, 32, 64, 128]) ** 3 + 1e-6)
+    assert s["cancels"]["n_max"] is False and set(s["cancellation"]) == {"n_min", "n_max"}

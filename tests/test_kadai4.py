@@ -268,12 +268,16 @@ BASE4 = {"hidden": 64, "layers": 1, "activation": "relu", "epochs": 5, "loss": "
          "optimizer": "adam@0.001", "batch_size": 64}
 
 
-def _hidden_study(accs: dict):
-    """study_of on seeds' accuracies ``accs`` (value → list) and quiet timing rounds."""
+def _hidden_study(accs: dict, losses: dict | None = None):
+    """study_of on seeds' accuracies ``accs`` (value → list) and quiet timing rounds; training
+    losses per seed for epochs 1 and 5 from ``losses`` (value → list of (first, last)), else
+    the same fall for every run."""
     import pandas as pd
 
+    losses = losses or {}
     runs = [{"param": "baseline" if v == "64" else "hidden", "value": "base" if v == "64" else v, "seed": s,
-             "epoch": 5, "params": 10, "accuracy": a} for v, seeds in accs.items() for s, a in enumerate(seeds)]
+             "epoch": e, "params": 10, "accuracy": a, "loss": losses.get(v, [(1.0, 0.3)] * len(seeds))[s][i]}
+            for v, seeds in accs.items() for s, a in enumerate(seeds) for i, e in enumerate((1, 5))]
     timing = [{"param": "hidden", "value": v, "round": r, "seconds": 1.0 + 0.01 * r, "status": "ok"}
               for r in range(7) for v in accs]
     return analyse.study_of(pd.DataFrame(runs), pd.DataFrame(timing), "hidden", [int(v) for v in accs], BASE4)
@@ -299,7 +303,7 @@ def test_the_largest_difference_is_reported_even_where_a_smaller_one_decides():
     # the effects table prints the largest difference and names the setting that decided
     row = context.effects_table({"hidden": st}, ["hidden"])["rows"][0]
     assert row[1].startswith(f"4 で −{100 * (np.mean(accs['64']) - np.mean(accs['4'])):.1f}")
-    assert row[2] == "あり（16 の差による）"
+    assert row[3] == "あり（16 の差による）"
     assert analyse.strength(big) == pytest.approx(abs(big["estimate"]) / analyse.ACC_EFFECT)
     # the seed spread of 4 is noted: its sd against the pooled sd of the other three settings
     (sv,) = st["spread"]
@@ -316,17 +320,27 @@ def test_where_the_largest_difference_decides_there_is_no_note_and_no_spread():
     assert st["time_effect"]["outcome"] == "no" and not st["time_largest"]["note"]
 
 
-def test_the_baselines_time_in_every_study_is_compared_with_the_threshold():
-    def study(times):
-        return {p: {"name": p.upper(), "rows": [{"value": str(BASE4[p]), "time": t, "time_lo": t * 0.9,
-                                                 "time_hi": t * 1.1},
+def test_the_baselines_time_differs_between_studies_only_where_the_intervals_part():
+    def study(times, half=0.04):  # study → baseline median; its 95 % interval ± half of it
+        return {p: {"name": p.upper(), "rows": [{"value": str(BASE4[p]), "time": t, "time_lo": t * (1 - half),
+                                                 "time_hi": t * (1 + half)},
                                                 {"value": "other", "time": 9.0, "time_lo": 8.0, "time_hi": 10.0}]}
                 for p, t in times.items()}
     apart = analyse.baseline_time(study({"hidden": 0.365, "optimizer": 0.568, "layers": 0.55}), BASE4)
-    assert apart["outcome"] == "exceeds" and apart["spread"] == pytest.approx(0.568 / 0.365 - 1)
+    assert apart["outcome"] == "apart" and apart["spread"] == pytest.approx(0.568 / 0.365 - 1)
     assert (apart["min"]["name"], apart["max"]["name"], apart["studies"]) == ("HIDDEN", "OPTIMIZER", 3)
-    close = analyse.baseline_time(study({"hidden": 0.40, "optimizer": 0.42}), BASE4)
-    assert close["outcome"] == "within" and close["spread"] == pytest.approx(0.05)
+    assert not apart["wide"] and apart["within_table"]  # narrow intervals, but they do not overlap
+    # the report's case: medians 56 % apart, but round-to-round spread so large that the intervals overlap
+    rows = {"hidden": (0.365, 0.357, 0.437), "optimizer": (0.568, 0.397, 0.594), "layers": (0.550, 0.400, 0.733)}
+    real = {p: {"name": p.upper(), "rows": [{"value": str(BASE4[p]), "time": t, "time_lo": lo, "time_hi": hi}]}
+            for p, (t, lo, hi) in rows.items()}
+    over = analyse.baseline_time(real, BASE4)
+    assert over["outcome"] == "overlap" and over["spread"] > 0.5
+    assert over["widest"]["name"] == "LAYERS" and over["widest_ratio"] == pytest.approx(0.733 / 0.400)
+    assert over["wide"] and over["within_table"]  # one study's median is not known to 10 % either
+    close = analyse.baseline_time(study({"hidden": 0.40, "optimizer": 0.42}, half=0.035), BASE4)
+    assert close["outcome"] == "overlap" and close["spread"] == pytest.approx(0.05)
+    assert not close["wide"] and not close["within_table"]
     assert analyse.baseline_time(study({"hidden": 0.4}), BASE4) is None  # one study: nothing to compare
 
 
@@ -396,3 +410,161 @@ def test_the_largest_batch_is_named_only_where_it_is_the_least_accurate():
                                                      BASE4)["fewest_least_accurate"]
     assert not analyse.fewest_updates_least_accurate({"rows": rows, "worst": {"value": "1024"}},
                                                      {**BASE4, "batch_size": 1024})["fewest_least_accurate"]
+
+
+def test_an_interval_beyond_the_possible_differences_is_not_printed_as_numbers():
+    from kadai.kadai4 import context, figures
+
+    accs = {"4": [0.18, 0.41, 0.55], "16": [0.78, 0.785, 0.775], "64": [0.90, 0.905, 0.895]}
+    st = _hidden_study(accs)
+    big = st["acc_largest"]
+    assert big["b"] == "4" and big["lo"] < -1 and big["wide"]  # a t interval from 3 scattered seeds: below −100
+    assert not st["acc_effect"]["numbers"]["wide"]  # the deciding pair (16) stays within ±100 points
+    row = context.effects_table({"hidden": st}, ["hidden"])["rows"][0]
+    assert row[1].endswith("（区間は使えない）") and "−1" not in row[1].split("（")[1]
+    # the figure's interval stops at the largest possible difference (100 points ÷ 0.5-point threshold)
+    est, low, high = figures.strength_bar(big, analyse.ACC_RANGE)
+    assert low == 0.0 and high == pytest.approx(analyse.ACC_RANGE / analyse.ACC_EFFECT)
+    assert figures.strength_bar(big)[2] > high  # without the limit it would reach beyond
+    assert not analyse.beyond_range({"lo": -0.3, "hi": 0.2}, 1.0) and analyse.beyond_range({"lo": -0.3, "hi": 1.2}, 1.0)
+    assert not analyse.beyond_range({"lo": -3.0, "hi": 2.0}, None)  # times: no limit
+
+
+def _bounded(lower, upper, estimate=None):
+    return {"name": "?", "acc_bounds": {"lower": lower, "upper": upper},
+            "acc_largest": {"estimate": estimate if estimate is not None else upper, "min_effect": 0.005}}
+
+
+def test_parameters_are_ranked_only_where_their_intervals_part():
+    # the report's case: batch 19.1–23.9, optimizer 14.0–28.9 points overlap; nodes at least 9.4, at most 100
+    study = {"hidden": _bounded(0.094, 1.0, 0.519), "batch": _bounded(0.191, 0.239, 0.215),
+             "optimizer": _bounded(0.140, 0.289, 0.215), "activation": _bounded(0.0497, 0.097),
+             "loss": _bounded(0.0069, 0.0387), "layers": _bounded(0.0, 0.055)}
+    ranking = analyse.rank(study)
+    assert ranking == ["batch", "optimizer", "hidden", "activation", "loss", "layers"]  # by the sure size
+    order = analyse.dominance(study, ranking)
+    assert [(g["params"], g["below"]) for g in order["groups"]] == [
+        (["batch", "optimizer"], ["activation", "loss", "layers"]),  # 14.0 > 9.7, but batch vs optimizer: open
+        (["hidden"], ["loss", "layers"]),  # 9.4 is not above activation's 9.7
+        (["activation"], ["loss"])]
+    assert order["undecided"]
+    # intervals that part everywhere order every pair
+    apart = {"a": _bounded(0.3, 0.4), "b": _bounded(0.2, 0.25), "c": _bounded(0.0, 0.1)}
+    full = analyse.dominance(apart, analyse.rank(apart))
+    assert not full["undecided"] and full["groups"][0] == {"params": ["a"], "below": ["b", "c"]}
+    # equal lower bounds: the larger estimate first
+    tied = {"x": _bounded(0.0, 0.1, 0.02), "y": _bounded(0.0, 0.1, 0.05)}
+    assert analyse.rank(tied) == ["y", "x"] and analyse.dominance(tied, ["y", "x"])["groups"] == []
+
+
+def test_the_sure_size_of_an_effect_comes_from_every_pairs_interval():
+    pairs = [{"b": "4", "b_label": "4", "lo": -1.34, "hi": 0.30},
+             {"b": "16", "b_label": "16", "lo": -0.143, "hi": -0.094},
+             {"b": "256", "b_label": "256", "lo": 0.02, "hi": 0.07}]
+    b = analyse.bounds(pairs, analyse.ACC_RANGE)
+    assert (b["lower"], b["by"]) == (pytest.approx(0.094), "16") and b["upper"] == 1.0  # cut at 100 points
+    none = analyse.bounds([{"b": "3", "b_label": "3", "lo": -0.007, "hi": 0.041}], 1.0)
+    assert none["lower"] == 0.0 and none["by"] is None and none["upper"] == pytest.approx(0.041)
+    assert analyse.bounds([], 1.0) == {"lower": 0.0, "upper": 1.0, "by": None, "by_label": None}
+
+
+def test_the_effects_figure_follows_the_tables_order(tmp_path, monkeypatch):
+    from kadai import figures as kfig
+    from kadai.io import write_json
+    from kadai.kadai4 import figures
+
+    def st(name, est):
+        pair = {"estimate": est, "lo": est * 0.8, "hi": est * 1.2, "min_effect": 0.005}
+        return {"name": name, "acc_largest": pair, "time_largest": {**pair, "min_effect": 0.1}}
+    write_json(tmp_path / "f.json", {"study": {"a": st("A", 0.01), "b": st("B", 0.2), "c": st("C", 0.05)},
+                                     "ranking": ["b", "c", "a"]})
+    drawn = {}
+    monkeypatch.setattr(kfig, "save", lambda fig, out, caption="": drawn.setdefault("fig", fig))
+    figures.draw_effects({"findings": tmp_path / "f.json"}, {}, tmp_path / "x.svg")
+    (ax,) = drawn["fig"].get_axes()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["B", "C", "A"]
+
+
+def test_a_scattered_seeds_accuracy_is_set_against_how_far_its_loss_fell():
+    accs = {"4": [0.182, 0.4145, 0.5515], "16": [0.78, 0.785, 0.775], "64": [0.90, 0.905, 0.895]}
+    losses = {"4": [(2.25, 1.97), (2.24, 1.67), (1.98, 1.32)], "16": [(1.6, 0.6)] * 3, "64": [(1.4, 0.32)] * 3}
+    (sv,) = _hidden_study(accs, losses)["spread"]
+    ln = sv["learning"]
+    assert ln["seed"] == 0 and ln["agrees"] and ln["below_others"]
+    assert ln["fall"] == pytest.approx((2.25 - 1.97) / 2.25)
+    assert (ln["rest_lo"], ln["rest_hi"]) == (pytest.approx(0.57 / 2.24), pytest.approx(0.66 / 1.98))
+    assert ln["others_min"] == pytest.approx(1.0 / 1.6)
+    # the least accurate seed's loss fell most: the logs do not explain the spread
+    other = {**losses, "4": [(2.25, 1.0), (2.24, 1.67), (1.98, 1.32)]}
+    (sv,) = _hidden_study(accs, other)["spread"]
+    assert not sv["learning"]["agrees"]
+
+
+def _optimizer_runs(per_setting: dict):
+    """Training losses per epoch, one list per seed, for every optimiser setting (adam@0.001 = baseline)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"param": "baseline" if v == "adam@0.001" else "optimizer",
+                          "value": "base" if v == "adam@0.001" else v, "seed": s, "epoch": e + 1, "loss": loss}
+                         for v, seeds in per_setting.items() for s, losses in enumerate(seeds)
+                         for e, loss in enumerate(losses)])
+
+
+def test_the_least_accurate_optimisers_final_loss_is_compared_with_the_others():
+    values = ["adam@0.001", "adam@0.01", "sgd@0.01", "sgd@0.1"]
+    logs = {"adam@0.001": [[1.36, 0.42, 0.32], [1.41, 0.42, 0.32], [1.39, 0.44, 0.34]],
+            "adam@0.01": [[1.10, 0.22, 0.16], [1.08, 0.22, 0.18], [1.12, 0.22, 0.20]],
+            "sgd@0.01": [[1.31, 0.27, 0.19], [1.38, 0.27, 0.22], [1.38, 0.26, 0.20]],
+            "sgd@0.1": [[1.26, 0.98, 0.96], [1.32, 0.90, 0.84], [1.39, 0.97, 0.95]]}
+    fl = analyse.final_losses(_optimizer_runs(logs), "optimizer", values, "sgd@0.1", BASE4)
+    assert fl["higher"] and fl["flatter"] and fl["consistent"]  # levels off far above the others: overshoot fits
+    assert fl["closest"] == "adam@0.001" and fl["ratio"] == pytest.approx(np.mean([0.96, 0.84, 0.95]) /
+                                                                           np.mean([0.32, 0.32, 0.34]))
+    assert (fl["others_lo"], fl["others_hi"]) == (pytest.approx(0.18), pytest.approx(np.mean([0.32, 0.32, 0.34])))
+    # still falling fast at the end, though higher: not what a too-large rate predicts
+    slow = {**logs, "sgd@0.1": [[2.0, 1.5, 0.9], [2.0, 1.4, 0.8], [2.1, 1.5, 0.9]]}
+    fl = analyse.final_losses(_optimizer_runs(slow), "optimizer", values, "sgd@0.1", BASE4)
+    assert fl["higher"] and not fl["flatter"] and not fl["consistent"]
+    # one seed ends below another setting's seed: not higher in every seed
+    mixed = {**logs, "sgd@0.1": [[1.26, 0.98, 0.96], [1.32, 0.31, 0.30], [1.39, 0.97, 0.95]]}
+    assert not analyse.final_losses(_optimizer_runs(mixed), "optimizer", values, "sgd@0.1", BASE4)["higher"]
+    one = {v: [[x[0]] for x in seeds] for v, seeds in logs.items()}
+    assert analyse.final_losses(_optimizer_runs(one), "optimizer", values, "sgd@0.1", BASE4) is None
+
+
+def test_the_gradient_scale_explanation_is_offered_only_for_an_optimiser_without_per_parameter_scaling():
+    assert analyse.scale_free("adam@0.001") and analyse.scale_free("adam")
+    assert not analyse.scale_free("sgd@0.1") and not analyse.scale_free("sgd")
+
+
+def test_the_most_accurate_setting_is_compared_with_the_baseline():
+    # the best (256) is 2.5 points above the baseline in consistent seeds: beyond the threshold
+    st = _hidden_study({"4": [0.60, 0.61, 0.59], "64": [0.90, 0.905, 0.895], "256": [0.925, 0.93, 0.92]})
+    bv = st["best_vs_base"]
+    assert bv["b"] == "256" and bv["outcome"] == "yes" and bv["direction"] == "up"
+    assert bv["size"] == pytest.approx(0.025)
+    # 3 points above in scattered seeds: cannot tell (the report's sgd@0.01 against adam@0.001)
+    st = _hidden_study({"4": [0.60, 0.61, 0.59], "16": [0.89, 0.90, 0.88], "64": [0.9005, 0.9095, 0.894],
+                        "256": [0.9395, 0.927, 0.926]})
+    assert st["best_vs_base"]["outcome"] == "unknown" and st["best_vs_base"]["lo"] < analyse.ACC_EFFECT
+    # the baseline is the best: nothing to compare
+    assert _hidden_study({"4": [0.60, 0.61, 0.59], "64": [0.90, 0.905, 0.895]})["best_vs_base"] is None
+    # the best is the pair the verdict sentence already names
+    st = _hidden_study({"64": [0.90, 0.905, 0.895], "256": [0.95, 0.955, 0.945]})
+    assert st["acc_effect"]["numbers"]["b"] == "256" and st["best_vs_base"] is None
+
+
+def test_the_setting_tables_sd_and_interval_carry_their_units():
+    from kadai import tables
+    from kadai.kadai4 import context
+
+    st = {"name": "中間層のノード数", "rows": [
+        {"label": "64", "params": 50890, "acc": 0.901, "acc_sd": 0.00778, "time": 0.568, "time_lo": 0.397,
+         "time_hi": 0.594},
+        {"label": "4", "params": 3190, "acc": 0.383, "acc_sd": 0.187, "time": 0.285, "time_lo": 0.259,
+         "time_hi": 0.331}]}
+    md = tables.md_table(context.setting_table(st))
+    head, _, first, second = md.splitlines()
+    assert "標準偏差 [ポイント]" in head and "時間の 95 % 区間 [s]" in head and "精度 [%]" in head.split("標準偏差")[0]
+    assert first.split(" | ")[3:] == ["0.78", "0.568", "0.397〜0.594 |"]  # sd to 2 figures, no unit in the cell
+    assert second.split(" | ")[3] == "19"

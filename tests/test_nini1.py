@@ -279,6 +279,8 @@ def test_a_simd_comparison_says_what_it_compares():
     assert analyse.simd_contrast(builds, ("fast", "kernel"), ("slow", "kernel"))["kind"] == "wider"
     assert analyse.simd_contrast(builds, ("slow", "kernel"), ("scalar", "kernel"))["kind"] == "vector_vs_scalar"
     assert analyse.simd_contrast(builds, ("fast", "kernel"), ("none", "kernel"))["kind"] == "unknown"
+    assert analyse.simd_contrast(builds, ("slow", "kernel"), ("fast", "kernel"))["kind"] == "narrower"
+    assert analyse.simd_contrast(builds, ("scalar", "kernel"), ("scalar", "kernel"))["kind"] == "same_width"
 
 
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="needs objdump (binutils)")
@@ -318,7 +320,7 @@ def test_c_and_numpy_are_compared_only_within_the_same_rounds():
     c = 0.36 / speed * np.array([1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99])
     numpy = 0.36 / speed
     bench = analyse.bench_facts(_bench_table(c, numpy), 2048)
-    assert bench["c_not_slower"]["numbers"]["ratio"] == pytest.approx(np.median(numpy / c))
+    assert bench["c_vs_numpy"]["numbers"]["ratio"] == pytest.approx(np.median(numpy / c))
     assert bench["drift"] == pytest.approx(max(c.max() / c.min(), numpy.max() / numpy.min()))
     flops = 2 * 2048 ** 3
     assert bench["numpy_max"] == pytest.approx(flops / numpy.min() / 1e9)
@@ -366,18 +368,32 @@ def test_the_verdict_table_lists_every_comparison_of_every_hypothesis():
     def v(r, o="yes"):
         return {"outcome": o, "reason": "x", "numbers": {"ratio": r, "lo": r * 0.9, "hi": r * 1.1, "threshold": 1.1}}
 
+    def width(slow, fast):
+        return {"kind": "same_width" if slow == fast else ("vector_vs_scalar" if slow == 0 else "wider"),
+                "slow": {"bits": slow}, "fast": {"bits": fast}}
+
     both = {"outcome": "no", "reason": "both", "numbers": {}}
-    h = {"order": {"speed": v(10.0), "misses": v(8.0), "verdict": both},
+    h = {"order": {"speed": v(4.0), "misses": v(8.0), "verdict": both, "basis": "O2", "basis_isa": width(0, 0)},
          "cache": {"n_small": 181, "n_big": 2048, "slows": v(1.8), "helps": v(1.6, "no"), "verdict": both},
-         "simd": v(3.0), "opt": v(11.0), "threads": v(1.5, "unknown"), "gap": {"verdict": v(2.0)},
-         "simd_isa": {"packed": {"kind": "wider", "slow": {"bits": 128}, "fast": {"bits": 256}}}}
+         "simd": v(3.0), "opt": v(5.0), "threads": v(1.5, "unknown"), "gap": {"verdict": v(2.0)},
+         "opt_levels": {"ikj": {"level": "O2", "same_isa": width(0, 0)}},
+         "simd_isa": {"ikj": width(0, 512), "width": width(256, 512),
+                      "packed": {"kind": "wider", "slow": {"bits": 128}, "fast": {"bits": 256}}}}
     t = context.verdict_table(h, 512, 2048, {"build": "avx2", "N": 192})
     names = [r[0] for r in t["rows"]]
     assert [n.split()[0] for n in names] == ["仮説1", "仮説1", "仮説2", "仮説2", "仮説3", "仮説4", "仮説5", "仮説6"]
-    assert [r[2] for r in t["rows"]] == [8.0, 10.0, 1.8, 1.6, 3.0, 11.0, 1.5, 2.0]
-    assert t["rows"][0][3] is None and t["rows"][0][4] is None  # counted, not timed: no interval
+    assert [r[2] for r in t["rows"]] == [8.0, 4.0, 1.8, 1.6, 3.0, 5.0, 1.5, 2.0]
+    assert t["rows"][0][3] == "—" and t["rows"][1][3] == "3.60〜4.40"  # counted, not timed: no interval
     assert t["rows"][3][-1] == context.WORDS["no"] and "N = 2048" in t["rows"][3][1]
-    assert "128 ビットと 256 ビット" in t["rows"][4][1] and "avx2" in t["rows"][0][1]
+    assert "avx2" in t["rows"][0][1]
+    # each timed row names the builds it compares and the SIMD width of both sides (machine code)
+    assert "（O2、ともにスカラー、N = 512）" in t["rows"][1][1]
+    assert "O3novec ÷ O3（スカラーと 512 ビット" in t["rows"][4][1]  # H3 rests on SIMD against scalar
+    assert "-O0 ÷ -O2（ともにスカラー" in t["rows"][5][1]
+    assert "avx2 ÷ O3（256 ビットと 512 ビット" in t["rows"][7][1]
+    assert all(r[1].split("：")[0] in ("L1 のミス数", "時間", "i-k-j の演算あたりの時間") for r in t["rows"])
+    assert context.width_words({"kind": "unknown"}) == "SIMD の幅は不明"
+    assert context.width_words(width(256, 0) | {"kind": "narrower"}) == "256 ビットとスカラー"
     # the ladder table never holds a ratio to NumPy; NumPy's rows only where the sweep agrees with the pairs
     values = {"c_ijk": 1.0, "c_ikj": 10.0, "c_blocked": 10.0, "c_packed": 80.0, "c_packed_omp": 120.0,
               "numpy_1thread": 50.0, "numpy_all": 90.0}
@@ -393,3 +409,228 @@ def test_the_share_of_the_peak_is_taken_round_by_round():
     s = analyse.share_of_peak([0.6 * g * 32 for g in ghz], pk)
     assert s["ratio"] == pytest.approx(0.6) and s["lo"] == pytest.approx(0.6) and s["interval"]
     assert analyse.share_of_peak([1.0], {"widest": None}) is None
+
+
+# ---------------------------------------------------------------- what each comparison compares (machine code)
+
+def _fn(bits, fma=False):
+    return {"bits": bits, "fma": fma, "isa": "scalar" if not bits else "AVX-512", "packed": 2 if bits else 0,
+            "mnemonics": ["vfmadd213pd"] if bits else []}
+
+
+def _builds(o3_ijk=128, o3_ikj=512, o2=0, o0=0, novec=0):
+    """Builds whose functions compute as this machine's did: O3 vectorises i-k-j only, O2 and O0 not."""
+    return {"O3": {"flags": ["-O3", "-march=native"], "simd": "avx512f",
+                   "vector": {"mm_ijk": _fn(o3_ijk), "mm_ikj": _fn(o3_ikj, True), "kernel": _fn(512, True)}},
+            "O2": {"flags": ["-O2"], "simd": "avx512f", "vector": {"mm_ijk": _fn(o2), "mm_ikj": _fn(o2)}},
+            "O0": {"flags": ["-O0"], "simd": "avx512f", "vector": {"mm_ijk": _fn(o0), "mm_ikj": _fn(o0)}},
+            "O3novec": {"flags": ["-O3", "-march=native", "-fno-tree-vectorize"], "simd": "avx512f",
+                        "vector": {"mm_ikj": _fn(novec)}},
+            "avx2": {"flags": ["-O3", "-march=native", "-mno-avx512f"], "simd": "avx2+fma",
+                     "vector": {"mm_ijk": _fn(128), "mm_ikj": _fn(256, True), "kernel": _fn(256, True)}},
+            "portable": {"flags": ["-O3", "-mno-avx2", "-mno-fma"], "simd": "portable",
+                         "vector": {"kernel": _fn(128)}}}
+
+
+def _rounds(**speeds):
+    """Alternated rounds: label → seconds (times a small per-round wobble, shared by all labels)."""
+    import pandas as pd
+
+    wobble = 1 + 0.02 * np.sin(np.arange(9))
+    return pd.DataFrame([dict(implementation=label, N=512, repeat=r, seconds=t * w, status="ok")
+                         for label, t in speeds.items() for r, w in enumerate(wobble * (1 + 0.001 * np.arange(9)))])
+
+
+def _sim():
+    run = lambda m: {"status": "ok", "d1_misses": m, "refs": 10, "instructions": 100}  # noqa: E731
+    return {"build": "avx2", "N": 192, "runs": {"ijk": run(8000), "ikj": run(1000)}}
+
+
+def test_access_order_is_decided_where_both_orders_have_the_same_simd_width():
+    """O3 vectorises i-k-j (512-bit FMA) and not i-j-k: its 10× holds SIMD too. The order is
+    decided on O2, where both are scalar; the O3 ratio is kept beside it."""
+    from kadai.nini1 import analyse
+
+    order = _rounds(c_ijk=10.0, c_ikj=1.0)
+    opt = _rounds(**{"c_ijk@O2": 4.0, "c_ikj@O2": 1.0, "c_ijk@O0": 8.0, "c_ikj@O0": 6.0,
+                     "c_ijk@O3": 4.0, "c_ikj@O3": 0.4})
+    h = analyse.order_hypothesis(order, _sim(), opt, _builds())
+    assert h["basis"] == "O2" and h["o3_isa"]["kind"] == "wider" and h["basis_isa"]["kind"] == "same_width"
+    assert h["speed"]["numbers"]["ratio"] == pytest.approx(4.0, rel=1e-3)
+    assert h["speed_o3"]["numbers"]["ratio"] == pytest.approx(10.0, rel=1e-3)
+    assert h["verdict"]["outcome"] == "yes"
+    # O3 itself where both orders compute with one width there; O3 too where no level has one width
+    assert analyse.order_hypothesis(order, _sim(), opt, _builds(o3_ijk=512))["basis"] == "O3"
+    differ = _builds()
+    for level in ("O2", "O0"):
+        differ[level]["vector"]["mm_ikj"] = _fn(256, True)
+    h = analyse.order_hypothesis(order, _sim(), opt, differ)
+    assert h["basis"] == "O3" and h["speed"]["numbers"]["ratio"] == pytest.approx(10.0, rel=1e-3)
+    # without the machine code nothing says the widths match: O3, and the report says it cannot tell
+    h = analyse.order_hypothesis(order, _sim(), opt, {})
+    assert h["basis"] == "O3" and h["o3_isa"]["kind"] == "unknown"
+
+
+def test_optimisation_is_decided_against_the_highest_level_with_o0s_simd_width():
+    from kadai.nini1 import analyse
+
+    opt = _rounds(**{"c_ijk@O0": 8.0, "c_ikj@O0": 6.0, "c_ijk@O2": 4.0, "c_ikj@O2": 1.5,
+                     "c_ijk@O3": 4.0, "c_ikj@O3": 0.5})
+    c = analyse.opt_comparison(opt, _builds(), "mm_ikj")
+    assert c["level"] == "O2" and c["verdict"]["numbers"]["ratio"] == pytest.approx(4.0, rel=1e-3)
+    assert c["full"]["numbers"]["ratio"] == pytest.approx(12.0, rel=1e-3)  # -O0 → -O3 holds the SIMD effect
+    assert c["full_isa"]["kind"] == "vector_vs_scalar" and c["same_isa"]["kind"] == "same_width"
+    assert analyse.opt_comparison(opt, _builds(o3_ijk=0), "mm_ijk")["level"] == "O3"  # -O3 scalar too
+    c = analyse.opt_comparison(opt, _builds(o2=128), "mm_ikj")  # no level computes as -O0 does
+    assert c["level"] == "O3" and c["verdict"] == c["full"]
+    h = analyse.hypotheses({"order": _rounds(c_ijk=10.0, c_ikj=1.0), "opt": opt, "simd": _simd_table(),
+                            "ladder": _ladder_raw(1.8), "threads": _threads_table()}, [], _peak_stub(), "avx512f",
+                           _sim(), 1.39, _builds())
+    assert h["opt"] == h["opt_levels"]["ikj"]["verdict"] and h["opt_levels"]["ijk"]["level"] == "O2"
+
+
+def _simd_table(novec=2.6, portable=3.3):
+    return _rounds(**{"c_ikj@O3": 1.0, "c_ikj@O3novec": novec, "c_packed@avx2": 1.0, "c_packed@portable": portable,
+                      "c_packed@O3": 0.5, "c_ikj@avx2": 1.1, "c_ikj@portable": 1.6, "c_packed@O3novec": 0.5})
+
+
+def _threads_table():
+    return _rounds(**{"c_packed_omp@1": 2.0, "c_packed_omp@2": 1.0, "numpy@1": 2.0, "numpy@2": 1.0})
+
+
+def _peak_stub():
+    s = [1.0] * 9
+    return {"peak": {"avx2": {"supported": True, "gflops_samples": s},
+                     "avx512": {"gflops_samples": s, "peak_gflops": 1}, "widest": None},
+            "micro_kernel": {"gflops_samples": s, "gflops": 1.0, "kc": 256},
+            "c_packed": {"gflops_samples": s, "n": 2048}, "numpy": {"gflops_samples": s, "n": 2048}}
+
+
+def test_simd_is_decided_on_simd_against_scalar_and_the_packed_builds_are_a_side_result():
+    from kadai.nini1 import analyse
+
+    builds = _builds()
+    v = analyse.simd_hypothesis(_simd_table(), builds)
+    assert v["outcome"] == "yes" and v["numbers"]["ratio"] == pytest.approx(2.6, rel=1e-3)
+    # O3novec's i-k-j still vectorised (e.g. by a compiler that ignores the flag): not SIMD against scalar
+    v = analyse.simd_hypothesis(_simd_table(), _builds(novec=256))
+    assert v["outcome"] == "unknown" and v["reason"] == "not_vector_vs_scalar" and v["numbers"]["measured"] == "yes"
+    assert analyse.simd_hypothesis(_simd_table(), {})["reason"] == "isa_unknown"
+    side = analyse.simd_packed(_simd_table(), builds)
+    assert side["verdict"]["numbers"]["ratio"] == pytest.approx(3.3, rel=1e-3) and side["isa"]["kind"] == "wider"
+    d = side["differences"]  # what besides the width differs: flags and the micro-kernel's code path
+    assert d["only_fast"] == ["-march=native", "-mno-avx512f"] and d["only_slow"] == ["-mno-avx2", "-mno-fma"]
+    assert (d["fast_path"], d["slow_path"]) == ("avx2+fma", "portable")
+    assert analyse.build_differences(builds, "O3", "O3novec") == {
+        "only_fast": [], "only_slow": ["-fno-tree-vectorize"], "fast_path": "avx512f", "slow_path": "avx512f"}
+
+
+def test_cachegrinds_instruction_counts_say_whether_vectorisation_is_in_them():
+    from kadai.nini1 import analyse
+
+    sim = {"build": "avx2", "N": 10, "runs": {"ijk": {"status": "ok", "instructions": 5000},
+                                                "ikj": {"status": "ok", "instructions": 2000}}}
+    ic = analyse.instruction_counts(sim, _builds())
+    assert ic["ratio"] == pytest.approx(2.5) and ic["ijk_per_madd"] == pytest.approx(5.0)
+    assert ic["vectorised"] and ic["isa"]["kind"] == "wider"  # avx2: i-j-k 128-bit, i-k-j 256-bit FMA
+    same = _builds()
+    same["avx2"]["vector"]["mm_ijk"] = _fn(256)
+    assert not analyse.instruction_counts(sim, same)["vectorised"]
+    assert analyse.instruction_counts({**sim, "runs": {"ijk": {"status": "failed"}}}, _builds()) is None
+
+
+def test_c_against_numpy_says_which_is_faster_and_by_how_much():
+    """The threshold is equal speed (1): C slower by 1–5 % where the interval lies below it."""
+    from kadai.nini1 import analyse
+
+    numpy = np.full(9, 0.30)
+    for c, direction in ((numpy / np.linspace(0.95, 0.99, 9), "slower"), (numpy / np.linspace(1.02, 1.06, 9), "faster"),
+                         (numpy / np.linspace(0.97, 1.03, 9), None)):
+        b = analyse.bench_facts(_bench_table(c, numpy), 2048)
+        assert b["c_vs_numpy"]["numbers"]["threshold"] == analyse.C_VS_NUMPY == 1.0
+        d = b["difference"]
+        assert d["direction"] == direction
+        n = b["c_vs_numpy"]["numbers"]
+        if direction == "slower":
+            assert d["lo_pct"] == pytest.approx((1 - n["hi"]) * 100)
+            assert d["hi_pct"] == pytest.approx((1 - n["lo"]) * 100)
+            assert 0 < d["lo_pct"] < d["hi_pct"] < 6
+        elif direction == "faster":
+            assert 1 < d["lo_pct"] < d["hi_pct"] < 7
+        else:
+            assert d["lo_pct"] is None and b["c_vs_numpy"]["outcome"] == "unknown"
+
+
+# ---------------------------------------------------------------- the size sweep as it ran
+
+def test_the_sweep_runs_a_size_back_to_back_and_is_counted_so():
+    import pandas as pd
+    from kadai.nini1 import analyse
+
+    rows = [(64, "warmup", None), (64, "ok", None), (128, "ok", None), (128, "stop", "n_max"),
+            (128, "ok", "round 1"), (128, "ok", "round 1"), (64, "warmup", "untimed warm-up"),
+            (64, "ok", "round 1"), (64, "ok", "round 1"), (64, "ok", "round 1"),
+            (64, "ok", "round 2"), (64, "outlier", "round 2"), (128, "ok", "round 2")]
+    t = pd.DataFrame([dict(implementation="c_ikj", N=n, status=s, note=note, repeat=0, seconds=1.0)
+                      for n, s, note in rows])
+    # 128: the scouting run and round 1 follow each other (the round starts at the largest size)
+    assert analyse.back_to_back(t, "c_ikj", 128) == {"runs": 4, "stretches": 2, "most": 3}
+    # 64: round 1 ends and round 2 starts at the smallest size: one stretch of 5 timed runs
+    assert analyse.back_to_back(t, "c_ikj", 64) == {"runs": 6, "stretches": 2, "most": 5}
+    assert analyse.sweep_facts(t) == {"rounds": 2, "runs_min": 4, "runs_max": 6, "most_in_a_row": 5}
+
+
+def test_the_cache_ratio_has_an_interval_around_its_estimate():
+    """The sweep's runs are not paired: a ratio of medians with a bootstrap interval that holds
+    it inside (a bootstrap of minima cannot go below the ratio of the minima: no interval)."""
+    from kadai.nini1 import analyse
+
+    rng = np.random.default_rng(1)
+    import pandas as pd
+
+    rows = []
+    for n, per_op, k in ((64, 1e-10, 30), (128, 1e-10, 30), (256, 1e-10, 30), (2048, 1.8e-10, 6)):
+        for r in range(k):
+            t = 2 * n ** 3 * per_op * (1 + 0.05 * rng.random())
+            rows += [dict(implementation="c_ikj", N=n, repeat=r, seconds=t, status="ok", note="round 1"),
+                     dict(implementation="c_blocked", N=n, repeat=r, seconds=t / 1.8, status="ok", note="round 1")]
+    h = analyse.cache_hypothesis(pd.DataFrame(rows), [{"level": 2, "bytes": 2 * 2 ** 20}], drift_=1.39)
+    for part in ("slows", "helps"):
+        num = h[part]["numbers"]
+        assert num["estimator"] == "median" and num["lo"] < num["ratio"] < num["hi"], part
+    assert h["runs"]["small"]["runs"] == 30 and h["runs"]["big"]["runs"] == 6
+    assert h["verdict"]["outcome"] == "yes"
+
+
+# ---------------------------------------------------------------- repeated measurements, series apart
+
+def test_the_same_kernel_timed_in_several_experiments_reports_its_spread():
+    from kadai.nini1 import analyse, context
+
+    tables = {"ladder": _rounds(c_ikj=1.0, c_ijk=10.0, c_packed=0.1), "order": _rounds(c_ikj=1.1, c_ijk=10.0),
+              "simd": _rounds(**{"c_ikj@O3": 0.9, "c_packed@O3": 0.1}), "opt": _rounds(**{"c_ikj@O3": 1.05})}
+    r = analyse.repeated_kernels(tables, 512, drift_=1.39)
+    assert set(r) == {"c_ijk", "c_ikj", "c_packed"}
+    assert r["c_ikj"]["spread"] == pytest.approx(1.1 / 0.9, rel=1e-3) and r["c_ikj"]["within_drift"]
+    assert list(r["c_ikj"]["values"]) == ["ladder", "order", "simd", "opt"]
+    assert not analyse.repeated_kernels(tables, 512, drift_=1.1)["c_ikj"]["within_drift"]
+    rows = context.repeated_rows(r)
+    assert rows[1]["name"] == "O3 の i-k-j" and rows[1]["where"] == "表2・仮説1・仮説3・仮説4"
+    assert rows[2]["name"] == "O3 のパック版" and rows[2]["where"] == "表2・仮説6"
+
+
+def test_neighbouring_ladder_steps_within_the_drift_are_named():
+    from kadai.nini1 import analyse, context
+
+    values = {"c_ijk": 0.8, "c_ikj": 8.9, "c_blocked": 8.6, "c_packed": 68.0, "c_packed_omp": 112.0}
+    assert analyse.ladder_within_drift(values, 1.39) == [["c_ikj", "c_blocked"]]
+    assert analyse.ladder_within_drift(values, None) == []
+    assert context.spaced("小さい", context.spaced("i-k-j", "と", "ブロック化版")) == "小さい i-k-j とブロック化版"
+
+
+def test_the_log_axis_of_gflops_is_labelled_between_its_decades():
+    from kadai.nini1 import figures
+
+    assert figures.readable_ticks(0.3, 90) == [0.5, 1, 2, 5, 10, 20, 50]
+    assert [figures.tick_label(t) for t in figures.readable_ticks(0.3, 90)] == ["0.5", "1", "2", "5", "10", "20", "50"]
+    assert figures.readable_ticks(0, 10) == []

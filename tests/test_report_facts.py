@@ -34,11 +34,19 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                    "b": {8: [1e-3] * 3, 11: [2e-3] * 3, 64: [0.9] * 3}},
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
-    assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s}
+    assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None}
     # a size that only failed (no ok sample) counts for nothing
     wrong = pd.DataFrame([dict(implementation="b", op="matmul", N=128, dtype="f", device="cpu", repeat=0,
                                seconds=5.0, status="wrong", note=NO_WARMUP)])
     assert raw.sweep_facts(pd.concat([table, wrong]), {"matmul": cfg})["sizes"] == 7
+
+
+def test_a_minimum_seen_once_is_not_confirmed():
+    table = _rows({"numpy": {4096: [0.98, 0.99, 1.2], 5793: [1.82, 2.61, 2.81, 3.02]},
+                   "torch": {4096: [0.61, 0.60], 5793: [1.75]}})
+    assert raw.confirmed(table, 0.05) == {("numpy", "matmul", 4096), ("torch", "matmul", 4096)}
+    cfg = SweepConfig(n_min=4096, n_max=8192, points_per_octave=2)
+    assert raw.sweep_facts(table, {"matmul": cfg}, 0.05)["unconfirmed"] == 2
 
 
 def test_the_time_table_keeps_the_grid_and_says_how_many_it_left_out():
@@ -61,6 +69,14 @@ def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
     assert f["per_size"] == [[8, pytest.approx(2.0)], [16, pytest.approx(1.6)], [32, pytest.approx(4.0)]]
     assert (f["ratio_lo"], f["ratio_hi"]) == (pytest.approx(1.6), pytest.approx(4.0))
     assert f["rank"] == "highest" and f["n_common_first"] == 8
+    assert f["last_step"] == {"n_prev": 16, "k_slow": pytest.approx(np.log2(400 / 16)),
+                              "k_fast": pytest.approx(np.log2(100 / 10))}
+    # a size whose minimum no second sample confirmed does not decide the comparison
+    shaky = table.copy()
+    shaky.loc[(shaky.implementation == "python_naive") & (shaky.N == 32) & (shaky.seconds == 410.0), "seconds"] = 900.0
+    shaky.loc[(shaky.implementation == "python_naive") & (shaky.N == 32) & (shaky.seconds == 420.0), "seconds"] = 950.0
+    g = faster(shaky, "python_naive", "python_fast", raw.confirmed(shaky, 0.05))
+    assert g["N"] == 16 and g["ratio"] == pytest.approx(1.6)
 
 
 def test_a_stub_of_largest_sizes_is_named_as_outside_the_verdict():
@@ -95,11 +111,18 @@ def test_threads_per_training_run_and_the_medians_that_disagree_with_the_paired_
     fast = pd.Series([1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0])
     dl = 2 * fast
     dl_skewed = pd.Series([2.0, 2.0, 6.0, 6.0, 6.0, 6.0, 6.0])
-    for dl_rounds, disagree in ((dl, False), (dl_skewed, True)):
-        f = loop_facts(records("cnn", 2), loader, {"cnn": fast, "dl": dl_rounds}, "dl", "cnn", 0.01,
+    # 15 rounds, the machine three times slower from round 8 on (from round 8's DataLoader part): paired
+    # ratios are 2 but one, their interval is [2, 2], and the medians' ratio (6 / 1) lies outside it
+    fast15 = pd.Series([1.0] * 8 + [3.0] * 7)
+    dl15 = pd.Series([2.0] * 7 + [6.0] * 8)
+    for fast_rounds, dl_rounds, disagree in ((fast, dl, False), (fast, dl_skewed, True), (fast15, dl15, True)):
+        f = loop_facts(records("cnn", 2), loader, {"cnn": fast_rounds, "dl": dl_rounds}, "dl", "cnn", 0.01,
                        (math.nan, math.nan))
         assert f["medians_disagree"] is disagree
-        assert f["ratio"] == pytest.approx(float(np.median(dl_rounds) / np.median(fast)))
+        num = f["slower"]["numbers"]
+        assert f["medians_outside"] is (disagree and not num["lo"] <= f["ratio"] <= num["hi"])
+        assert f["ratio"] == pytest.approx(float(np.median(dl_rounds) / np.median(fast_rounds)))
+    assert f["medians_outside"] is True   # the last case
 
 
 def test_no_model_smaller_than_the_course_cnn_kept_the_accuracy():
@@ -111,3 +134,18 @@ def test_no_model_smaller_than_the_course_cnn_kept_the_accuracy():
     assert kept_below(sm, 601)
     sm = smallest_keeping(pm, {"f1": {"outcome": "yes"}, "c1": {"outcome": "no"}, "c2": {"outcome": "yes"}})
     assert kept_below(sm, 300)       # f1 (100) keeps it with fewer
+
+
+def test_a_cache_explains_a_change_only_where_each_operation_got_slower():
+    from kadai.scaling import cache_verdict
+
+    caches = [{"level": 2, "type": "Unified", "bytes": 2 * 2**20}]
+    mib = 2**20
+    assert cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0)["outcome"] == "yes"
+    fell = cache_verdict(1.5 * mib, 3 * mib, caches, 2.4, 3.0)   # time per operation fell across L2
+    assert (fell["outcome"], fell["reason"], fell["numbers"]["was"]) == ("no", "per_op_fell", "straddles")
+    near = cache_verdict(2.5 * mib, 3.5 * mib, caches, 3.8, 3.0)
+    assert (near["outcome"], near["reason"]) == ("unknown", "near")
+    assert cache_verdict(2.5 * mib, 3.5 * mib, caches, 2.9, 3.0)["numbers"]["was"] == "near"
+    assert cache_verdict(1.5 * mib, 3 * mib, caches, None, 3.0)["outcome"] == "yes"   # no times: the sizes alone
+    assert cache_verdict(1.5 * mib, 3 * mib, [], 3.8, 3.0)["reason"] == "no_marks"

@@ -458,10 +458,19 @@ def term_shares(coef, n: float) -> dict:
     return {_term_name(j): float(v / total) for j, v in enumerate(terms)}
 
 
+def cancellation(coef, n: float) -> float:
+    """Σ|c_j N^j| / |Σ c_j N^j| at size n: 1 when every term has the polynomial's sign, large
+    where terms of opposite signs cancel (then no single term "dominates" the value)."""
+    terms = np.array([c * float(n) ** j for j, c in enumerate(coef)])
+    value = abs(terms.sum())
+    return float(np.abs(terms).sum() / value) if value > 0 else math.inf
+
+
 def _term_name(j: int) -> str:
     return "定数項" if j == 0 else ("N の項" if j == 1 else f"N^{j} の項")
 
 
+CANCELS = 1.5  # Σ|terms| over |Σ terms| above this: terms of opposite signs cancel, none dominates
 MODEL_TIE = 0.1  # held-out errors within this share of the best one's: the comparison cannot rank them
 MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2次多項式", "poly3": "3次多項式"}
 
@@ -511,6 +520,8 @@ def _poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:
     at = {"n_min": float(n.min()), "n_max": float(n.max())}
     shares = {key: term_shares(coef, v) for key, v in at.items()}
     return {"coef": [float(c) for c in coef], "shares": shares,
+            "cancellation": {key: cancellation(coef, v) for key, v in at.items()},
+            "cancels": {key: cancellation(coef, v) > CANCELS for key, v in at.items()},
             "dominant_at_n_max": max(shares["n_max"], key=shares["n_max"].get),
             "dominant_at_n_min": max(shares["n_min"], key=shares["n_min"].get)}
 

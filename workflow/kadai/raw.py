@@ -52,17 +52,32 @@ def stop_reason(raw: pd.DataFrame) -> dict:
             "note": note}
 
 
-def sweep_facts(raw: pd.DataFrame, sweeps: dict) -> dict:
+def confirmed(raw: pd.DataFrame, agreement: float) -> set:
+    """(implementation, op, N) of the sizes whose two fastest ok samples agree within
+    ``agreement`` (a share): their minimum was seen twice, not once in a fast moment that the
+    other samples never saw again. A comparison between series uses these sizes."""
+    ok = raw[raw.status == OK]
+    out = set()
+    for (impl, op, n), s in ok.groupby(["implementation", "op", "N"]).seconds:
+        two = s.nsmallest(2).to_numpy()
+        if len(two) == 2 and two[1] <= (1 + agreement) * two[0]:
+            out.add((impl, op, int(n)))
+    return out
+
+
+def sweep_facts(raw: pd.DataFrame, sweeps: dict, agreement: float | None = None) -> dict:
     """How the sizes were actually measured, for the method's sentences (``sweeps``: op →
     :class:`kadai.measure.SweepConfig`): ``sizes`` (series × N with an ok sample); ``no_warmup``,
     those whose first run had no untimed run before it (predicted over ``warmup_max_s``, the
     largest of the ops' values); ``added``, sizes off the op's geometric grid (midpoints that the
-    refinement measured after the grid's rounds)."""
+    refinement measured after the grid's rounds); ``unconfirmed`` (given ``agreement``), those whose
+    two fastest samples still disagree (:func:`confirmed`)."""
     ok = raw[raw.status == OK]
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
     return {"sizes": len(measured), "no_warmup": len(set(zip(cold.implementation, cold.op, cold.N.astype(int)))),
+            "unconfirmed": None if agreement is None else len(measured - confirmed(raw, agreement)),
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op])}
 

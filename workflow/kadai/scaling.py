@@ -65,13 +65,28 @@ def regime(seg: dict, expected: float) -> dict:
     return out
 
 
+def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float) -> dict:
+    """Whether a cache explains a change of growth between two sizes: its size lies between the
+    working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
+    them (a local slope ``local_k`` above ``expected``); outgrowing a cache never makes each
+    operation faster, so a slope at or below ``expected`` rules the cache out (NO "per_op_fell")."""
+    v = verdicts.boundary(b_left, b_right, cache_marks(caches))
+    if v.outcome == verdicts.NO or v.reason == "no_marks" or local_k is None or not math.isfinite(local_k):
+        return v.to_dict()
+    if local_k <= expected:
+        return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, "local_k": local_k,
+                                                              "was": v.reason}).to_dict()
+    return {**v.to_dict(), "numbers": {**v.numbers, "local_k": local_k}}
+
+
 def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int,
-             load: tuple[float, float] = (float("nan"), float("nan"))) -> dict:
+             load: tuple[float, float] = (float("nan"), float("nan")), times: dict | None = None) -> dict:
     """The relation sentence's content for one series.
 
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
     faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
-    ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`.
+    ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`;
+    ``times``: the fastest time by size, for the direction of each change (:func:`cache_verdict`).
     Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
     transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
     fitted range), are described but carry no claim.
@@ -87,8 +102,10 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
+        t_l, t_r = ((times or {}).get(n_left), (times or {}).get(n_right))
+        local_k = math.log(t_r / t_l) / math.log(n_right / n_left) if t_l and t_r else None
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
-                       "cache": verdicts.boundary(b_left, b_right, cache_marks(caches)).to_dict(),
+                       "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected),
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
                                                 page).to_dict()})
     return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,

@@ -31,12 +31,16 @@ def series_facts(grp, rows) -> dict:
             "k_last": float(np.log(t[-1] / t[-2]) / np.log(n[-1] / n[-2])) if len(n) > 1 else None}
 
 
-def faster(table, slow: str, fast: str) -> dict | None:
+def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     """Times of two series at the largest N both measured, and whether ``fast`` is faster there;
     ``per_size``: [N, ratio of the fastest runs] at every size both measured, and where the
-    largest N's ratio ranks among them."""
+    largest N's ratio ranks among them. With ``sure`` ((implementation, op, N) whose minimum a
+    second sample confirmed, :func:`kadai.raw.confirmed`), only sizes confirmed in both series
+    count, where there are any."""
     ok = table[table.status == "ok"]
     common = sorted(set(ok[ok.implementation == slow].N) & set(ok[ok.implementation == fast].N))
+    if sure is not None:
+        common = [n for n in common if {(slow, "matmul", int(n)), (fast, "matmul", int(n))} <= sure] or common
     if not common:
         return None
     best = ok.groupby(["implementation", "N"]).seconds.min()
@@ -48,9 +52,15 @@ def faster(table, slow: str, fast: str) -> dict | None:
                        *raw.load_of(table[table.implementation.isin([slow, fast])]))
     ratios = [r for _, r in per_size]
     ratio = float(t_slow.min() / t_fast.min())
+    # the local log–log slope of each series between the two largest sizes: where the ratio moves
+    last_step = None
+    if len(common) > 1:
+        p, q = common[-2], common[-1]
+        slope = {k: float(np.log(best[k, q] / best[k, p]) / np.log(q / p)) for k in (slow, fast)}
+        last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast]}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
-            "verdict": v, "per_size": per_size, "ratio_lo": min(ratios), "ratio_hi": max(ratios),
-            "n_common_first": int(common[0]),
+            "verdict": v, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
+            "ratio_hi": max(ratios), "n_common_first": int(common[0]),
             "rank": "highest" if len(ratios) > 2 and ratio == max(ratios) else
                     "lowest" if len(ratios) > 2 and ratio == min(ratios) else "between"}
 
@@ -68,10 +78,13 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         faults = dict(zip(grp.N.astype(int), grp.faults)) if "faults" in grp else {}
         rows = table[table.implementation == impl]
         rel = scaling.relation(laws[impl], EXPECTED, working_set, caches, faults,
-                               sysinfo.get("page_bytes", 4096), raw.load_of(rows))
+                               sysinfo.get("page_bytes", 4096), raw.load_of(rows),
+                               dict(zip(grp.N.astype(int), grp["time"])))
         series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
         records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)
-    ratio = faster(table, "python_naive", "python_fast") if {"python_naive", "python_fast"} <= set(series) else None
+    sure = raw.confirmed(table, settings["timing"]["agreement"])
+    both = {"python_naive", "python_fast"} <= set(series)
+    ratio = faster(table, "python_naive", "python_fast", sure) if both else None
     if ratio:
         records.append(verdicts.record("kadai1/fast_vs_naive", "the fast variant is faster than the naive one",
                                        ratio["verdict"]))

@@ -31,6 +31,15 @@ def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
     return out
 
 
+def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
+    """The series whose growth changed where B crosses a cache size (``yes``), and those where it
+    changed near one without crossing it (``near``: cannot tell), from each break's verdict."""
+    def having(reason):
+        return [names[i] for i in impls
+                if any(b["cache"]["reason"] == reason for b in (series[i].get("relation") or {}).get("breaks", []))]
+    return {"yes": having("straddles"), "near": having("near")}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     table = raw.load_raw(inputs["raw"])
@@ -50,15 +59,15 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "sweep": settings["sweep"], "timing": settings["timing"],
         # which sizes had no warm-up, and which were added after the grid's rounds
         "measured": raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"],
-                                                                              settings["timing"])}),
+                                                                              settings["timing"])},
+                                    settings["timing"]["agreement"]),
         "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against
         # every implementation's largest-N exponent decided to be the expected N³ (then only a differs)
         "trailing_edges": trailing_edges(series, impls),
         # the results section predicts a change where B outgrows a cache: the series that showed one
-        "cache_breaks": [names[i] for i in impls
-                         if any(b["cache"]["outcome"] == "yes" for b in series[i]["relation"].get("breaks", []))],
+        "cache_breaks": cache_breaks(series, impls, names),
         "all_cubic": all((series[i].get("relation") or {}).get("verdict", {}).get("outcome") == "yes" for i in impls),
     }
     write_json(out_json, ctx)

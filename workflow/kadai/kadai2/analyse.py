@@ -43,14 +43,18 @@ def crossover(summary, op: str, impl: str, other: str = "numpy") -> int | None:
     return None
 
 
-def speed_facts(g, op: str, size: int, padding: str) -> dict:
-    """Sizes, times and computing speed of one measured series (``g``: summary rows by N)."""
+def speed_facts(g, op: str, size: int, padding: str, confirmed_n=None) -> dict:
+    """Sizes, times and computing speed of one measured series (``g``: summary rows by N). The
+    speed at the largest N (``gflops_max`` at ``n_rate``) is taken at the largest size whose
+    minimum was confirmed by a second sample (``confirmed_n``; every size when None)."""
     n, t = g.N.to_numpy(), g["time"].to_numpy()
     rate = ops.flops(op, n, padding) / t / 1e9
     peak = int(np.argmax(rate))
+    sure = [i for i, v in enumerate(n) if confirmed_n is None or int(v) in confirmed_n] or [len(n) - 1]
     return {"n_min": int(n[0]), "n_max": int(n[-1]), "t_min": float(t[0]), "t_max": float(t[-1]),
             "sizes": int(len(g)), "runs": int(g.runs.sum()), "outliers": int(g.outliers.sum()),
-            "gflops_max": float(rate[-1]), "gflops_peak": float(rate[peak]), "n_peak": int(n[peak]),
+            "gflops_max": float(rate[sure[-1]]), "n_rate": int(n[sure[-1]]),
+            "gflops_peak": float(rate[peak]), "n_peak": int(n[peak]),
             "bytes_peak": float(ops.operand_bytes(op, n[peak], size)),
             "bytes_max": float(ops.operand_bytes(op, n[-1], size))}
 
@@ -63,18 +67,22 @@ def threads_of(op: str, impl: str, sysinfo: dict) -> int:
     return int(sysinfo.get("usable_cores") or os.cpu_count() or 1) if many else 1
 
 
-def versus_numpy(table, op: str, impl: str, threads: int = 1) -> dict | None:
-    """At the largest N both measured: the two fastest times, NumPy's speed-up over ``impl``, and
-    whether NumPy is faster (``verdict``) or ``impl`` is (``faster_verdict``)."""
+def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None = None) -> dict | None:
+    """At the largest N both measured, and whose minima both were confirmed by a second sample
+    (``sure``: (implementation, op, N) from :func:`kadai.raw.confirmed`; the largest common N where
+    no size of both is): the fastest times, NumPy's speed-up over ``impl``, and whether NumPy is
+    faster (``numpy_faster``) or ``impl`` is (``impl_faster``)."""
     ok = table[(table.status == "ok") & (table.op == op)]
     mine, numpy = ok[ok.implementation == impl], ok[ok.implementation == "numpy"]
     common = sorted(set(mine.N) & set(numpy.N))
     if impl == "numpy" or not common:
         return None
-    n = common[-1]
+    both = [v for v in common if sure is None or {(impl, op, int(v)), ("numpy", op, int(v))} <= sure]
+    n = (both or common)[-1]
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
-    return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
+    return {"N": int(n), "n_common_max": int(common[-1]), "confirmed": bool(both),
+            "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
             "speedup": float(t_numpy.min() / t_mine.min()),
             "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
             "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
@@ -95,7 +103,8 @@ def transfer_cost(table, op: str, impl: str) -> dict | None:
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
-def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict) -> dict:
+def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
+                    sure: set | None = None) -> dict:
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
     entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
@@ -103,8 +112,9 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     if not len(g):
         return entry
     size = itemsize(impl, settings["dtype"])
-    entry.update(speed_facts(g, op, size, settings["padding"]))
-    vs = versus_numpy(table, op, impl, max(threads_of(op, impl, sysinfo), threads_of(op, "numpy", sysinfo)))
+    entry.update(speed_facts(g, op, size, settings["padding"],
+                             None if sure is None else {n for i, o, n in sure if (i, o) == (impl, op)}))
+    vs = versus_numpy(table, op, impl, max(threads_of(op, impl, sysinfo), threads_of(op, "numpy", sysinfo)), sure)
     if vs:
         entry["vs_numpy"] = vs
         entry["faster_than_numpy_from"] = crossover(summary, op, impl)
@@ -113,7 +123,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["fit"] = law
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
-                                             raw.load_of(rows, threads=threads_of(op, impl, sysinfo)))
+                                             raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
+                                             dict(zip(g.N.astype(int), g["time"])))
     return entry
 
 
@@ -244,11 +255,12 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     caches = sysinfo.get("caches", [])
     laws = fit.by_series(summary, settings["fit"], hints=lambda key: scaling.crossings(
         working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches))
+    sure = raw.confirmed(table, settings["timing"]["agreement"])
     ops_out = {}
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())
         series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
-                                        sysinfo) for impl in impls}
+                                        sysinfo, sure) for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
         ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,

@@ -112,9 +112,14 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
     out["ratio"] = out["dl_epoch_s"] / out["fast_epoch_s"]
     # the paired ratio (same rounds) is the estimate; the two medians come from all rounds, and
     # where the machine's speed drifted their ratio differs: the report then says why
-    paired = out["slower"]["numbers"].get("ratio")
+    num = out["slower"]["numbers"]
+    paired = num.get("ratio")
     out["medians_disagree"] = bool(paired and math.isfinite(paired)
                                    and abs(math.log(out["ratio"] / paired)) > MEDIANS_AGREE)
+    # … and whether the medians' ratio even lies outside the paired ratio's interval
+    lo, hi = num.get("lo"), num.get("hi")
+    out["medians_outside"] = bool(out["medians_disagree"] and lo is not None and hi is not None
+                                  and not lo <= out["ratio"] <= hi)
     # from the training records alone: which share of the loops' difference per epoch is data handling
     # (only where the timing decided that there is a difference to share out)
     gap = (loader.train_s.mean() - fast.train_s.mean())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .. import tables
 from ..io import read_json, write_json
-from ..tables import sig
 from ..train.data import DATASETS
 
 KEEPS = {"yes": "保つ", "no": "保たない", "unknown": "判定できない"}
@@ -11,14 +11,17 @@ KEEPS = {"yes": "保つ", "no": "保たない", "unknown": "判定できない"}
 
 def model_table(per_model: list, kind: str, keeps: dict) -> dict:
     rows = sorted((r for r in per_model if r["kind"] == kind), key=lambda r: r["params"])
+    # short headers (the caption says what each number is), so that the model names keep their width;
+    # the standard deviation of a percentage is in points, to fewer figures than the mean it qualifies
     return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "パラメータ数", "kind": "int"},
                         {"name": "積和回数", "kind": "int"},
-                        {"name": "テスト精度", "unit": "%", "kind": "percent"},
-                        {"name": "精度の標準偏差", "unit": "%", "kind": "percent"},
-                        {"name": "1 エポックの時間（中央値）", "unit": "s", "kind": "sig"},
-                        {"name": "その 95 % 区間", "kind": "text"}, {"name": "精度の維持", "kind": "text"}],
+                        {"name": "精度", "unit": "%", "kind": "percent"},
+                        {"name": "標準偏差", "unit": "ポイント", "kind": "percent", "sig": 2},
+                        {"name": "時間", "unit": "s", "kind": "sig"},
+                        {"name": "時間の 95 % 区間", "unit": "s", "kind": "text"},
+                        {"name": "精度の維持", "kind": "text"}],
             "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"],
-                      f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s",
+                      tables.interval(r["time_lo"], r["time_hi"]),
                       KEEPS[keeps[r["model"]]["outcome"]] if r["model"] in keeps else "（基準）"]
                      for r in rows]}
 

@@ -26,10 +26,27 @@ ACC_EFFECT = 0.005   # accuracy changes below half a percentage point are no eff
 TIME_EFFECT = 0.1    # training-time changes below 10 % are no effect
 SPREAD_FACTOR = 5.0  # a setting whose seed sd exceeds 5× the pooled sd of the study's other settings is
 #                      noted (with 3 seeds per setting, a variance ratio of 25 has p ≈ 0.001 under F(2, 6))
+ACC_RANGE = 1.0      # two accuracies differ by at most 1 (100 points): an interval reaching beyond says nothing
+SCALE_FREE = ("adam",)  # optimisers that divide each parameter's step by its own gradient's running size
 
 
 def load_runs(paths) -> pd.DataFrame:
     return pd.concat([read_csv(p, RUNS4) for p in paths], ignore_index=True)
+
+
+def setting_runs(runs, param: str, value: str, baseline: dict) -> pd.DataFrame:
+    """The per-epoch rows of one setting: the baseline's runs where it equals the baseline; for the
+    epochs study, the long run up to epoch ``value``."""
+    if param == "epochs":
+        return runs[(runs.param == "epochs") & (runs.epoch <= int(value))]
+    same = str(baseline[param]) == value
+    return runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
+
+
+def losses_of(runs, param: str, value: str, baseline: dict) -> pd.DataFrame:
+    """Training loss (the mean over the epoch's batches), one row per seed, one column per epoch."""
+    g = setting_runs(runs, param, value, baseline)
+    return g.pivot(index="seed", columns="epoch", values="loss").sort_index(axis=1)
 
 
 def seed_accuracy(runs, param: str, value: str, baseline: dict) -> tuple[np.ndarray, int]:
@@ -70,15 +87,107 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     for e in (acc_effect, time_effect):  # the deciding pair's settings by their names, and the change as a size
         e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
         e["numbers"].update(magnitude(e["numbers"]))
-    acc_largest = largest(acc_effect, accs, reference=ref)
-    time_largest = largest(time_effect, {v: complete[v].to_numpy() for v in complete}, reference=ref,
-                           relative=True, paired=True)
+    acc_effect["numbers"]["wide"] = beyond_range(acc_effect["numbers"], ACC_RANGE)
+    acc_pairs = pair_intervals(acc_effect, accs, reference=ref)
+    time_groups = {v: complete[v].to_numpy() for v in complete}
+    acc_largest = largest(acc_effect, accs, reference=ref, limit=ACC_RANGE, pairs=acc_pairs)
+    time_largest = largest(time_effect, time_groups, reference=ref, relative=True, paired=True)
+    best, worst = df.loc[df.acc.idxmax()].to_dict(), df.loc[df.acc.idxmin()].to_dict()
+    spread = seed_spread(accs)
+    for sv in spread:  # does the seeds' spread of accuracy go with how far their training loss fell?
+        sv["learning"] = seed_learning(runs, param, sv["value"], baseline, accs[sv["value"]],
+                                       [v for v in accs if v != sv["value"]])
+    described = {ref, acc_effect["numbers"].get("b") if acc_effect["outcome"] != "no" else None,
+                 acc_largest["b"] if acc_largest["note"] else None}
     return {"name": PARAMS[param][0], "numeric": PARAMS[param][1], "rows": df.to_dict("records"),
             "acc_effect": acc_effect, "time_effect": time_effect,
-            "acc_largest": acc_largest, "time_largest": time_largest, "spread": seed_spread(accs),
-            "best": df.loc[df.acc.idxmax()].to_dict(), "worst": df.loc[df.acc.idxmin()].to_dict(),
+            "acc_largest": acc_largest, "time_largest": time_largest, "spread": spread,
+            "acc_bounds": bounds(acc_pairs, ACC_RANGE),
+            "best_vs_base": None if best["value"] in described else best_vs_base(acc_pairs, best["value"]),
+            "best": best, "worst": worst,
             "fastest": df.loc[df.time.idxmin()].to_dict(), "slowest": df.loc[df.time.idxmax()].to_dict(),
             "accs": {k: v.tolist() for k, v in accs.items()}}
+
+
+def beyond_range(numbers: dict, limit: float | None) -> bool:
+    """Does the interval reach beyond the differences that can occur (±``limit``)? Such an interval
+    (a t interval from a few widely scattered seeds) bounds nothing and is not printed as numbers."""
+    lo, hi = numbers.get("lo"), numbers.get("hi")
+    return limit is not None and lo is not None and hi is not None and (lo < -limit or hi > limit)
+
+
+def pair_intervals(effect: dict, groups: dict, *, reference=None, relative: bool = False,
+                   paired: bool = False) -> list[dict]:
+    """Every compared pair's estimate and interval at the verdict's own Bonferroni confidence
+    (:func:`kadai.verdicts.effect` on that pair alone at ``pair_confidence`` gives the very interval
+    the verdict computed for it), with the pair's own yes / no / unknown against the threshold.
+    Empty where the verdict had too few samples."""
+    n = effect["numbers"]
+    if n.get("estimate") is None:
+        return []
+    names = list(groups)
+    pairs = [(reference, b) for b in names if b != reference] if reference is not None else \
+        [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    out = []
+    for a, b in pairs:
+        v = verdicts.effect({a: groups[a], b: groups[b]}, n["min_effect"], relative=relative, paired=paired,
+                            confidence=n["pair_confidence"]).to_dict()
+        num = v["numbers"]
+        if num.get("estimate") is None:
+            continue
+        out.append({"a": a, "b": b, "a_label": LABELS.get(a, a), "b_label": LABELS.get(b, b),
+                    "estimate": num["estimate"], "lo": num["lo"], "hi": num["hi"], "min_effect": n["min_effect"],
+                    "outcome": v["outcome"], "relative": relative})
+    return out
+
+
+def bounds(pairs: list[dict], limit: float) -> dict:
+    """How large the parameter's effect (its largest difference from the baseline) can be, from
+    every pair's interval: ``lower``, the largest end nearest 0 of the intervals that hold no 0
+    (0 where every interval holds 0): the size the effect surely exceeds; ``upper``, the largest
+    far end, cut at ``limit`` (the largest difference possible). With no pairs: 0 to ``limit``."""
+    lower, upper, by = 0.0, 0.0, None
+    for q in pairs:
+        near = 0.0 if q["lo"] * q["hi"] <= 0 else min(abs(q["lo"]), abs(q["hi"]))
+        if near > lower:
+            lower, by = near, q
+        upper = max(upper, min(max(abs(q["lo"]), abs(q["hi"])), limit))
+    return {"lower": lower, "upper": upper if pairs else limit, "by": by["b"] if by else None,
+            "by_label": by["b_label"] if by else None}
+
+
+def rank(study: dict) -> list:
+    """The parameters by the size their accuracy effect surely exceeds (``bounds`` lower), largest
+    first; equal ones by their largest estimate (:func:`strength`)."""
+    return sorted(study, key=lambda p: (-study[p]["acc_bounds"]["lower"], -strength(study[p]["acc_largest"])))
+
+
+def dominance(study: dict, ranking: list) -> dict:
+    """Which parameters' accuracy effects the intervals order: p is larger than q where p's lower
+    bound exceeds q's upper bound (:func:`bounds`). ``groups``: the parameters in ranking order,
+    those surely larger than the same set of others together, with that set (in ranking order);
+    parameters larger than none are left out. ``undecided``: some two parameters are ordered
+    neither way (their intervals overlap)."""
+    below = {p: [q for q in ranking if study[p]["acc_bounds"]["lower"] > study[q]["acc_bounds"]["upper"]]
+             for p in ranking}
+    groups: list[dict] = []
+    for p in ranking:
+        if not below[p]:
+            continue
+        g = next((g for g in groups if g["below"] == below[p]), None)
+        if g is None:
+            groups.append({"params": [p], "below": below[p]})
+        else:
+            g["params"].append(p)
+    undecided = any(q not in below[p] and p not in below[q] for i, p in enumerate(ranking) for q in ranking[i + 1:])
+    return {"groups": groups, "undecided": undecided}
+
+
+def best_vs_base(pairs: list[dict], best: str) -> dict | None:
+    """The most accurate setting against the baseline: that pair's interval and outcome (at the
+    verdict's Bonferroni level), as a direction and size. None where it was not compared."""
+    q = next((q for q in pairs if q["b"] == best), None)
+    return None if q is None else {**q, **magnitude(q)}
 
 
 def magnitude(numbers: dict) -> dict:
@@ -93,41 +202,28 @@ def magnitude(numbers: dict) -> dict:
             "size_lo": ends[0] if same_sign else None, "size_hi": ends[1] if same_sign else None}
 
 
-def largest(effect: dict, groups: dict, *, reference=None, relative: bool = False, paired: bool = False) -> dict:
-    """The compared pair with the largest difference of all, with its interval at the verdict's own
-    Bonferroni confidence (:func:`kadai.verdicts.effect` on that pair alone at ``pair_confidence``
-    gives the very interval the verdict computed for it). ``effect``'s deciding pair is the largest
-    among the pairs *beyond* the threshold, so the two differ where a larger difference straddles
-    it. ``outcome``: that pair's own yes / no / unknown against the threshold; ``note``: the verdict
-    is yes but decided by another, smaller difference (the report then says so). The estimate is
-    None where the verdict had too few samples."""
+def largest(effect: dict, groups: dict, *, reference=None, relative: bool = False, paired: bool = False,
+            limit: float | None = None, pairs: list | None = None) -> dict:
+    """The compared pair with the largest difference of all (:func:`pair_intervals`). ``effect``'s
+    deciding pair is the largest among the pairs *beyond* the threshold, so the two differ where a
+    larger difference straddles it. ``outcome``: that pair's own yes / no / unknown against the
+    threshold; ``note``: the verdict is yes but decided by another, smaller difference (the report
+    then says so); ``wide``: its interval reaches beyond ±``limit``, the largest difference that
+    can occur. The estimate is None where the verdict had too few samples."""
     n = effect["numbers"]
     out = {"a": None, "b": None, "a_label": None, "b_label": None, "estimate": None, "lo": None, "hi": None,
-           "min_effect": n["min_effect"], "outcome": effect["outcome"], "note": False,
+           "min_effect": n["min_effect"], "outcome": effect["outcome"], "note": False, "wide": False,
            **magnitude({})}
-    if n.get("estimate") is None:
+    if pairs is None:
+        pairs = pair_intervals(effect, groups, reference=reference, relative=relative, paired=paired)
+    if not pairs:
         return out
-    names = list(groups)
-    pairs = [(reference, b) for b in names if b != reference] if reference is not None else \
-        [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-    best, key = None, -1.0
-    for a, b in pairs:
-        v = verdicts.effect({a: groups[a], b: groups[b]}, n["min_effect"], relative=relative, paired=paired,
-                            confidence=n["pair_confidence"]).to_dict()
-        est = v["numbers"].get("estimate")
-        if est is None:
-            continue
-        size = abs(np.log1p(est)) if relative else abs(est)  # the scale verdicts.effect ranks pairs on
-        if size > key:
-            best, key = (a, b, v), size
-    if best is None:
-        return out
-    a, b, v = best
-    num = v["numbers"]
-    out.update(a=a, b=b, a_label=LABELS.get(a, a), b_label=LABELS.get(b, b), estimate=num["estimate"],
-               lo=num["lo"], hi=num["hi"], outcome=v["outcome"],
-               note=effect["outcome"] == "yes" and (a, b) != (n.get("a"), n.get("b")))
-    out.update(magnitude(out))
+    # the scale verdicts.effect ranks pairs on
+    q = max(pairs, key=lambda q: abs(np.log1p(q["estimate"])) if relative else abs(q["estimate"]))
+    out.update(a=q["a"], b=q["b"], a_label=q["a_label"], b_label=q["b_label"], estimate=q["estimate"],
+               lo=q["lo"], hi=q["hi"], outcome=q["outcome"],
+               note=effect["outcome"] == "yes" and (q["a"], q["b"]) != (n.get("a"), n.get("b")))
+    out.update(magnitude(out), wide=beyond_range(out, limit))
     return out
 
 
@@ -148,12 +244,46 @@ def seed_spread(accs: dict, factor: float = SPREAD_FACTOR) -> list[dict]:
     return out
 
 
+def loss_falls(losses: pd.DataFrame) -> pd.Series:
+    """Per seed, the share of the first epoch's training loss gone by the last epoch."""
+    first, last = losses.iloc[:, 0], losses.iloc[:, -1]
+    return (first - last) / first
+
+
+def seed_learning(runs, param: str, value: str, baseline: dict, accs, others: list) -> dict | None:
+    """A setting whose seeds' accuracies scatter (:func:`seed_spread`): did the least accurate
+    seed's training loss fall least, from the logs? ``agrees``: the least accurate seed is the one
+    whose loss fell by the smallest share; ``below_others``: that share is below every seed's of
+    every other setting of the study (``others``). None with fewer than two epochs."""
+    losses = losses_of(runs, param, value, baseline)
+    if losses.shape[1] < 2 or len(losses) != len(accs):
+        return None
+    falls = loss_falls(losses)
+    seed = int(losses.index[int(np.argmin(accs))])
+    rest = falls.drop(seed)
+    other = []
+    for v in others:
+        o = losses_of(runs, param, v, baseline)
+        if o.shape[1] >= 2:
+            other += loss_falls(o).dropna().tolist()
+    return {"seed": seed, "acc": float(np.min(accs)), "first": float(losses.loc[seed].iloc[0]),
+            "last": float(losses.loc[seed].iloc[-1]), "fall": float(falls[seed]),
+            "first_epoch": int(losses.columns[0]), "last_epoch": int(losses.columns[-1]),
+            "rest_lo": float(rest.min()) if len(rest) else None, "rest_hi": float(rest.max()) if len(rest) else None,
+            "agrees": bool(falls[seed] == falls.min() and (rest > falls[seed]).all()),
+            "others_min": float(min(other)) if other else None,
+            "below_others": bool(other) and bool(falls[seed] < min(other))}
+
+
 def baseline_time(study: dict, baseline: dict, threshold: float = TIME_EFFECT) -> dict | None:
     """The baseline setting is timed again in every study (its rounds alternate with that study's
-    other settings). The spread of its median time over the studies, max / min − 1, against the
-    time threshold: ``outcome`` "exceeds" means times of different studies differ more than the
-    effects being judged, so times compare only within one study (round by round); "within"
-    means they agree to the threshold. None with fewer than two studies holding the baseline."""
+    other settings). Its median time ranges from ``min`` to ``max`` over the studies; ``outcome``
+    "apart" where those two medians' 95 % intervals do not overlap (the same setting took
+    different times in different studies), "overlap" where they do (the difference is within the
+    round-to-round spread). ``widest``: the study whose interval is widest; ``wide``: its upper end
+    exceeds its lower by more than the time threshold, so one study's median is not known to the
+    threshold either. Either way times compare only within one study (round by round) where
+    ``within_table``. None with fewer than two studies holding the baseline."""
     rows = []
     for p, st in study.items():
         r = next((r for r in st["rows"] if r["value"] == str(baseline[p])), None)
@@ -162,9 +292,15 @@ def baseline_time(study: dict, baseline: dict, threshold: float = TIME_EFFECT) -
     if len(rows) < 2:
         return None
     lo, hi = min(rows, key=lambda r: r["time"]), max(rows, key=lambda r: r["time"])
-    spread = hi["time"] / lo["time"] - 1
-    return {"rows": rows, "min": lo, "max": hi, "spread": spread, "threshold": threshold, "studies": len(rows),
-            "outcome": "exceeds" if spread > threshold else "within"}
+    known = [r for r in rows if np.isfinite(r["lo"]) and np.isfinite(r["hi"]) and r["lo"] > 0]
+    widest = max(known, key=lambda r: r["hi"] / r["lo"]) if known else None
+    have = all(np.isfinite(x) for x in (lo["lo"], lo["hi"], hi["lo"], hi["hi"]))
+    outcome = "unknown" if not have else "apart" if lo["hi"] < hi["lo"] else "overlap"
+    wide = widest is not None and widest["hi"] / widest["lo"] - 1 > threshold
+    return {"rows": rows, "min": lo, "max": hi, "spread": hi["time"] / lo["time"] - 1, "threshold": threshold,
+            "studies": len(rows), "outcome": outcome, "widest": widest,
+            "widest_ratio": widest["hi"] / widest["lo"] if widest else None, "wide": wide,
+            "within_table": outcome == "apart" or wide}
 
 
 def loss_trend(runs, param: str, value: str, baseline: dict) -> dict | None:
@@ -172,9 +308,7 @@ def loss_trend(runs, param: str, value: str, baseline: dict) -> dict | None:
     first and the last epoch; ``outcome``: "falls" (lower at the end in every seed), "rises" (not
     lower in any seed) or "mixed"; ``steps_down`` of ``steps``: epoch-to-epoch decreases over all
     seeds. None with fewer than two epochs (nothing to compare)."""
-    same = str(baseline[param]) == value
-    g = runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
-    losses = g.pivot(index="seed", columns="epoch", values="loss").sort_index(axis=1)
+    losses = losses_of(runs, param, value, baseline)
     if losses.shape[1] < 2:
         return None
     first, last = losses.iloc[:, 0], losses.iloc[:, -1]
@@ -185,6 +319,38 @@ def loss_trend(runs, param: str, value: str, baseline: dict) -> dict | None:
             "last": float(last.mean()), "epochs": int(losses.columns.max()), "seeds": int(len(losses)),
             "seeds_falling": int(falls.sum()), "steps": int(np.isfinite(diffs).sum()),
             "steps_down": int((diffs < 0).sum()), "outcome": outcome}
+
+
+def final_losses(runs, param: str, values, worst: str, baseline: dict) -> dict | None:
+    """The least accurate setting's training loss at the end against the study's other settings'.
+    A learning rate too large for the minimum predicts a loss that stops falling at a higher
+    value: ``higher``: its last-epoch loss is above every seed's of every other setting, in every
+    seed; ``flatter``: the share its loss fell in the last epoch is below every other setting's,
+    in every seed; ``consistent``: both. Means over the seeds for the text. None where a setting
+    has fewer than two epochs or there is no other setting."""
+    last, step = {}, {}
+    for v in map(str, values):
+        losses = losses_of(runs, param, v, baseline)
+        if losses.shape[1] < 2:
+            return None
+        last[v] = losses.iloc[:, -1].to_numpy(float)
+        step[v] = ((losses.iloc[:, -2] - losses.iloc[:, -1]) / losses.iloc[:, -2]).to_numpy(float)
+    others = [v for v in last if v != worst]
+    if worst not in last or not others:
+        return None
+    o_last = np.concatenate([last[v] for v in others])
+    o_step = np.concatenate([step[v] for v in others])
+    means = {v: float(last[v].mean()) for v in others}
+    steps = {v: float(step[v].mean()) for v in others}
+    higher = bool(last[worst].min() > o_last.max())
+    flatter = bool(step[worst].max() < o_step.min())
+    closest = max(means, key=means.get)
+    return {"value": worst, "label": LABELS.get(worst, worst), "last": float(last[worst].mean()),
+            "others_lo": min(means.values()), "others_hi": max(means.values()), "closest": closest,
+            "closest_label": LABELS.get(closest, closest), "ratio": float(last[worst].mean()) / means[closest],
+            "step": float(step[worst].mean()), "others_step_lo": min(steps.values()),
+            "others_step_hi": max(steps.values()), "seeds": int(len(last[worst])),
+            "higher": higher, "flatter": flatter, "consistent": higher and flatter}
 
 
 def conclusion(study: dict, ranking: list) -> list[dict]:
@@ -233,6 +399,13 @@ def update_cost(timing: pd.DataFrame) -> dict | None:
     return {"per_update": c_med, "per_update_lo": c_lo, "per_update_hi": c_hi, "most": most,
             "most_label": LABELS.get(most, most), "updates": {str(k): int(v) for k, v in steps.items()},
             "verdict": verdicts.guard(verdict, *raw.load_of(timing))}
+
+
+def scale_free(optimizer: str) -> bool:
+    """Does the optimiser divide each parameter's step by the running size of that parameter's own
+    gradient (Adam)? Then gradients all scaled by one factor give the same steps, and smaller
+    gradients alone do not make learning slower; with SGD the step is the gradient times the rate."""
+    return str(optimizer).partition("@")[0] in SCALE_FREE
 
 
 def contrast(accs: dict, expected_better: str, expected_worse: str) -> dict | None:
@@ -299,7 +472,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     runs = load_runs(inputs["runs"])
     timing = {p: read_csv(path, TIMING4) for p, path in raw.by_stem(inputs["timing"]).items()}
     study = {p: study_of(runs, timing[p], p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
-    ranking = sorted(study, key=lambda p: -strength(study[p]["acc_largest"]))
+    ranking = rank(study)
     f = {"study": study, "ranking": ranking, "spec": spec_of(cfg["baseline"]),
          "thresholds": {"accuracy": ACC_EFFECT, "time": TIME_EFFECT},
          "plateau": plateau(runs, cfg["study"]["epochs"], cfg["baseline"]) if "epochs" in cfg["study"] else None,
@@ -307,6 +480,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          # the textbook's expectation (Sigmoid's gradient ≤ 0.25 per layer) against the data
          "contrasts": {"activation": contrast(study["activation"]["accs"], "relu", "sigmoid")
                        if "activation" in study else None},
+         "order": dominance(study, ranking),
          "proportional": None}
     if "hidden" in study:
         f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"])
@@ -315,9 +489,17 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
     f["optimizer_loss"] = (loss_trend(runs, "optimizer", study["optimizer"]["worst"]["value"], cfg["baseline"])
                            if "optimizer" in study else None)
+    f["optimizer_final"] = (final_losses(runs, "optimizer", cfg["study"]["optimizer"],
+                                         study["optimizer"]["worst"]["value"], cfg["baseline"])
+                            if "optimizer" in study else None)
+    if f["contrasts"]["activation"]:  # the activation study trains with the baseline's optimiser
+        f["contrasts"]["activation"].update(optimizer=cfg["baseline"]["optimizer"],
+                                            scale_free=scale_free(cfg["baseline"]["optimizer"]))
     f["baseline_time"] = baseline_time(study, cfg["baseline"])
     f["conclusion"] = conclusion(study, ranking)
     f["ranking_names"] = [study[p]["name"] for p in ranking]
+    for g in f["order"]["groups"]:
+        g.update(names=[study[p]["name"] for p in g["params"]], below_names=[study[q]["name"] for q in g["below"]])
     for kind in ("acc", "time"):
         for outcome in ("yes", "no", "unknown"):
             f[f"{kind}_{outcome}"] = [study[p]["name"] for p in ranking

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..io import read_json, write_json
-from ..tables import sig
+from ..tables import interval, sig
 from .labels import LABELS
 
 # dataset.render_digit scales every glyph so that its longer side is this many pixels, whatever
@@ -15,23 +15,30 @@ EFFECT_WORDS = {"yes": "あり", "no": "なし", "unknown": "判定できない"
 
 
 def setting_table(st: dict) -> dict:
+    """One row per setting: accuracy (mean over seeds, %) and its sd (percentage points, 2 figures),
+    training time (median over rounds, s) and its 95 % interval (s). Short numeric headers; the
+    caption says what each is."""
     return {"columns": [{"name": st["name"], "kind": "text"}, {"name": "パラメータ数", "kind": "int"},
-                        {"name": "テスト精度", "unit": "%", "kind": "percent"},
-                        {"name": "精度の標準偏差", "unit": "%", "kind": "percent"},
-                        {"name": "学習時間（中央値）", "unit": "s", "kind": "sig"},
-                        {"name": "その 95 % 区間", "kind": "text"}],
-            "rows": [[r["label"], r["params"], r["acc"], r["acc_sd"], r["time"],
-                      f"{sig(r['time_lo'])}〜{sig(r['time_hi'])} s"] for r in st["rows"]]}
+                        {"name": "精度", "unit": "%", "kind": "percent"},
+                        {"name": "標準偏差", "unit": "ポイント", "kind": "percent", "sig": 2},
+                        {"name": "時間", "unit": "s", "kind": "sig"},
+                        {"name": "時間の 95 % 区間", "unit": "s", "kind": "text"}],
+            "rows": [[r["label"], r["params"], r["acc"], r["acc_sd"], r["time"], interval(r["time_lo"], r["time_hi"])]
+                     for r in st["rows"]]}
+
+
+WIDE = "区間は使えない"  # an interval beyond the possible differences (analyse.beyond_range)
 
 
 def span(largest: dict, scale: float) -> str:
-    """The largest difference: its setting, estimate and 95 % interval (「4 で −51.8（−134〜30.9）」)."""
+    """The largest difference: its setting, estimate and 95 % interval (「16 で −11.8（−14.3〜−9.40）」),
+    or 「区間は使えない」 in place of an interval that reaches beyond the differences possible."""
     if largest.get("estimate") is None:
         return "—"
     label = largest["b_label"]
     gap = " " if label[-1:].isascii() and label[-1:].isalnum() else ""  # 「4 で」「二乗誤差（one-hot）で」
-    return (f"{label}{gap}で {sig(scale * largest['estimate'])}"
-            f"（{sig(scale * largest['lo'])}〜{sig(scale * largest['hi'])}）")
+    ends = WIDE if largest.get("wide") else f"{sig(scale * largest['lo'])}〜{sig(scale * largest['hi'])}"
+    return f"{label}{gap}で {sig(scale * largest['estimate'])}（{ends}）"
 
 
 def verdict_cell(effect: dict, largest: dict) -> str:
@@ -43,13 +50,17 @@ def verdict_cell(effect: dict, largest: dict) -> str:
 def effects_table(study: dict, ranking: list) -> dict:
     """Per parameter: the largest difference from the baseline (setting, estimate and 95 %
     interval) and the verdict, for accuracy (percentage points) and for training time (relative
-    change, %)."""
+    change, %, from the rounds' paired ratios); and the size the accuracy effect surely exceeds
+    (analyse.bounds, — where every interval holds 0), the order of the rows."""
     return {"columns": [{"name": "パラメータ", "kind": "text"},
-                        {"name": "精度の差が最大の設定と差（95 % 区間）[ポイント]", "kind": "text"},
+                        {"name": "精度の最大の差", "unit": "ポイント", "kind": "text"},
+                        {"name": "下限", "unit": "ポイント", "kind": "sig"},
                         {"name": "精度への影響", "kind": "text"},
-                        {"name": "時間の変化が最大の設定と変化（95 % 区間）[%]", "kind": "text"},
+                        {"name": "時間の最大の変化", "unit": "%", "kind": "text"},
                         {"name": "時間への影響", "kind": "text"}],
-            "rows": [[st["name"], span(st["acc_largest"], 100), verdict_cell(st["acc_effect"], st["acc_largest"]),
+            "rows": [[st["name"], span(st["acc_largest"], 100),
+                      100 * st["acc_bounds"]["lower"] if st["acc_bounds"]["lower"] > 0 else None,
+                      verdict_cell(st["acc_effect"], st["acc_largest"]),
                       span(st["time_largest"], 100), verdict_cell(st["time_effect"], st["time_largest"])]
                      for p in ranking for st in [study[p]]]}
 
@@ -65,6 +76,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "card": card, "fonts_table": fonts,
            "tables": {p: setting_table(st) for p, st in findings["study"].items()},
            "effects": effects_table(findings["study"], findings["ranking"]),
+           "effects_wide": any(st["acc_largest"].get("wide") for st in findings["study"].values()),
+           "wide_word": WIDE,
            "bl_labels": {k: LABELS.get(str(v), str(v)) for k, v in cfg["baseline"].items()},
            "glyph_box": GLYPH_BOX}
     write_json(out_json, ctx)

@@ -9,6 +9,7 @@ import pandas as pd
 from .. import figures
 from ..figures import NO_UNIT, Axis
 from ..io import read_json
+from .analyse import ACC_RANGE
 
 LOG_AXIS = ("hidden", "batch_size")  # settings that grow geometrically
 
@@ -43,23 +44,29 @@ def tick_label(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def strength_bar(num: dict) -> tuple[float, float, float]:
+def strength_bar(num: dict, limit: float | None = None) -> tuple[float, float, float]:
     """The largest difference's estimate and interval (analyse.largest), each ÷ the threshold, as
-    magnitudes; an interval that holds 0 starts at 0."""
+    magnitudes; an interval that holds 0 starts at 0, and its far end stops at ``limit`` (the
+    largest difference possible, analyse.ACC_RANGE for accuracy)."""
     m = num["min_effect"]
     est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
     low = 0.0 if (num.get("lo") or 0) * (num.get("hi") or 0) <= 0 else min(lo, hi)
-    return est, low, max(lo, hi)
+    high = max(lo, hi) if limit is None else min(max(lo, hi), limit / m)
+    return est, low, high
 
 
 def draw_effects(inputs: dict, settings: dict, out) -> None:
-    study = read_json(inputs["findings"])["study"]
+    """Per parameter, in the order of the effects table (findings' ranking), the largest accuracy
+    and time difference ÷ its threshold with its 95 % interval."""
+    findings = read_json(inputs["findings"])
+    study = findings["study"]
+    order = findings.get("ranking") or list(study)
     size = Axis("効果の大きさ（最大の差 ÷ 判定の閾値）", NO_UNIT, "log")
     fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
-    xs = np.arange(len(study))
-    for shift, key, label, color in ((-0.2, "acc_largest", "テスト精度", "#1f77b4"),
-                                     (0.2, "time_largest", "学習時間", "#d62728")):
-        bars = np.array([strength_bar(study[p][key]) for p in study])
+    xs = np.arange(len(order))
+    for shift, key, label, color, limit in ((-0.2, "acc_largest", "テスト精度", "#1f77b4", ACC_RANGE),
+                                            (0.2, "time_largest", "学習時間", "#d62728", None)):
+        bars = np.array([strength_bar(study[p][key], limit) for p in order])
         est = np.maximum(bars[:, 0], 1e-2)
         ax.bar(xs + shift, est, 0.4, label=label, color=color)
         ax.errorbar(xs + shift, est, yerr=np.vstack([est - np.maximum(bars[:, 1], 1e-2),
@@ -67,7 +74,7 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
                     fmt="none", ecolor="k", capsize=2, lw=0.8)
     ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
     ax.set_xticks(xs)
-    ax.set_xticklabels([study[p]["name"] for p in study], fontsize=8, rotation=20, ha="right")
+    ax.set_xticklabels([study[p]["name"] for p in order], fontsize=8, rotation=20, ha="right")
     ax.grid(axis="x", visible=False)
     figures.legend_below(ax, ncol=3)  # below the rotated parameter names
     figures.save(fig, out, caption="効果の大きさ")

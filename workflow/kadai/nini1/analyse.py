@@ -6,6 +6,14 @@ round compared, :func:`kadai.verdicts.ratio`), except the cache one, which needs
 sides of a cache boundary and uses the size sweep. The access-order one also needs the cache
 misses counted by cachegrind: without a completed simulation it is not decided.
 
+What a timed comparison compares is read from the machine code (:mod:`kadai.nini1.isa`,
+:func:`simd_contrast`): where the two sides compute with different SIMD widths (O3 vectorises
+i-k-j, not i-j-k; -O3 vectorises what -O0 leaves scalar), the access-order and optimisation
+hypotheses are decided on the builds where both sides have one width (:func:`same_width_level`,
+:func:`opt_comparison`) and the O3 ratio is kept beside them as one that includes vectorisation.
+The SIMD hypothesis rests on SIMD against scalar (i-k-j, O3 against O3novec); the packed avx2 ÷
+portable ratio differs in width, FMA, flags and code and is only a side result (:func:`simd_packed`).
+
 The size sweep (the ladder) times each implementation in a series of its own, minutes apart from
 the others; the comparison of C and NumPy (``bench``) alternates them pair by pair. Over those
 minutes this machine's speed changes (``drift``: the slowest over the fastest run of one contender
@@ -34,6 +42,8 @@ WIDTH_SPEEDUP = 1.3   # H6: the AVX-512 micro-kernel (twice the lanes) at least 
 OPT_SPEEDUP = 1.5     # H4: -O3 must be at least this much faster than -O0
 THREAD_SPEEDUP = 1.4  # H5: all cores must be at least this much faster than one
 MICRO_SHARE = 0.9     # H6: the micro-kernel alone reaches this share of the FMA-only loop of its SIMD width
+C_VS_NUMPY = 1.0      # C against NumPy: which one is faster, round by round (1 = equal speed). Not SPEEDUP:
+#                       the question is whether C caught up, and the pairs share the machine's moment
 
 
 def gflops(summary, impl: str, n: int | None = None):
@@ -91,10 +101,19 @@ def miss_drop(cache_sim: dict) -> dict:
                             numbers).to_dict()
 
 
-def order_hypothesis(table, cache_sim: dict) -> dict:
+def order_hypothesis(table, cache_sim: dict, opt_table=None, builds: dict | None = None) -> dict:
     """H1: i-k-j is faster (alternated rounds) *and* misses L1 less (cachegrind). YES needs both;
-    NO where either is NO; otherwise UNKNOWN ("no_simulation" where cachegrind gave no counts)."""
-    speed = faster(table, "c_ijk", "c_ikj", ORDER_SPEEDUP)
+    NO where either is NO; otherwise UNKNOWN ("no_simulation" where cachegrind gave no counts).
+
+    The speed part compares the two orders where both compute with the same SIMD width (machine
+    code, :func:`simd_contrast`): at O3 (the ``order`` experiment) where they do, else at the first
+    of :data:`SAME_WIDTH_LEVELS` in the ``opt`` experiment where they do (O3 vectorises i-k-j's
+    inner loop, not i-j-k's reduction, so the O3 ratio also holds the SIMD effect of H3). The O3
+    ratio is kept as ``speed_o3`` either way."""
+    o3 = faster(table, "c_ijk", "c_ikj", ORDER_SPEEDUP)
+    basis = same_width_level(builds or {}, "mm_ijk", "mm_ikj", ("O3",) + SAME_WIDTH_LEVELS,
+                             have=lambda b: b == "O3" or _has(opt_table, f"c_ijk@{b}", f"c_ikj@{b}"))
+    speed = o3 if basis in (None, "O3") else faster(opt_table, f"c_ijk@{basis}", f"c_ikj@{basis}", ORDER_SPEEDUP)
     misses = miss_drop(cache_sim)
     both = [speed["outcome"], misses["outcome"]]
     if both == [verdicts.YES] * 2:
@@ -104,23 +123,73 @@ def order_hypothesis(table, cache_sim: dict) -> dict:
     else:
         outcome = verdicts.UNKNOWN
         reason = "no_simulation" if misses["reason"] == "no_simulation" else "undecided"
-    return {"speed": speed, "misses": misses,
+    return {"speed": speed, "speed_o3": o3, "basis": basis or "O3",
+            "o3_isa": simd_contrast(builds or {}, ("O3", "mm_ikj"), ("O3", "mm_ijk")),
+            "basis_isa": simd_contrast(builds or {}, (basis or "O3", "mm_ikj"), (basis or "O3", "mm_ijk")),
+            "misses": misses,
             "verdict": verdicts.Verdict(outcome, reason, {"speed": speed["outcome"],
                                                           "misses": misses["outcome"]}).to_dict()}
 
 
+# the optimisation levels, most optimised first, that may stand in for O3 where O3 vectorises one
+# side of a comparison and not the other
+SAME_WIDTH_LEVELS = ("O2", "O0")
+
+
+def _has(table, *labels) -> bool:
+    return table is not None and all(len(times(table, label)) for label in labels)
+
+
+def same_width_level(builds: dict, slow_fn: str, fast_fn: str, levels, have=lambda b: True) -> str | None:
+    """The first build of ``levels`` whose ``slow_fn`` and ``fast_fn`` compute with the same SIMD
+    width (:func:`simd_contrast` ``same_width``) and that was timed (``have``); None where none is
+    (or the machine code was not read)."""
+    for b in levels:
+        if have(b) and simd_contrast(builds, (b, fast_fn), (b, slow_fn))["kind"] == "same_width":
+            return b
+    return None
+
+
+def opt_comparison(table, builds: dict, fn: str) -> dict:
+    """H4 for one loop order ``fn`` (mm_ikj / mm_ijk): -O0 against the most optimised level whose
+    ``fn`` computes with the same SIMD width as -O0's (``verdict``, the mechanism: values kept in
+    registers, not vectorised), and -O0 against -O3 (``full``), with the machine code of each."""
+    label = fn.removeprefix("mm_")
+    same = next((b for b in ("O3", "O2") if _has(table, f"c_{label}@{b}")
+                 and simd_contrast(builds, (b, fn), ("O0", fn))["kind"] == "same_width"), None)
+    full = faster(table, f"c_{label}@O0", f"c_{label}@O3", OPT_SPEEDUP)
+    verdict = full if same in (None, "O3") else faster(table, f"c_{label}@O0", f"c_{label}@{same}", OPT_SPEEDUP)
+    return {"verdict": verdict, "level": same or "O3", "full": full,
+            "same_isa": simd_contrast(builds, (same or "O3", fn), ("O0", fn)),
+            "full_isa": simd_contrast(builds, ("O3", fn), ("O0", fn))}
+
+
 def bench_facts(table, n: int) -> dict:
     """C against NumPy at ``n``, timed alternately pair by pair: the per-pair ratio (C's speed over
-    NumPy's) decides; the GFLOPS of each are given as their range over the rounds, with the drift."""
+    NumPy's) against C_VS_NUMPY decides which is faster (YES: C; NO: NumPy; UNKNOWN: cannot tell),
+    and by how much (:func:`speed_difference`); the GFLOPS of each are given as their range over
+    the rounds, with the drift."""
     c, np_ = times(table, "c_packed"), times(table, "numpy_1thread")
     flops = float(ops.matmul_flops(n))
     g = {"c": flops / c / 1e9, "numpy": flops / np_ / 1e9}
+    v = verdicts.ratio(np_, c, C_VS_NUMPY, paired=True).to_dict()
     return {"N": n, "pairs": int(min(c.size, np_.size)),
             "c_min": float(g["c"].min()), "c_max": float(g["c"].max()),
             "numpy_min": float(g["numpy"].min()), "numpy_max": float(g["numpy"].max()),
             "c_seconds_min": float(c.min()), "c_seconds_max": float(c.max()), "drift": drift(table),
-            "c_vs_numpy": verdicts.ratio(np_, c, verdicts.SPEEDUP, paired=True).to_dict(),
-            "c_not_slower": verdicts.ratio(np_, c, 1.0, paired=True).to_dict()}
+            "c_vs_numpy": v, "difference": speed_difference(v)}
+
+
+def speed_difference(v: dict) -> dict:
+    """How much faster or slower C is than NumPy, in percent of NumPy's speed, from the interval of
+    the per-pair ratio (C's speed over NumPy's): ``faster`` where it lies above 1, ``slower`` where
+    it lies below, else None (the interval straddles 1: cannot tell)."""
+    n = v["numbers"]
+    if v["outcome"] == verdicts.YES:
+        return {"direction": "faster", "lo_pct": (n["lo"] - 1) * 100, "hi_pct": (n["hi"] - 1) * 100}
+    if v["outcome"] == verdicts.NO:
+        return {"direction": "slower", "lo_pct": (1 - n["hi"]) * 100, "hi_pct": (1 - n["lo"]) * 100}
+    return {"direction": None, "lo_pct": None, "hi_pct": None}
 
 
 def ladder_check(ladder_summary, bench: dict) -> dict:
@@ -163,11 +232,42 @@ def peak_facts(peak: dict, sysinfo: dict) -> dict:
             "micro_kernel": peak["micro_kernel"]}
 
 
+def back_to_back(table, impl: str, n: int) -> dict:
+    """How the size sweep (:mod:`kadai.measure`) took the timed runs of ``impl`` at size ``n``:
+    ``runs`` (ok or outlier), ``stretches`` (stretches of consecutive rows at this size, i.e. runs
+    taken back to back: the sweep runs a size several times within one visit, and two visits of a
+    size may follow each other where a round turns) and ``most`` (the most runs of one stretch).
+    Rows must be in the order they were taken (they are, per series)."""
+    rows = table[(table.implementation == impl) & (table.status != "stop")]
+    stretches = []  # [size, timed runs] of each stretch of consecutive rows at one size
+    for size, status in zip(rows.N, rows.status):
+        if not stretches or stretches[-1][0] != size:
+            stretches.append([size, 0])
+        stretches[-1][1] += status in ("ok", "outlier")
+    at_n = [count for size, count in stretches if size == n and count]
+    return {"runs": int(sum(at_n)), "stretches": len(at_n), "most": max(at_n, default=0)}
+
+
+def sweep_facts(table) -> dict:
+    """The size sweep as it ran, for the method: the rounds its repeats were spread over (notes
+    ``round k``), the fewest and most timed runs of one size, the most runs of one size taken
+    back to back (:func:`back_to_back`)."""
+    rounds = table.note.dropna().astype(str).str.extract(r"^round (\d+)$")[0].dropna().astype(int)
+    per = [back_to_back(table, impl, int(n)) for (impl, n), _ in
+           table[table.status.isin(["ok", "outlier"])].groupby(["implementation", "N"])]
+    return {"rounds": int(rounds.max()) if len(rounds) else 0,
+            "runs_min": min((v["runs"] for v in per), default=0), "runs_max": max((v["runs"] for v in per), default=0),
+            "most_in_a_row": max((v["most"] for v in per), default=0)}
+
+
 def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     """H2: beyond the largest cache the sweep crosses, i-k-j slows per operation and blocking helps.
-    The slow-down compares sizes of one series (visited in alternating rounds: the machine's drift
-    touches both); blocking compares two series timed apart, so its threshold is the larger of
-    SPEEDUP and the machine's ``drift_`` (a smaller ratio could come from the moments alone)."""
+    The sweep does not pair runs (two sizes of one series are visits apart; two series are minutes
+    apart), so each ratio is one of medians with a percentile-bootstrap interval (the runs of each
+    side resampled): the minimum's bootstrap interval cannot lie below the ratio of the minima, so
+    it is no interval of it. The slow-down compares sizes of one series (visited in the same
+    rounds, see :func:`back_to_back`); blocking compares two series timed apart, so its threshold is the
+    larger of SPEEDUP and the machine's ``drift_`` (a smaller ratio could come from the moments alone)."""
     sizes = sorted(ladder[ladder.status == "ok"].N.unique())
     crossed = [c for c in caches if sizes and ops.operand_bytes("matmul", sizes[0], 8) <= c["bytes"] / 2
                and ops.operand_bytes("matmul", sizes[-1], 8) >= 2 * c["bytes"]]
@@ -179,12 +279,13 @@ def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     small = max(n for n in sizes if ops.operand_bytes("matmul", n, 8) <= c["bytes"] / 2)
     big = sizes[-1]
     per_op = {n: times(ladder, "c_ikj", n) / float(ops.matmul_flops(n)) for n in (small, big)}
-    slows = verdicts.ratio(per_op[big], per_op[small], CACHE_SLOWDOWN, estimator="min").to_dict()
+    slows = verdicts.ratio(per_op[big], per_op[small], CACHE_SLOWDOWN, estimator="median").to_dict()
     helps = verdicts.ratio(times(ladder, "c_ikj", big), times(ladder, "c_blocked", big),
-                           max(verdicts.SPEEDUP, drift_ or 0.0), estimator="min").to_dict()
+                           max(verdicts.SPEEDUP, drift_ or 0.0), estimator="median").to_dict()
     both = [slows["outcome"], helps["outcome"]]
     outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
     return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
+            "runs": {"small": back_to_back(ladder, "c_ikj", small), "big": back_to_back(ladder, "c_ikj", big)},
             "slows": slows, "helps": helps, **drift_facts,
             "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
                                         {"slows": slows["outcome"], "helps": helps["outcome"]}).to_dict()}
@@ -245,39 +346,124 @@ def share_of_peak(samples, pk: dict) -> dict | None:
 def simd_contrast(builds: dict, fast: tuple[str, str], slow: tuple[str, str]) -> dict:
     """What a SIMD comparison really compares, from the machine code (:mod:`kadai.nini1.isa`):
     ``fast``/``slow`` = (build, function). ``kind``: ``vector_vs_scalar`` (the slow side has no
-    packed arithmetic), ``wider`` (both vectorised, the fast side on wider registers),
+    packed arithmetic, the fast side has), ``wider`` (the fast side on wider registers than the
+    slow side's vectors), ``narrower`` (the fast side on narrower ones, or scalar against vectors),
     ``same_width``, or ``unknown`` (no objdump, or the function not found)."""
     f, s = (builds.get(b, {}).get("vector", {}).get(fn) for b, fn in (fast, slow))
     if not f or not s:
         kind = "unknown"
+    elif f["bits"] == s["bits"]:
+        kind = "same_width"
     elif s["bits"] == 0:
-        kind = "vector_vs_scalar" if f["bits"] else "same_width"
+        kind = "vector_vs_scalar"
     else:
-        kind = "wider" if f["bits"] > s["bits"] else "same_width"
+        kind = "wider" if f["bits"] > s["bits"] else "narrower"
     return {"fast": f, "slow": s, "fast_build": fast[0], "slow_build": slow[0], "kind": kind}
 
 
+def build_differences(builds: dict, fast: str, slow: str) -> dict:
+    """What besides the SIMD width differs between two builds: the gcc flags only one of them has,
+    and the micro-kernel's code path each compiled (``simd`` of its build record)."""
+    ff, sf = builds.get(fast, {}).get("flags", []), builds.get(slow, {}).get("flags", [])
+    return {"only_fast": [f for f in ff if f not in sf], "only_slow": [f for f in sf if f not in ff],
+            "fast_path": builds.get(fast, {}).get("simd"), "slow_path": builds.get(slow, {}).get("simd")}
+
+
+def simd_hypothesis(table, builds: dict) -> dict:
+    """H3, SIMD against scalar instructions: i-k-j built with auto-vectorisation (O3) against the
+    same source without it (O3novec), round by round. It tests H3 only where the machine code
+    shows that the fast side computes with SIMD instructions and the slow side with scalar ones
+    (``vector_vs_scalar``); otherwise UNKNOWN, with the measured ratio kept in ``numbers``."""
+    v = faster(table, "c_ikj@O3novec", "c_ikj@O3", SIMD_SPEEDUP)
+    contrast = simd_contrast(builds, ("O3", "mm_ikj"), ("O3novec", "mm_ikj"))
+    if contrast["kind"] != "vector_vs_scalar" and v["reason"] != "busy":
+        why = "isa_unknown" if contrast["kind"] == "unknown" else "not_vector_vs_scalar"
+        v = verdicts.Verdict(verdicts.UNKNOWN, why, {**v["numbers"], "measured": v["outcome"]}).to_dict()
+    return v
+
+
+def simd_packed(table, builds: dict) -> dict:
+    """A side result, not H3's test: the packed product of the avx2 build against the portable one.
+    Besides the width, the two differ in flags (``differences``: -march=native, FMA) and in the
+    micro-kernel's code (intrinsics against the generic C loop), so the ratio is theirs together."""
+    return {"verdict": faster(table, "c_packed@portable", "c_packed@avx2", SIMD_SPEEDUP),
+            "isa": simd_contrast(builds, ("avx2", "kernel"), ("portable", "kernel")),
+            "differences": build_differences(builds, "avx2", "portable")}
+
+
 def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str, cache_sim: dict,
-               drift_: float | None = None) -> dict:
+               drift_: float | None = None, builds: dict | None = None) -> dict:
+    builds = builds or {}
     cores = max(int(label.split("@")[1]) for label in tables["threads"].implementation.unique()
                 if label.startswith("c_packed_omp@"))
+    opt = {fn: opt_comparison(tables["opt"], builds, f"mm_{fn}") for fn in ("ikj", "ijk")}
+    packed = simd_packed(tables["simd"], builds)
     return {
-        "order": order_hypothesis(tables["order"], cache_sim),
+        "order": order_hypothesis(tables["order"], cache_sim, tables["opt"], builds),
         "cache": cache_hypothesis(tables["ladder"], caches, drift_),
-        "simd": faster(tables["simd"], "c_packed@portable", "c_packed@avx2", SIMD_SPEEDUP),
-        "simd_ikj": faster(tables["simd"], "c_ikj@O3novec", "c_ikj@O3", SIMD_SPEEDUP),
-        "opt": faster(tables["opt"], "c_ikj@O0", "c_ikj@O3", OPT_SPEEDUP),
-        "opt_ijk": faster(tables["opt"], "c_ijk@O0", "c_ijk@O3", OPT_SPEEDUP),
+        "simd": simd_hypothesis(tables["simd"], builds),
+        "simd_packed": packed["verdict"],
+        "opt": opt["ikj"]["verdict"],
+        "opt_ijk": opt["ijk"]["verdict"],
+        "opt_levels": opt,
         # more threads can only help with idle cores: decided only while no other process is busy
         "threads": (faster(tables["threads"], "c_packed_omp@1", f"c_packed_omp@{cores}", THREAD_SPEEDUP, cores)
                     if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
         "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP, cores)
                           if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
         "gap": gap_hypothesis(tables["simd"], peak, simd_o3),
+        "simd_isa": {"packed": packed["isa"], "packed_differences": packed["differences"],
+                     "width": simd_contrast(builds, ("O3", "kernel"), ("avx2", "kernel")),
+                     "ikj": simd_contrast(builds, ("O3", "mm_ikj"), ("O3novec", "mm_ikj")),
+                     "ikj_differences": build_differences(builds, "O3", "O3novec")},
         "thresholds": {"order": ORDER_SPEEDUP, "misses": MISS_DROP, "cache": CACHE_SLOWDOWN, "simd": SIMD_SPEEDUP,
                        "opt": OPT_SPEEDUP, "threads": THREAD_SPEEDUP, "micro": MICRO_SHARE, "width": WIDTH_SPEEDUP,
-                       "speedup": verdicts.SPEEDUP},
+                       "speedup": verdicts.SPEEDUP, "c_vs_numpy": C_VS_NUMPY},
     }
+
+
+def instruction_counts(cache_sim: dict, builds: dict) -> dict | None:
+    """Instructions executed per multiply-add (N³ of them) by i-j-k and i-k-j in the cachegrind
+    run, their ratio, and the SIMD arithmetic each function of the simulated build uses (machine
+    code): where i-k-j is vectorised and i-j-k is not, the fewer instructions are mostly its
+    vectors (``vectorised``), not the access order. None without completed counts."""
+    runs, n = cache_sim.get("runs", {}), cache_sim.get("N")
+    ijk, ikj = runs.get("ijk", {}), runs.get("ikj", {})
+    if not n or ijk.get("status") != "ok" or ikj.get("status") != "ok" or not ikj.get("instructions"):
+        return None
+    contrast = simd_contrast(builds, (cache_sim.get("build"), "mm_ikj"), (cache_sim.get("build"), "mm_ijk"))
+    return {"ratio": ijk["instructions"] / ikj["instructions"],
+            "ijk_per_madd": ijk["instructions"] / n ** 3, "ikj_per_madd": ikj["instructions"] / n ** 3,
+            "isa": contrast, "vectorised": contrast["kind"] in ("wider", "vector_vs_scalar")}
+
+
+def repeated_kernels(tables: dict, n: int, drift_: float | None = None) -> dict:
+    """The same O3 kernels at ``n`` timed in several experiments (the sweep and the alternated
+    experiments, each in rounds of its own): GFLOPS of the fastest run in each, the largest over
+    the smallest (``spread``: how far repeated measurements of one kernel lie apart) and whether
+    that lies within the machine's ``drift_`` seen in the alternated C-vs-NumPy rounds."""
+    where = {"c_ijk": (("ladder", "c_ijk"), ("order", "c_ijk"), ("opt", "c_ijk@O3")),
+             "c_ikj": (("ladder", "c_ikj"), ("order", "c_ikj"), ("simd", "c_ikj@O3"), ("opt", "c_ikj@O3")),
+             "c_packed": (("ladder", "c_packed"), ("simd", "c_packed@O3"))}
+    out = {}
+    for kernel, places in where.items():
+        values = {}
+        for experiment, label in places:
+            t = times(tables[experiment], label, n) if experiment in tables else np.array([])
+            if t.size:
+                values[experiment] = float(ops.matmul_flops(n)) / float(t.min()) / 1e9
+        if len(values) > 1:
+            spread = max(values.values()) / min(values.values())
+            out[kernel] = {"values": values, "lo": min(values.values()), "hi": max(values.values()),
+                           "spread": spread, "within_drift": bool(drift_) and spread <= drift_}
+    return out
+
+
+def ladder_within_drift(values: dict, drift_: float | None) -> list[list[str]]:
+    """Neighbouring steps of the ladder (series timed apart) whose speed ratio lies within the
+    machine's drift (:func:`series_apart`): which of the two is faster the table cannot tell."""
+    steps = [k for k in LADDER_STEPS if values.get(k)]
+    return [[a, b] for a, b in zip(steps, steps[1:]) if series_apart(values[b] / values[a], drift_) == "within"]
 
 
 def contender_gflops(table) -> dict:
@@ -290,7 +476,9 @@ def contender_gflops(table) -> dict:
 
 def records(h: dict, bench: dict) -> list[dict]:
     out = [verdicts.record(f"nini1/{k}", f"hypothesis {k}", verdicts.of(h[k]))
-           for k in ("order", "cache", "simd", "simd_ikj", "opt", "opt_ijk", "threads", "threads_numpy")]
+           for k in ("order", "cache", "simd", "opt", "opt_ijk", "threads", "threads_numpy")]
+    out.append(verdicts.record("nini1/simd_packed", "the avx2 packed product beats the portable one (side result)",
+                               h["simd_packed"]))
     out.append(verdicts.record("nini1/order/misses", "i-j-k misses L1 at least 4 times as often as i-k-j",
                                h["order"]["misses"]))
     out.append(verdicts.record("nini1/gap", "hypothesis gap (SIMD width)", h["gap"]["verdict"]))
@@ -300,7 +488,7 @@ def records(h: dict, bench: dict) -> list[dict]:
                                h["gap"]["micro_near_peak"]))
     out.append(verdicts.record("nini1/gap/time_outside_micro", "the whole C product is slower than its micro-kernel",
                                h["gap"]["outside"]))
-    out.append(verdicts.record("nini1/bench/c_not_slower", "C at least as fast as NumPy", bench["c_not_slower"]))
+    out.append(verdicts.record("nini1/bench/c_vs_numpy", "C faster than NumPy (no: slower)", bench["c_vs_numpy"]))
     return out
 
 
@@ -342,12 +530,11 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for name, b in builds.items():  # the packed arithmetic each function uses, from its machine code
         b["vector"] = isa.vector_use(libs[name]) if name in libs else {}
     cache_sim = read_json(inputs["cache"])
-    h = hypotheses(tables, caches, peak, builds["O3"]["simd"], cache_sim, bench["drift"])
+    h = hypotheses(tables, caches, peak, builds["O3"]["simd"], cache_sim, bench["drift"], builds)
     sim = builds.get(cache_sim.get("build") or "", {})
     cache_sim["same_simd_as_O3"] = sim.get("simd") == builds["O3"]["simd"] if sim else None
     cache_sim["avoids_avx512"] = sim.get("simd") != "avx512f" if sim else None
-    h["simd_isa"] = {"packed": simd_contrast(builds, ("avx2", "kernel"), ("portable", "kernel")),
-                     "ikj": simd_contrast(builds, ("O3", "mm_ikj"), ("O3novec", "mm_ikj"))}
+    cache_sim["instructions"] = instruction_counts(cache_sim, builds)
     check = ladder_check(ladder, bench)
     values = {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]}
     ijk_np = values["c_ijk"] / values["numpy_1thread"] if values["c_ijk"] and values["numpy_1thread"] else None
@@ -360,7 +547,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "ladder_values": values,
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
-        "bench": bench, "hypotheses": h,
+        "bench": bench, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
+        "repeated": repeated_kernels(tables, n, bench["drift"]),
+        "ladder_within_drift": ladder_within_drift(values, bench["drift"]),
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
         "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }

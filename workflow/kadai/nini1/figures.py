@@ -13,6 +13,36 @@ from .labels import COLORS, KERNEL_NAMES, LADDER_STEPS, step_name
 N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 
 
+def readable_ticks(lo: float, hi: float) -> list[float]:
+    """Ticks at 1, 2, 5 × 10^k between ``lo`` and ``hi`` (a log axis that labels only its
+    decades leaves 45 or 70 unreadable between 10 and 100)."""
+    if not (0 < lo < hi):
+        return []
+    out = []
+    for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
+        out += [m * 10.0 ** e for m in (1, 2, 5) if lo <= m * 10.0 ** e <= hi]
+    return out
+
+
+def tick_label(v: float) -> str:
+    """0.5, 1, 20 (no 10^k notation, no trailing .0)."""
+    return f"{v:g}"
+
+
+def readable_log_y(ax) -> None:
+    """Label a log y axis at :func:`readable_ticks` of its current limits, without minor labels."""
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    lo, hi = ax.get_ylim()
+    ticks = readable_ticks(lo, hi)
+    if len(ticks) < 2:
+        return
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.set_yticklabels([tick_label(t) for t in ticks])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(lo, hi)
+
+
 def draw_ladder(inputs: dict, settings: dict, out) -> None:
     lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
     found = read_json(inputs["findings"])
@@ -49,6 +79,7 @@ def draw_gflops_n(inputs: dict, settings: dict, out) -> None:
         curve = gflops(lad, k)
         color = figures.impl_color("numpy") if k == "numpy_1thread" else COLORS[k]
         ax.plot(list(curve), list(curve.values()), "o-", ms=3, color=color, label=step_name(k))
+    readable_log_y(ax)
     for c in caches:
         n_cross = (c["bytes"] / float(ops.operand_bytes("matmul", 1, 8))) ** 0.5  # 3 matrices of N² doubles
         ax.axvline(n_cross, color="0.5", ls=":", lw=1)
