@@ -70,7 +70,7 @@ def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
     assert (f["ratio_lo"], f["ratio_hi"]) == (pytest.approx(1.6), pytest.approx(4.0))
     assert f["rank"] == "highest" and f["n_common_first"] == 8
     assert f["last_step"] == {"n_prev": 16, "k_slow": pytest.approx(np.log2(400 / 16)),
-                              "k_fast": pytest.approx(np.log2(100 / 10))}
+                              "k_fast": pytest.approx(np.log2(100 / 10)), "ratio_prev": pytest.approx(1.6)}
     # a size whose minimum no second sample confirmed does not decide the comparison
     shaky = table.copy()
     shaky.loc[(shaky.implementation == "python_naive") & (shaky.N == 32) & (shaky.seconds == 410.0), "seconds"] = 900.0
@@ -84,13 +84,14 @@ def test_a_stub_of_largest_sizes_is_named_as_outside_the_verdict():
 
     def rel(regimes, transitions):
         return {"relation": {"regimes": [{"n_first": a, "n_last": b} for a, b in regimes],
-                             "transitions": [{"n_first": a, "n_last": b, "k": 4.3, "n_points": 3, "edge": e}
-                                             for a, b, e in transitions]}}
+                             "transitions": [{"n_first": a, "n_last": b, "k": 4.3, "n_points": 3, "edge": e,
+                                              "k_halfwidth": 0.3} for a, b, e in transitions], "expected": 3}}
     series = {"fast": {"name": "F", **rel([(76, 362)], [(362, 512, True), (8, 19, True)])},
               "naive": {"name": "N", **rel([(16, 362)], [])},
               "mid": {"name": "M", **rel([(8, 64), (128, 512)], [(64, 128, False)])}}
     edges = trailing_edges(series, ["fast", "naive", "mid"])
-    assert edges == [{"name": "F", "n_first": 362, "n_last": 512, "k": 4.3, "n_points": 3}]
+    assert edges == [{"name": "F", "n_first": 362, "n_last": 512, "k": 4.3, "n_points": 3, "k_halfwidth": 0.3,
+                      "above": True}]   # 4.3 ± 0.3 lies above 3: each operation got slower there
 
 
 def test_threads_per_training_run_and_the_medians_that_disagree_with_the_paired_ratio():
@@ -149,3 +150,38 @@ def test_a_cache_explains_a_change_only_where_each_operation_got_slower():
     assert cache_verdict(2.5 * mib, 3.5 * mib, caches, 2.9, 3.0)["numbers"]["was"] == "near"
     assert cache_verdict(1.5 * mib, 3 * mib, caches, None, 3.0)["outcome"] == "yes"   # no times: the sizes alone
     assert cache_verdict(1.5 * mib, 3 * mib, [], 3.8, 3.0)["reason"] == "no_marks"
+
+
+def test_the_experiment_without_allocation_overrules_a_cache_explanation():
+    from kadai.kadai2.analyse import overrule_cache
+
+    def brk(n_left, n_right, outcome, reason):
+        return {"n_left": n_left, "n_right": n_right,
+                "cache": {"outcome": outcome, "reason": reason, "numbers": {"mark": "L2", "value": 2 * 2**20}}}
+    rel = {"breaks": [brk(512, 724, "yes", "straddles"), brk(2048, 3444, "yes", "straddles"),
+                      brk(128, 181, "no", "none")]}
+    inplace_no = {"outcome": "no", "reason": "below", "numbers": {"ratio": 1.07}}
+    steps = [{"n_left": 512, "n_right": 724, "lo": 512, "hi": 724, "cause": "not_data_size",
+              "steps": {"numpy_inplace": inplace_no}},
+             {"n_left": 2048, "n_right": 3444, "lo": 2048, "hi": 4096, "cause": "data_size",
+              "steps": {"numpy_inplace": {"outcome": "yes", "numbers": {"ratio": 1.4}}}},
+             {"n_left": 128, "n_right": 181, "lo": 128, "hi": 256, "cause": "allocation",
+              "steps": {"numpy_inplace": inplace_no}}]
+    overrule_cache(rel, steps)
+    first, second, third = (b["cache"] for b in rel["breaks"])
+    assert (first["outcome"], first["reason"]) == ("no", "no_step_without_allocation")
+    assert first["numbers"]["was"] == "straddles" and first["numbers"]["inplace"]["ratio"] == 1.07
+    assert (first["numbers"]["lo_n"], first["numbers"]["hi_n"]) == (512, 724)
+    assert second["outcome"] == "yes"                  # a step without allocation too: the cache may explain it
+    assert (third["outcome"], third["reason"]) == ("no", "none")   # already no cache there: left as it was
+
+
+def test_the_sweep_says_why_each_series_ended():
+    from kadai.nini1.context import stop_groups
+
+    stops = {"c_ijk": {"kind": "measured_over", "N": 1448}, "c_ikj": {"kind": "n_max", "N": 2048},
+             "numpy_1thread": {"kind": "n_max", "N": 2048}}
+    g = stop_groups(stops)
+    assert len(g["complete"]) == 2 and g["complete_n"] == 2048
+    assert [e["stop"]["kind"] for e in g["early"]] == ["measured_over"]
+    assert stop_groups({}) == {"complete": [], "complete_n": None, "early": []}

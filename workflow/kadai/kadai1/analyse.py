@@ -57,7 +57,8 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     if len(common) > 1:
         p, q = common[-2], common[-1]
         slope = {k: float(np.log(best[k, q] / best[k, p]) / np.log(q / p)) for k in (slow, fast)}
-        last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast]}
+        last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast],
+                     "ratio_prev": float(best[slow, p] / best[fast, p])}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
             "verdict": v, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
             "ratio_hi": max(ratios), "n_common_first": int(common[0]),

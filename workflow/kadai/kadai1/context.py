@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import checks, figures, fit, raw, submission, tables
 from ..io import read_json, write_json
 from ..measure import SweepConfig
+from .analyse import EXPECTED
 
 
 def model_table(series: dict, impls: list[str]) -> dict:
@@ -26,7 +27,11 @@ def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
     for impl in impls:
         rel = series[impl].get("relation") or {}
         last = max((r["n_last"] for r in rel.get("regimes", [])), default=None)
-        out += [{"name": series[impl]["name"], **{k: t[k] for k in ("n_first", "n_last", "k", "n_points")}}
+        out += [{"name": series[impl]["name"], **{k: t[k] for k in ("n_first", "n_last", "k", "n_points")},
+                 "k_halfwidth": t.get("k_halfwidth"),
+                 # each operation got slower there: the slope's interval lies above the expected exponent
+                 "above": t.get("k_halfwidth") is not None and t["n_points"] > 2
+                          and t["k"] - t["k_halfwidth"] > rel.get("expected", EXPECTED)}
                 for t in rel.get("transitions", []) if t["edge"] and last is not None and t["n_first"] >= last]
     return out
 

@@ -174,10 +174,29 @@ def step_causes(ok, n_left: int, n_right: int) -> dict:
         cause = "data_size"  # the step is there without any allocation: the data outgrow a cache / memory
     elif steps["numpy_alloc"]["outcome"] == verdicts.YES and steps["numpy_inplace"]["outcome"] == verdicts.NO:
         cause = "allocation"
+    elif steps["numpy_inplace"]["outcome"] == verdicts.NO and steps["numpy_alloc"]["outcome"] == verdicts.NO:
+        cause = "no_step"  # neither version steps here: the experiment does not reproduce the change
+    elif steps["numpy_inplace"]["outcome"] == verdicts.NO:
+        cause = "not_data_size"  # no step without allocation: the data's size is ruled out, allocation undecided
     else:
         cause = "unknown"
     return {"n_left": int(n_left), "n_right": int(n_right), "lo": int(lo), "hi": int(hi), "steps": steps,
             "cause": cause, "threshold": STEP}
+
+
+def overrule_cache(relation: dict | None, steps: list[dict]) -> None:
+    """A break of NumPy's convolution that a cache seemed to explain, where the experiment found
+    no step without allocation (the data's size ruled out): the cache explanation falls (NO
+    "no_step_without_allocation"), in place, so that 考察 does not offer what the experiment refuted."""
+    for b in (relation or {}).get("breaks", []):
+        for st in steps:
+            if (st["n_left"], st["n_right"]) == (b["n_left"], b["n_right"]) and st["cause"] in ("allocation", "no_step",
+                                                                                                  "not_data_size"):
+                if b["cache"]["outcome"] != verdicts.NO and b["cache"]["reason"] != "no_marks":
+                    b["cache"] = verdicts.Verdict(verdicts.NO, "no_step_without_allocation",
+                                                  {**b["cache"]["numbers"], "was": b["cache"]["reason"],
+                                                   "inplace": st["steps"]["numpy_inplace"]["numbers"],
+                                                   "lo_n": st["lo"], "hi_n": st["hi"]}).to_dict()
 
 
 def explain_numpy(table, main_relation: dict | None) -> dict:
@@ -270,6 +289,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     torch_conv = explain_torch(explain["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
     explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
                "conv2d_method_at": conv2d_method_at(torch_conv)}
+    overrule_cache(numpy_conv, explain["numpy_conv"]["breaks"])
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "overhead_excluded": any(s.get("fit", {}).get("power", {}).get("n_excluded", 0) > 0
                                          for o in ops_out.values() for s in o["series"].values()),

@@ -39,7 +39,7 @@ def torch_table(found: dict) -> dict:
 
 
 def numpy_table(found: dict) -> dict:
-    words = tables.VERDICT_WORDS
+    words = {"yes": "遅い", "no": "遅くない", "unknown": "判定できない"}  # answers to 「確保の分だけ遅いか」
     return {"columns": [{"name": "N", "kind": "int"}, {"name": "そのまま", "unit": "s", "kind": "sig"},
                         {"name": "確保済み", "unit": "s", "kind": "sig"},
                         {"name": "ページフォルト（そのまま）", "unit": "回", "kind": "int"},

@@ -130,12 +130,22 @@ def gpu_table(gpu: dict) -> dict | None:
                         {"name": "相対誤差", "unit": "無次元", "kind": "sig"}], "rows": rows}
 
 
+def stop_groups(stops: dict) -> dict:
+    """Why each series of the size sweep ended: the names that reached the largest size
+    (``complete``, with that N) in one group, every other ending on its own (``early``)."""
+    done = [k for k, st in stops.items() if st["kind"] == "n_max"]
+    return {"complete": [step_name(k) for k in done],
+            "complete_n": max((stops[k]["N"] for k in done), default=None),
+            "early": [{"name": step_name(k), "stop": st} for k, st in stops.items() if k not in done]}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     cfg = settings["nini1"]
     values = findings["ladder_values"]
     with_numpy = findings["ladder_check"]["outcome"] == "agree"
     ctx = {**findings, "cfg": cfg, "ladder": ladder_table(values, with_numpy), "ladder_with_numpy": with_numpy,
+           "stop_groups": stop_groups(findings.get("stops", {})),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"],
                                            findings["cachegrind"]),
            "build_rows": [[name, " ".join(b["flags"]), b["simd"]] for name, b in findings["builds"].items()],
