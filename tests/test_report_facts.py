@@ -185,3 +185,16 @@ def test_the_sweep_says_why_each_series_ended():
     assert len(g["complete"]) == 2 and g["complete_n"] == 2048
     assert [e["stop"]["kind"] for e in g["early"]] == ["measured_over"]
     assert stop_groups({}) == {"complete": [], "complete_n": None, "early": []}
+
+
+def test_a_size_slower_than_both_neighbours_beyond_the_drift_is_a_dip():
+    from kadai.nini1.analyse import dip_at
+
+    n = np.array([431, 512, 609, 724])
+    gf = np.array([1.76, 0.823, 1.47, 1.40])
+    summary = pd.DataFrame({"implementation": "c_ijk", "N": n, "time": 2 * n.astype(float) ** 3 / (gf * 1e9)})
+    d = dip_at(summary, "c_ijk", 512, 1.39)
+    assert d["dip"] and (d["left"], d["right"]) == (431, 609) and d["factor"] == pytest.approx(1.47 / 0.823)
+    assert not dip_at(summary, "c_ijk", 512, 2.0)["dip"]        # within a drift of 2×: not told apart
+    assert not dip_at(summary, "c_ijk", 609, 1.39)["dip"]       # 1.47 is not below 1.40
+    assert dip_at(summary, "c_ijk", 431, 1.39) is None           # no neighbour below

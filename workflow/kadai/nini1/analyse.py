@@ -192,6 +192,21 @@ def speed_difference(v: dict) -> dict:
     return {"direction": None, "lo_pct": None, "hi_pct": None}
 
 
+def dip_at(ladder_summary, impl: str, n: int, drift_: float | None) -> dict | None:
+    """Is ``impl`` at size ``n`` slower than at both neighbouring sizes of the sweep by more than
+    the machine's drift (``drift_``, the slowest over the fastest round of the alternated pairs)?
+    Then the number at ``n`` is not typical of its neighbourhood (e.g. the power-of-two sizes where a
+    column walk maps onto few cache sets). None where ``n`` has no neighbour on both sides."""
+    g = gflops(ladder_summary, impl)
+    sizes = sorted(g)
+    if n not in g or sizes.index(n) in (0, len(sizes) - 1):
+        return None
+    left, right = sizes[sizes.index(n) - 1], sizes[sizes.index(n) + 1]
+    factor = min(g[left], g[right]) / g[n]
+    return {"N": n, "gflops": g[n], "left": left, "right": right, "gflops_left": g[left], "gflops_right": g[right],
+            "factor": factor, "dip": drift_ is not None and factor > drift_}
+
+
 def ladder_check(ladder_summary, bench: dict) -> dict:
     """Does the size sweep's C/NumPy ratio (each series' fastest run, series timed minutes apart)
     at the comparison's N lie inside the interval of the alternated pairs? ``agree`` / ``disagree``
@@ -545,6 +560,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "ijk_vs_numpy": {"ratio": ijk_np, "drift": bench["drift"], "slower": ijk_np is not None and ijk_np < 1,
                          "outcome": series_apart(ijk_np, bench["drift"])},
         "ladder_values": values,
+        "ijk_dip": dip_at(ladder, "c_ijk", n, bench["drift"]),
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
         "bench": bench, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
