@@ -198,3 +198,26 @@ def test_a_size_slower_than_both_neighbours_beyond_the_drift_is_a_dip():
     assert not dip_at(summary, "c_ijk", 512, 2.0)["dip"]        # within a drift of 2×: not told apart
     assert not dip_at(summary, "c_ijk", 609, 1.39)["dip"]       # 1.47 is not below 1.40
     assert dip_at(summary, "c_ijk", 431, 1.39) is None           # no neighbour below
+
+
+def test_models_of_the_same_size_are_compared_kind_against_kind():
+    from kadai.kadai3.analyse import size_matched
+
+    accs = {"fc8": [0.837, 0.840, 0.835], "c7k": [0.850, 0.852, 0.851],     # CNN higher, clearly
+            "fc64": [0.868, 0.869, 0.867], "c37k": [0.853, 0.850, 0.857],   # FC higher, clearly
+            "fc512": [0.869, 0.870, 0.868], "c300k": [0.87, 0.85, 0.89],    # cannot tell
+            "c5M": [0.9, 0.9, 0.9]}                                          # no FC model near its size
+    params = {"fc8": 6370, "c7k": 7098, "fc64": 50890, "c37k": 37284, "fc512": 407050, "c300k": 296518,
+              "c5M": 5_000_000}
+    runs = pd.DataFrame([{"model": m, "epoch": 3, "seed": s, "accuracy": a} for m, v in accs.items()
+                         for s, a in enumerate(v)])
+    pm = pd.DataFrame({"model": list(params), "params": list(params.values()),
+                       "kind": ["fc" if m.startswith("fc") else "cnn" for m in params],
+                       "acc": [float(np.mean(accs[m])) for m in params]})
+    out = size_matched(pm, runs)
+    assert [(p["cnn"], p["fc"], p["higher"]) for p in out["pairs"]] == [
+        ("c7k", "fc8", "cnn"), ("c37k", "fc64", "fc"), ("c300k", "fc512", None)]
+    assert out["count"] == {"cnn": 1, "fc": 1, "undecided": 1} and out["answer"] == "mixed"
+    only_cnn = size_matched(pm[pm.model.isin(["fc8", "c7k", "fc512", "c300k"])], runs)
+    assert only_cnn["answer"] == "cnn"
+    assert size_matched(pm[pm.model.isin(["fc512", "c300k"])], runs)["answer"] is None

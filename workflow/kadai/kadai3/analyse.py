@@ -17,6 +17,7 @@ from ..io import read_csv, read_json, write_json
 from ..rows import RUNS3, TIMING3
 
 DATA_SHARE = 0.5  # "most of the loops' difference is data handling": at least this share of it
+PAIR_FACTOR = 1.5  # a model with Conv2d and a fully connected one count as "the same size" within this factor
 MEDIANS_AGREE = 0.05  # ratio of medians and paired ratio within ±5 % (log): one printed number explains the other
 
 
@@ -89,6 +90,35 @@ def smaller_kind(sm: dict, pm: pd.DataFrame) -> str | None:
     if any(params[m] < sm[win]["model"]["params"] for m in sm[other]["undecided_smaller"]):
         return None
     return win
+
+
+def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACTOR) -> dict:
+    """The course's question (which kind makes a smaller model) at equal size: every model with
+    Conv2d paired with the fully connected model nearest in parameter count, within ``factor``;
+    per pair, whether one kind's accuracy is higher (Welch interval of the difference, seeds as
+    samples, excluding 0). ``answer``: the kind that won every decided pair, "mixed" when each
+    kind won some, None when no pair was decided."""
+    fc, cnn = pm[pm.kind == "fc"], pm[pm.kind == "cnn"]
+    pairs = []
+    for _, c in cnn.sort_values("params").iterrows():
+        if fc.empty:
+            break
+        dist = (np.log(fc.params.astype(float)) - math.log(float(c.params))).abs()
+        f = fc.loc[dist.idxmin()]
+        if float(dist.min()) > math.log(factor):
+            continue
+        v = verdicts.effect({"fc": accuracies(runs, f.model), "cnn": accuracies(runs, c.model)}, 0.0,
+                            reference="fc").to_dict()
+        d = v["numbers"]
+        higher = None if v["outcome"] != verdicts.YES else ("cnn" if d["estimate"] > 0 else "fc")
+        pairs.append({"cnn": c.model, "fc": f.model, "params_cnn": int(c.params), "params_fc": int(f.params),
+                      "acc_cnn": float(c.acc), "acc_fc": float(f.acc), "diff": d.get("estimate"),
+                      "lo": d.get("lo"), "hi": d.get("hi"), "higher": higher, "verdict": v})
+    won = {p["higher"] for p in pairs if p["higher"]}
+    answer = None if not won else won.pop() if len(won) == 1 else "mixed"
+    return {"factor": factor, "pairs": pairs, "answer": answer,
+            "count": {k: sum(p["higher"] == k for p in pairs) for k in ("cnn", "fc")} |
+                     {"undecided": sum(p["higher"] is None for p in pairs)}}
 
 
 def kept_below(smallest: dict, params: int) -> bool:
@@ -182,6 +212,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f["not_proportional"] = verdicts.not_proportional(f["base"]["params"] / f["noconv"]["params"], f["fc_faster"])
     f["smaller_kind"] = smaller_kind(f["smallest"], pm)
     f["smaller_than_base"] = kept_below(f["smallest"], f["base"]["params"])
+    f["size_matched"] = size_matched(pm, runs)
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

@@ -26,6 +26,22 @@ def model_table(per_model: list, kind: str, keeps: dict) -> dict:
                      for r in rows]}
 
 
+def pairs_table(sm: dict) -> dict:
+    """The size-matched pairs (kadai3.analyse.size_matched): both models, the accuracy difference
+    (Conv2d minus fully connected, points) with its interval, and which is higher."""
+    words = {"cnn": "畳み込み", "fc": "全結合", None: "判定できない"}
+    # short headers (the caption explains them): the model names keep their width
+    return {"columns": [{"name": "畳み込みあり", "kind": "text"}, {"name": "パラメータ", "kind": "int"},
+                        {"name": "全結合のみ", "kind": "text"}, {"name": "パラメータ", "kind": "int"},
+                        {"name": "差", "unit": "ポイント", "kind": "sig", "sig": 2},
+                        {"name": "95 % 区間", "unit": "ポイント", "kind": "text"},
+                        {"name": "高い方", "kind": "text"}],
+            "rows": [[p["cnn"], p["params_cnn"], p["fc"], p["params_fc"],
+                      None if p["diff"] is None else 100 * p["diff"],
+                      tables.interval(100 * p["lo"], 100 * p["hi"], 2) if p["lo"] is not None else "—",
+                      words[p["higher"]]] for p in sm["pairs"]]}
+
+
 def summary_table(s: dict) -> dict:
     return {"columns": [{"name": "層（種類: 深さ-番号）", "kind": "text"}, {"name": "出力の形", "kind": "text"},
                         {"name": "パラメータ数", "kind": "int"}, {"name": "積和回数", "kind": "int"}],
@@ -39,6 +55,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai3"]
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "dataset_name": DATASETS[cfg["dataset"]][2],
            "table_fc": model_table(findings["per_model"], "fc", findings["keeps"]),
+           "table_pairs": pairs_table(findings["size_matched"]),
            "table_cnn": model_table(findings["per_model"], "cnn", findings["keeps"]),
            "summary_base": summary_table(summaries[cfg["baseline"]]),
            "summary_noconv": summary_table(summaries[cfg["no_conv"]]),
