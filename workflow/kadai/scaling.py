@@ -97,7 +97,9 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     regimes = [regime(law["power"] if single else s, expected) for s in segments if not s.get("transition")]
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
-    transitions = [{**{k: s[k] for k in ("n_first", "n_last", "n_points", "k", "k_halfwidth")},
+    # a slope through two points has no interval worth printing: its half-width is dropped here, once
+    transitions = [{**{k: s[k] for k in ("n_first", "n_last", "n_points", "k")},
+                    "k_halfwidth": s["k_halfwidth"] if s["n_points"] > 2 else None,
                     "edge": bool(s.get("edge"))} for s in segments if s.get("transition")]
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
@@ -130,4 +132,5 @@ def tally(relations: list[dict]) -> dict:
            "expected": relations[0]["expected"] if relations else None}
     for r in relations:
         out[r["verdict"]["outcome"]] += 1
+    out["all_yes"] = bool(relations) and out[YES] == len(relations)
     return out

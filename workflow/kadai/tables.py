@@ -153,9 +153,7 @@ def regimes(relations: dict) -> dict:
         for r in pieces:
             word = (VERDICT_WORDS[r["verdict"]["outcome"]] if "verdict" in r
                     else "端（点が少ない）" if r.get("edge") else "遷移域")
-            # a slope through two points has no interval worth printing
-            half = r["k_halfwidth"] if r["n_points"] > 2 else None
-            rows.append([name, f"{r['n_first']}〜{r['n_last']}", r["n_points"], r["k"], half, word])
+            rows.append([name, f"{r['n_first']}〜{r['n_last']}", r["n_points"], r["k"], r["k_halfwidth"], word])
     return {"columns": [{"name": "系列", "kind": "text"}, {"name": "N の範囲", "kind": "text"},
                         {"name": "点数", "kind": "int"}, {"name": "指数 k", "unit": "-", "kind": "fixed2"},
                         {"name": "95 % 区間の半幅", "unit": "-", "kind": "sig", "sig": 2},

@@ -5,7 +5,6 @@ from __future__ import annotations
 from .. import checks, figures, fit, raw, submission, tables
 from ..io import read_json, write_json
 from ..measure import SweepConfig
-from .analyse import EXPECTED
 
 
 def model_table(series: dict, impls: list[str]) -> dict:
@@ -30,8 +29,7 @@ def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
         out += [{"name": series[impl]["name"], **{k: t[k] for k in ("n_first", "n_last", "k", "n_points")},
                  "k_halfwidth": t.get("k_halfwidth"),
                  # each operation got slower there: the slope's interval lies above the expected exponent
-                 "above": t.get("k_halfwidth") is not None and t["n_points"] > 2
-                          and t["k"] - t["k_halfwidth"] > rel.get("expected", EXPECTED)}
+                 "above": t.get("k_halfwidth") is not None and t["k"] - t["k_halfwidth"] > rel["expected"]}
                 for t in rel.get("transitions", []) if t["edge"] and last is not None and t["n_first"] >= last]
     return out
 
@@ -69,11 +67,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against
-        # every implementation's largest-N exponent decided to be the expected N³ (then only a differs)
         "trailing_edges": trailing_edges(series, impls),
         # the results section predicts a change where B outgrows a cache: the series that showed one
         "cache_breaks": cache_breaks(series, impls, names),
-        "all_cubic": all((series[i].get("relation") or {}).get("verdict", {}).get("outcome") == "yes" for i in impls),
     }
     write_json(out_json, ctx)
     return ctx

@@ -81,8 +81,7 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None =
     n = (both or common)[-1]
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
-    return {"N": int(n), "n_common_max": int(common[-1]), "confirmed": bool(both),
-            "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
+    return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
             "speedup": float(t_numpy.min() / t_mine.min()),
             "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
             "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}

@@ -497,13 +497,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                             scale_free=scale_free(cfg["baseline"]["optimizer"]))
     f["baseline_time"] = baseline_time(study, cfg["baseline"])
     f["conclusion"] = conclusion(study, ranking)
-    f["ranking_names"] = [study[p]["name"] for p in ranking]
     for g in f["order"]["groups"]:
         g.update(names=[study[p]["name"] for p in g["params"]], below_names=[study[q]["name"] for q in g["below"]])
-    for kind in ("acc", "time"):
-        for outcome in ("yes", "no", "unknown"):
-            f[f"{kind}_{outcome}"] = [study[p]["name"] for p in ranking
-                                      if study[p][f"{kind}_effect"]["outcome"] == outcome]
     f["verdicts"] = records(study, f)
     write_json(out_json, f)
     return f

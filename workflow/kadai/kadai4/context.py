@@ -37,7 +37,7 @@ def span(largest: dict, scale: float) -> str:
         return "—"
     label = largest["b_label"]
     gap = " " if label[-1:].isascii() and label[-1:].isalnum() else ""  # 「4 で」「二乗誤差（one-hot）で」
-    ends = WIDE if largest.get("wide") else f"{sig(scale * largest['lo'])}〜{sig(scale * largest['hi'])}"
+    ends = WIDE if largest.get("wide") else interval(scale * largest["lo"], scale * largest["hi"])
     return f"{label}{gap}で {sig(scale * largest['estimate'])}（{ends}）"
 
 

@@ -176,7 +176,7 @@ def bench_facts(table, n: int) -> dict:
     return {"N": n, "pairs": int(min(c.size, np_.size)),
             "c_min": float(g["c"].min()), "c_max": float(g["c"].max()),
             "numpy_min": float(g["numpy"].min()), "numpy_max": float(g["numpy"].max()),
-            "c_seconds_min": float(c.min()), "c_seconds_max": float(c.max()), "drift": drift(table),
+            "drift": drift(table),
             "c_vs_numpy": v, "difference": speed_difference(v)}
 
 
@@ -338,7 +338,6 @@ def gap_hypothesis(simd, peak: dict, simd_o3: str) -> dict:
             "round": best, "micro_gflops": micro["gflops_samples"][best], "c_gflops": whole["gflops_samples"][best],
             "numpy_gflops": numpy["gflops_samples"][best],
             "n": whole["n"], "kc": micro["kc"], "rounds": len(micro["gflops_samples"]),
-            "micro_share": micro["gflops"] / own["peak_gflops"] if own.get("peak_gflops") else None,
             "of_peak": {"c": share_of_peak(whole["gflops_samples"], pk),
                         "numpy": share_of_peak(numpy["gflops_samples"], pk)},
             "outside": outside, "outside_share": share, "verdict": wider}

@@ -64,8 +64,7 @@ def repeated_rows(repeated: dict) -> list[dict]:
         where = PRINTED_IN_PACKED if kernel == "c_packed" else PRINTED_IN
         out.append({"name": spaced("O3 の", KERNEL_WORDS.get(kernel, kernel)), "spread": r["spread"],
                     "within_drift": r["within_drift"], "lo": r["lo"], "hi": r["hi"],
-                    "where": "・".join(where[e] for e in r["values"]),
-                    "places": [{"where": where[e], "gflops": v} for e, v in r["values"].items()]})
+                    "where": "・".join(where[e] for e in r["values"])})
     return out
 
 
