@@ -620,12 +620,11 @@ def test_the_same_kernel_timed_in_several_experiments_reports_its_spread():
 
 
 def test_neighbouring_ladder_steps_within_the_drift_are_named():
-    from kadai.nini1 import analyse, context
+    from kadai.nini1 import analyse
 
     values = {"c_ijk": 0.8, "c_ikj": 8.9, "c_blocked": 8.6, "c_packed": 68.0, "c_packed_omp": 112.0}
     assert analyse.ladder_within_drift(values, 1.39) == [["c_ikj", "c_blocked"]]
     assert analyse.ladder_within_drift(values, None) == []
-    assert context.spaced("小さい", context.spaced("i-k-j", "と", "ブロック化版")) == "小さい i-k-j とブロック化版"
 
 
 def test_the_log_axis_of_gflops_is_labelled_between_its_decades():

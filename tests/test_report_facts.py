@@ -46,7 +46,18 @@ def test_a_minimum_seen_once_is_not_confirmed():
                    "torch": {4096: [0.61, 0.60], 5793: [1.75]}})
     assert raw.confirmed(table, 0.05) == {("numpy", "matmul", 4096), ("torch", "matmul", 4096)}
     cfg = SweepConfig(n_min=4096, n_max=8192, points_per_octave=2)
-    assert raw.sweep_facts(table, {"matmul": cfg}, 0.05)["unconfirmed"] == 2
+    assert raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05))["unconfirmed"] == 2
+
+
+def test_common_sizes_prefer_those_confirmed_in_both_series():
+    table = _rows({"numpy": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 9.0], 512: [5.0, 5.0]},
+                   "torch": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 3.0], 1024: [6.0, 6.0]}})
+    assert raw.common_sizes(table, "matmul", "numpy", "torch") == [64, 128, 256]
+    # 256 is confirmed only in torch: the largest size both confirmed is 128
+    assert raw.common_sizes(table, "matmul", "numpy", "torch", raw.confirmed(table, 0.05)) == [64, 128]
+    # where no size is confirmed in both, every common size stays
+    assert raw.common_sizes(table, "matmul", "numpy", "torch", set()) == [64, 128, 256]
+    assert raw.common_sizes(table, "conv", "numpy", "torch") == []
 
 
 def test_the_time_table_keeps_the_grid_and_says_how_many_it_left_out():

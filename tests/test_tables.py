@@ -53,7 +53,8 @@ def test_an_interval_shows_its_width():
 
 
 def test_cache_sizes_print_in_their_binary_unit():
-    assert [tables.binary_size(b) for b in (49152, 2097152, 503316480)] == ["48 KiB", "2 MiB", "480 MiB"]
+    exact = [tables.size(b, None) for b in (49152, 2097152, 503316480, 1572864)]
+    assert exact == ["48 KiB", "2 MiB", "480 MiB", "1.5 MiB"]
     # a measured size: significant figures in the unit that keeps it in [1, 1024)
     assert [tables.size(b) for b in (393216, 1.5 * 2**20, 5.67 * 2**20, 100, float("nan"))] == \
         ["384 KiB", "1.50 MiB", "5.67 MiB", "100 B", "—"]
@@ -68,3 +69,14 @@ def test_regime_table_prints_a_narrow_interval_and_names_stubs_and_transitions()
     lines = tables.md_table(tables.regimes({"NumPy": rel})).splitlines()[2:]
     assert [line.split(" | ")[-1].rstrip(" |") for line in lines] == ["端（点が少ない）", "一致", "遷移域"]
     assert " 0.0043 " in lines[1]  # not "0.00": a narrow interval is not a zero one
+
+
+def test_latin_words_are_spaced_from_japanese_letters_only():
+    assert tables.spaced("小さい", tables.spaced("i-k-j", "と", "ブロック化版")) == "小さい i-k-j とブロック化版"
+    assert tables.spaced("基準の", "4", "より") == "基準の 4 より"
+    assert tables.spaced("二乗誤差（", "one-hot", "）で") == "二乗誤差（one-hot）で"
+    assert tables.spaced("に対する", "-O3 の ikj", "の") == "に対する -O3 の ikj の"
+    assert tables.spaced("ReLU", "、", "Sigmoid") == "ReLU、Sigmoid"
+    assert tables.spaced("ソフトマックス", "ー") == "ソフトマックスー"
+    assert tables.pad("Adam") == " Adam " and tables.pad("Adam", lead=False) == "Adam "
+    assert tables.pad("二乗誤差（one-hot）") == "二乗誤差（one-hot）" and tables.pad("4") == " 4 "

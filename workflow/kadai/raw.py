@@ -65,19 +65,29 @@ def confirmed(raw: pd.DataFrame, agreement: float) -> set:
     return out
 
 
-def sweep_facts(raw: pd.DataFrame, sweeps: dict, agreement: float | None = None) -> dict:
+def common_sizes(raw: pd.DataFrame, op: str, a: str, b: str, sure: set | None = None) -> list[int]:
+    """The sizes N, ascending, at which both series ``a`` and ``b`` of ``op`` have an ok sample;
+    given ``sure`` (:func:`confirmed`), only those confirmed in both, where there are any."""
+    ok = raw[(raw.status == OK) & (raw.op == op)]
+    both = sorted(set(ok[ok.implementation == a].N.astype(int)) & set(ok[ok.implementation == b].N.astype(int)))
+    if sure is None:
+        return both
+    return [n for n in both if {(a, op, n), (b, op, n)} <= sure] or both
+
+
+def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None) -> dict:
     """How the sizes were actually measured, for the method's sentences (``sweeps``: op →
     :class:`kadai.measure.SweepConfig`): ``sizes`` (series × N with an ok sample); ``no_warmup``,
     those whose first run had no untimed run before it (predicted over ``warmup_max_s``, the
     largest of the ops' values); ``added``, sizes off the op's geometric grid (midpoints that the
-    refinement measured after the grid's rounds); ``unconfirmed`` (given ``agreement``), those whose
-    two fastest samples still disagree (:func:`confirmed`)."""
+    refinement measured after the grid's rounds); ``unconfirmed`` (given ``sure``, the sizes
+    :func:`confirmed` found), those whose two fastest samples still disagree."""
     ok = raw[raw.status == OK]
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
     return {"sizes": len(measured), "no_warmup": len(set(zip(cold.implementation, cold.op, cold.N.astype(int)))),
-            "unconfirmed": None if agreement is None else len(measured - confirmed(raw, agreement)),
+            "unconfirmed": None if sure is None else len(measured - sure),
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op])}
 

@@ -157,7 +157,7 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
     env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
-    env.filters.update(literal=literal, meta=meta, code=code, binary_size=tables.binary_size)
+    env.filters.update(literal=literal, meta=meta, code=code, binary_size=lambda b: tables.size(b, None))
 
     def figure(key: str, path: str, caption: str) -> str:
         # no width: the SVG is drawn at its printed size (kadai.figures.WIDTHS), so its text is
@@ -173,7 +173,8 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     def listing(path: str, name: str | None = None, lang: str = "python") -> str:
         return f"```{lang}\n{extract_source(root / path, name)}\n```"
 
-    env.globals.update(figure=figure, table=table, ref=numbering.ref, listing=listing)
+    env.globals.update(figure=figure, table=table, ref=numbering.ref, listing=listing, sp=tables.pad,
+                       spaced=tables.spaced)
     return env
 
 

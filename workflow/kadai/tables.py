@@ -14,6 +14,7 @@ right-aligned; ``sig`` columns are written with the configured significant figur
 from __future__ import annotations
 
 import math
+import unicodedata
 
 KINDS = ("int", "sig", "text", "percent", "fixed2")
 MINUS = "\u2212"  # typeset negative numbers with the minus sign, not the hyphen-minus of ASCII
@@ -46,8 +47,41 @@ def sig(x, n: int = 3) -> str:
     return signed(f"{mant:.{n - 1}f}×10^{exp}^")
 
 
-def size(n_bytes, n: int = 3) -> str:
-    """A size in bytes with the binary unit that keeps it between 1 and 1024: ``48.0 KiB``, ``2.00 MiB``."""
+def latin(ch: str) -> bool:
+    """A character that is spaced from Japanese: an ASCII letter or digit, or the hyphen that
+    starts a compiler flag (``-O3``)."""
+    return bool(ch) and ch.isascii() and (ch.isalnum() or ch == "-")
+
+
+def kana_kanji(ch: str) -> bool:
+    """A Japanese letter (kana, kanji, 「ー」); not punctuation such as 「、」「（」."""
+    return bool(ch) and not ch.isascii() and unicodedata.category(ch) in ("Lo", "Lm")
+
+
+def spaced(*parts) -> str:
+    """The parts joined as the reports space Japanese and Latin: one space where a Latin letter or
+    digit meets a Japanese letter (「基準の 4 より」, 「O3 の i-j-k」), none next to punctuation or
+    between two Japanese letters (「（one-hot）」, 「二乗誤差より」)."""
+    out = ""
+    for part in map(str, parts):
+        a, b = out[-1:], part[:1]
+        if (latin(a) and kana_kanji(b)) or (kana_kanji(a) and latin(b)):
+            out += " "
+        out += part
+    return out
+
+
+def pad(word, lead: bool = True, trail: bool = True) -> str:
+    """``word`` with a space at each Latin end, for a template that sets it between Japanese
+    letters (``lead``/``trail`` false: that side meets the start of a line or punctuation)."""
+    word = str(word)
+    return (" " if lead and latin(word[:1]) else "") + word + (" " if trail and latin(word[-1:]) else "")
+
+
+def size(n_bytes, n: int | None = 3) -> str:
+    """A size in bytes with the binary unit that keeps it between 1 and 1024: a measured one to
+    ``n`` significant figures (``48.0 KiB``, ``2.00 MiB``), or with ``n=None`` an exact one, such as
+    a cache, in the unit it is sold in (``48 KiB``, ``2 MiB``, ``1.5 MiB``)."""
     if n_bytes is None or not math.isfinite(float(n_bytes)):
         return "—"
     value, unit = float(n_bytes), "B"
@@ -55,7 +89,7 @@ def size(n_bytes, n: int = 3) -> str:
         if abs(value) < 1024:
             break
         value, unit = value / 1024, bigger
-    return f"{sig(value, n)} {unit}"
+    return f"{value:g} {unit}" if n is None else f"{sig(value, n)} {unit}"
 
 
 def pm(value, err, n: int = 2) -> str:
@@ -65,12 +99,6 @@ def pm(value, err, n: int = 2) -> str:
     exp = math.floor(math.log10(abs(err)))
     decimals = max(n - 1 - exp, 0)
     return signed(f"{value:.{decimals}f} ± {err:.{decimals}f}")
-
-
-def binary_size(n_bytes) -> str:
-    """A cache or memory size in the unit it is sold in: 48 KiB, 2 MiB, 480 MiB."""
-    n = float(n_bytes)
-    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
 
 
 def interval(lo, hi, n: int = 3, sep: str = "〜") -> str:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import fit, ops, raw, scaling, verdicts
 from ..io import read_json, write_json
+from ..measure import SweepConfig
 
 PYTHON_FLOAT_BYTES = 32  # a float in a list: an 8-byte pointer and a 24-byte float object
 EXPECTED = 3  # 2N³ operations: t ∝ N³
@@ -38,9 +39,7 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     second sample confirmed, :func:`kadai.raw.confirmed`), only sizes confirmed in both series
     count, where there are any."""
     ok = table[table.status == "ok"]
-    common = sorted(set(ok[ok.implementation == slow].N) & set(ok[ok.implementation == fast].N))
-    if sure is not None:
-        common = [n for n in common if {(slow, "matmul", int(n)), (fast, "matmul", int(n))} <= sure] or common
+    common = raw.common_sizes(table, "matmul", slow, fast, sure)
     if not common:
         return None
     best = ok.groupby(["implementation", "N"]).seconds.min()
@@ -89,7 +88,10 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if ratio:
         records.append(verdicts.record("kadai1/fast_vs_naive", "the fast variant is faster than the naive one",
                                        ratio["verdict"]))
-    findings = {"series": series, "impls": sorted(series), "ratio": ratio, "verdicts": records,
+    # which sizes had no warm-up, which were added after the grid's rounds, which stayed unconfirmed
+    measured = raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"], settings["timing"])},
+                               sure)
+    findings = {"series": series, "impls": sorted(series), "ratio": ratio, "verdicts": records, "measured": measured,
                 "tally": scaling.tally([s["relation"] for s in series.values()])}
     write_json(out_json, findings)
     return findings

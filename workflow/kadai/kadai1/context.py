@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .. import checks, figures, fit, raw, submission, tables
 from ..io import read_json, write_json
-from ..measure import SweepConfig
 
 
 def model_table(series: dict, impls: list[str]) -> dict:
@@ -60,10 +59,6 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "table_times": tables.by_size(summary, impls, [("time", "{} 最速", "s"), ("median", "{} 中央値", "s")], short),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
         "sweep": settings["sweep"], "timing": settings["timing"],
-        # which sizes had no warm-up, and which were added after the grid's rounds
-        "measured": raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"],
-                                                                              settings["timing"])},
-                                    settings["timing"]["agreement"]),
         "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against

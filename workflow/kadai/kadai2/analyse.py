@@ -10,6 +10,7 @@ import numpy as np
 from .. import fit, ops, raw, scaling, verdicts
 from ..backends.registry import IMPLEMENTATIONS, ordered
 from ..io import read_json, write_json
+from ..measure import SweepConfig
 
 EXPECTED = {"matmul": 3, "conv": 2}  # operation counts 2N³ and 18(N−2)²
 STEP = 1.25  # a "step": the time per operation grows by at least this factor across a change of growth
@@ -74,11 +75,10 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None =
     faster (``numpy_faster``) or ``impl`` is (``impl_faster``)."""
     ok = table[(table.status == "ok") & (table.op == op)]
     mine, numpy = ok[ok.implementation == impl], ok[ok.implementation == "numpy"]
-    common = sorted(set(mine.N) & set(numpy.N))
+    common = raw.common_sizes(table, op, impl, "numpy", sure)
     if impl == "numpy" or not common:
         return None
-    both = [v for v in common if sure is None or {(impl, op, int(v)), ("numpy", op, int(v))} <= sure]
-    n = (both or common)[-1]
+    n = common[-1]
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
     return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
@@ -93,7 +93,7 @@ def transfer_cost(table, op: str, impl: str) -> dict | None:
     transfers take at least as long as the computation (``dominates``)."""
     ok = table[(table.status == "ok") & (table.op == op)]
     alone, moved = ok[ok.implementation == impl], ok[ok.implementation == f"{impl}_transfer"]
-    common = sorted(set(alone.N) & set(moved.N))
+    common = raw.common_sizes(table, op, impl, f"{impl}_transfer")
     if not common:
         return None
     n = common[-1]
@@ -289,7 +289,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
                "conv2d_method_at": conv2d_method_at(torch_conv)}
     overrule_cache(numpy_conv, explain["numpy_conv"]["breaks"])
+    sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
+                "measured": raw.sweep_facts(table, sweeps, sure),
                 "overhead_excluded": any(s.get("fit", {}).get("power", {}).get("n_excluded", 0) > 0
                                          for o in ops_out.values() for s in o["series"].values()),
                 "gpu_measured": any(s["measured"] and s["device"] == "cuda"

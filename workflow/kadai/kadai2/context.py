@@ -87,8 +87,6 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
                                  if s["measured"]}),
            "longest_run_s": longest,
-           "measured": raw.sweep_facts(table, {op: SweepConfig.from_config(cfg[op], settings["timing"])
-                                               for op in ops}, settings["timing"]["agreement"]),
            "within_course_limit": longest is not None and longest <= COURSE_RUN_LIMIT_S,
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
            "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}

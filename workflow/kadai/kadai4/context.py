@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..io import read_json, write_json
-from ..tables import interval, sig
+from ..tables import interval, sig, spaced
 from .labels import LABELS
 
 # dataset.render_digit scales every glyph so that its longer side is this many pixels, whatever
@@ -35,10 +35,9 @@ def span(largest: dict, scale: float) -> str:
     or 「区間は使えない」 in place of an interval that reaches beyond the differences possible."""
     if largest.get("estimate") is None:
         return "—"
-    label = largest["b_label"]
-    gap = " " if label[-1:].isascii() and label[-1:].isalnum() else ""  # 「4 で」「二乗誤差（one-hot）で」
     ends = WIDE if largest.get("wide") else interval(scale * largest["lo"], scale * largest["hi"])
-    return f"{label}{gap}で {sig(scale * largest['estimate'])}（{ends}）"
+    # 「4 で −11.8（…）」「二乗誤差（one-hot）で …」
+    return f"{spaced(largest['b_label'], 'で')} {sig(scale * largest['estimate'])}（{ends}）"
 
 
 def verdict_cell(effect: dict, largest: dict) -> str:

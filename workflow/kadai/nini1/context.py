@@ -46,23 +46,12 @@ def width_words(contrast: dict | None) -> str:
     return f"{bits(contrast['slow'])}と{' ' if fast[0].isdigit() else ''}{fast}"
 
 
-def spaced(*parts: str) -> str:
-    """Japanese and Latin words joined as the report spaces them: a space between a Japanese
-    character and a Latin letter or digit, none between two Japanese characters."""
-    out = ""
-    for part in parts:
-        if out and part and (out[-1].isascii() != part[0].isascii()) and not out[-1].isspace():
-            out += " "
-        out += part
-    return out
-
-
 def repeated_rows(repeated: dict) -> list[dict]:
     """Each kernel timed in several experiments: its name, the value printed in each place, the spread."""
     out = []
     for kernel, r in repeated.items():
         where = PRINTED_IN_PACKED if kernel == "c_packed" else PRINTED_IN
-        out.append({"name": spaced("O3 の", KERNEL_WORDS.get(kernel, kernel)), "spread": r["spread"],
+        out.append({"name": tables.spaced("O3 の", KERNEL_WORDS.get(kernel, kernel)), "spread": r["spread"],
                     "within_drift": r["within_drift"], "lo": r["lo"], "hi": r["hi"],
                     "where": "・".join(where[e] for e in r["values"])})
     return out
@@ -152,7 +141,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "repeated_within_drift": bool(findings.get("repeated")) and all(
                r["within_drift"] for r in findings.get("repeated", {}).values()),
            # the neighbouring steps within the drift, as the sentence lists them: [「i-k-j とブロック化版」, …]
-           "ladder_close": [spaced(KERNEL_WORDS[a], "と", KERNEL_WORDS[b])
+           "ladder_close": [tables.spaced(KERNEL_WORDS[a], "と", KERNEL_WORDS[b])
                             for a, b in findings.get("ladder_within_drift", [])]}
     write_json(out_json, ctx)
     return ctx
