@@ -379,3 +379,34 @@ def test_foreign_load_sees_this_process_using_a_core():
     busy, cores = load.cores()
     own = (time.process_time() - cpu0) / (time.perf_counter() - wall0)  # below 1 when others share our core
     assert abs(cores - own) < 0.2 and own > 0.2 and busy >= 0
+
+
+def test_local_slope_is_the_exponent_between_two_sizes():
+    from kadai import scaling
+
+    assert scaling.local_slope(100, 2.0, 200, 16.0) == pytest.approx(3.0)
+    assert scaling.local_slope(512, 1.0, 1024, 1.0) == pytest.approx(0.0)
+    # a missing or zero time, or one size twice, has no slope
+    assert scaling.local_slope(100, None, 200, 1.0) is None
+    assert scaling.local_slope(100, 0.0, 200, 1.0) is None
+    assert scaling.local_slope(100, 1.0, 100, 2.0) is None
+
+
+def test_effect_keeps_every_pair_with_its_own_outcome():
+    rng = np.random.default_rng(3)
+    groups = {"base": 0.80 + 0.002 * rng.standard_normal(5), "same": 0.80 + 0.002 * rng.standard_normal(5),
+              "far": 0.60 + 0.002 * rng.standard_normal(5), "vague": 0.80 + 0.3 * rng.standard_normal(5)}
+    e = verdicts.effect(groups, 0.05, reference="base")
+    pairs = {p["b"]: p for p in e.numbers["pairs"]}
+    assert set(pairs) == {"same", "far", "vague"}
+    assert [pairs[k]["outcome"] for k in ("same", "far", "vague")] == [NO, YES, UNKNOWN]
+    # each pair's interval is the one the pair alone gives at the verdict's Bonferroni level
+    for b, p in pairs.items():
+        alone = verdicts.effect({"base": groups["base"], b: groups[b]}, 0.05,
+                                confidence=e.numbers["pair_confidence"]).numbers
+        assert (p["estimate"], p["lo"], p["hi"]) == pytest.approx((alone["estimate"], alone["lo"], alone["hi"]))
+    # relative, paired: the pairs are reported as b/a − 1 like the deciding one
+    t = {"a": np.array([1.0, 1.1, 0.9, 1.05]), "b": np.array([1.5, 1.65, 1.35, 1.6])}
+    r = verdicts.effect(t, 0.2, relative=True, paired=True)
+    assert r.numbers["pairs"][0]["estimate"] == pytest.approx(r.numbers["estimate"])
+    assert r.numbers["pairs"][0]["estimate"] == pytest.approx(0.5, abs=0.02)

@@ -65,6 +65,14 @@ def regime(seg: dict, expected: float) -> dict:
     return out
 
 
+def local_slope(n_left, t_left, n_right, t_right) -> float | None:
+    """The log–log slope between two sizes, d ln t / d ln N: the exponent of the growth there alone
+    (None where a time is missing or not positive)."""
+    if not (t_left and t_right and t_left > 0 and t_right > 0) or n_left == n_right:
+        return None
+    return float(math.log(t_right / t_left) / math.log(n_right / n_left))
+
+
 def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float) -> dict:
     """Whether a cache explains a change of growth between two sizes: its size lies between the
     working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
@@ -105,7 +113,7 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
         t_l, t_r = ((times or {}).get(n_left), (times or {}).get(n_right))
-        local_k = math.log(t_r / t_l) / math.log(n_right / n_left) if t_l and t_r else None
+        local_k = local_slope(n_left, t_l, n_right, t_r)
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
                        "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected),
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,

@@ -349,9 +349,15 @@ def effect(groups: dict, min_effect: float, *, relative: bool = False, paired: b
     beyond = [p for p in pairs if p["lo"] > band or p["hi"] < -band]
     inside = all(-band < p["lo"] and p["hi"] < band for p in pairs)
     top = max(beyond or pairs, key=lambda p: abs(p["estimate"]))
-    if relative:  # report as relative change b/a − 1, comparable with min_effect
-        top = {**top, **{key: math.expm1(top[key]) for key in ("estimate", "lo", "hi")}}
-    numbers.update(top, band_lo=math.expm1(-band) if relative else -band, band_hi=min_effect)
+
+    def reported(p):  # a relative change is reported as b/a − 1, comparable with min_effect
+        return {**p, **{key: math.expm1(p[key]) for key in ("estimate", "lo", "hi")}} if relative else p
+
+    # every compared pair at the Bonferroni level, with its own outcome against the band
+    numbers["pairs"] = [{**reported(p), "outcome": YES if p in beyond else
+                         NO if -band < p["lo"] and p["hi"] < band else UNKNOWN}
+                        for p in pairs if math.isfinite(p["estimate"])]
+    numbers.update(reported(top), band_lo=math.expm1(-band) if relative else -band, band_hi=min_effect)
     if beyond:
         return Verdict(YES, "exceeds", numbers)
     if inside:

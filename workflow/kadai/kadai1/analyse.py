@@ -3,8 +3,6 @@ why each series stopped, whether the fast variant is faster)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import fit, ops, raw, scaling, verdicts
 from ..io import read_json, write_json
 from ..measure import SweepConfig
@@ -29,7 +27,7 @@ def series_facts(grp, rows) -> dict:
             "mflops_max": float(ops.matmul_flops(n[-1]) / t[-1] / 1e6),
             "stop": raw.stop_reason(rows),
             # log–log slope between the two largest sizes: the growth where N is largest
-            "k_last": float(np.log(t[-1] / t[-2]) / np.log(n[-1] / n[-2])) if len(n) > 1 else None}
+            "k_last": scaling.local_slope(n[-2], t[-2], n[-1], t[-1]) if len(n) > 1 else None}
 
 
 def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
@@ -55,7 +53,7 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     last_step = None
     if len(common) > 1:
         p, q = common[-2], common[-1]
-        slope = {k: float(np.log(best[k, q] / best[k, p]) / np.log(q / p)) for k in (slow, fast)}
+        slope = {k: scaling.local_slope(p, best[k, p], q, best[k, q]) for k in (slow, fast)}
         last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast],
                      "ratio_prev": float(best[slow, p] / best[fast, p])}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,

@@ -88,10 +88,9 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
         e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
         e["numbers"].update(magnitude(e["numbers"]))
     acc_effect["numbers"]["wide"] = beyond_range(acc_effect["numbers"], ACC_RANGE)
-    acc_pairs = pair_intervals(acc_effect, accs, reference=ref)
-    time_groups = {v: complete[v].to_numpy() for v in complete}
-    acc_largest = largest(acc_effect, accs, reference=ref, limit=ACC_RANGE, pairs=acc_pairs)
-    time_largest = largest(time_effect, time_groups, reference=ref, relative=True, paired=True)
+    acc_pairs = pair_intervals(acc_effect)
+    acc_largest = largest(acc_effect, acc_pairs, limit=ACC_RANGE)
+    time_largest = largest(time_effect, pair_intervals(time_effect))
     best, worst = df.loc[df.acc.idxmax()].to_dict(), df.loc[df.acc.idxmin()].to_dict()
     spread = seed_spread(accs)
     for sv in spread:  # does the seeds' spread of accuracy go with how far their training loss fell?
@@ -116,29 +115,13 @@ def beyond_range(numbers: dict, limit: float | None) -> bool:
     return limit is not None and lo is not None and hi is not None and (lo < -limit or hi > limit)
 
 
-def pair_intervals(effect: dict, groups: dict, *, reference=None, relative: bool = False,
-                   paired: bool = False) -> list[dict]:
-    """Every compared pair's estimate and interval at the verdict's own Bonferroni confidence
-    (:func:`kadai.verdicts.effect` on that pair alone at ``pair_confidence`` gives the very interval
-    the verdict computed for it), with the pair's own yes / no / unknown against the threshold.
-    Empty where the verdict had too few samples."""
+def pair_intervals(effect: dict) -> list[dict]:
+    """Every pair the verdict compared (:func:`kadai.verdicts.effect`'s ``pairs``, at its own
+    Bonferroni confidence, with each pair's yes / no / unknown against the threshold), with the
+    settings' names. Empty where the verdict had too few samples."""
     n = effect["numbers"]
-    if n.get("estimate") is None:
-        return []
-    names = list(groups)
-    pairs = [(reference, b) for b in names if b != reference] if reference is not None else \
-        [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-    out = []
-    for a, b in pairs:
-        v = verdicts.effect({a: groups[a], b: groups[b]}, n["min_effect"], relative=relative, paired=paired,
-                            confidence=n["pair_confidence"]).to_dict()
-        num = v["numbers"]
-        if num.get("estimate") is None:
-            continue
-        out.append({"a": a, "b": b, "a_label": LABELS.get(a, a), "b_label": LABELS.get(b, b),
-                    "estimate": num["estimate"], "lo": num["lo"], "hi": num["hi"], "min_effect": n["min_effect"],
-                    "outcome": v["outcome"], "relative": relative})
-    return out
+    return [{**q, "a_label": LABELS.get(q["a"], q["a"]), "b_label": LABELS.get(q["b"], q["b"]),
+             "min_effect": n["min_effect"], "relative": n["relative"]} for q in n.get("pairs", [])]
 
 
 def bounds(pairs: list[dict], limit: float) -> dict:
@@ -202,24 +185,21 @@ def magnitude(numbers: dict) -> dict:
             "size_lo": ends[0] if same_sign else None, "size_hi": ends[1] if same_sign else None}
 
 
-def largest(effect: dict, groups: dict, *, reference=None, relative: bool = False, paired: bool = False,
-            limit: float | None = None, pairs: list | None = None) -> dict:
-    """The compared pair with the largest difference of all (:func:`pair_intervals`). ``effect``'s
-    deciding pair is the largest among the pairs *beyond* the threshold, so the two differ where a
-    larger difference straddles it. ``outcome``: that pair's own yes / no / unknown against the
-    threshold; ``note``: the verdict is yes but decided by another, smaller difference (the report
-    then says so); ``wide``: its interval reaches beyond ±``limit``, the largest difference that
-    can occur. The estimate is None where the verdict had too few samples."""
+def largest(effect: dict, pairs: list[dict], *, limit: float | None = None) -> dict:
+    """The compared pair with the largest difference of all (``pairs``: :func:`pair_intervals`).
+    ``effect``'s deciding pair is the largest among the pairs *beyond* the threshold, so the two
+    differ where a larger difference straddles it. ``outcome``: that pair's own yes / no / unknown
+    against the threshold; ``note``: the verdict is yes but decided by another, smaller difference
+    (the report then says so); ``wide``: its interval reaches beyond ±``limit``, the largest
+    difference that can occur. The estimate is None where the verdict had too few samples."""
     n = effect["numbers"]
     out = {"a": None, "b": None, "a_label": None, "b_label": None, "estimate": None, "lo": None, "hi": None,
            "min_effect": n["min_effect"], "outcome": effect["outcome"], "note": False, "wide": False,
            **magnitude({})}
-    if pairs is None:
-        pairs = pair_intervals(effect, groups, reference=reference, relative=relative, paired=paired)
     if not pairs:
         return out
     # the scale verdicts.effect ranks pairs on
-    q = max(pairs, key=lambda q: abs(np.log1p(q["estimate"])) if relative else abs(q["estimate"]))
+    q = max(pairs, key=lambda q: abs(np.log1p(q["estimate"])) if n["relative"] else abs(q["estimate"]))
     out.update(a=q["a"], b=q["b"], a_label=q["a_label"], b_label=q["b_label"], estimate=q["estimate"],
                lo=q["lo"], hi=q["hi"], outcome=q["outcome"],
                note=effect["outcome"] == "yes" and (q["a"], q["b"]) != (n.get("a"), n.get("b")))
