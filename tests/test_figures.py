@@ -89,3 +89,24 @@ def test_overlapping_text_is_found(tmp_path):
     ax.text(0.5, 0.5, "重なる文字", transform=ax.transAxes)
     ax.text(0.52, 0.5, "重なる文字2", transform=ax.transAxes)
     assert ["重なる文字", "重なる文字2"] in figures.layout(fig)["overlaps"]
+
+
+def test_a_named_point_is_labelled_away_from_its_neighbours():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_subplot()
+    ax.set_xscale("log")
+    # a point with close neighbours to its upper right and its left: only above or below is free
+    pts = [(50890.0, 86.8), (92000.0, 87.2), (101770.0, 87.2), (112000.0, 87.25), (407050.0, 87.6)]
+    ax.plot(*zip(*pts), "o")
+    label = figures.label_point(ax, 101770.0, 87.2, "fc128", pts)
+    fig.canvas.draw()
+    box = label.get_window_extent()
+    for x, y in pts:
+        if (x, y) != (101770.0, 87.2):
+            px, py = ax.transData.transform((x, y))
+            assert not (box.x0 - 3 <= px <= box.x1 + 3 and box.y0 - 3 <= py <= box.y1 + 3), (x, y)

@@ -229,6 +229,18 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
     assert [(p["cnn"], p["fc"], p["higher"]) for p in out["pairs"]] == [
         ("c7k", "fc8", "cnn"), ("c37k", "fc64", "fc"), ("c300k", "fc512", None)]
     assert out["count"] == {"cnn": 1, "fc": 1, "undecided": 1} and out["answer"] == "mixed"
+    # three pairs answer one question: each interval at 1 − 0.05/3, wider than a pair's own 95 %
+    assert out["pair_confidence"] == pytest.approx(1 - 0.05 / 3)
+    alone = size_matched(pm[pm.model.isin(["fc8", "c7k"])], runs)["pairs"][0]
+    assert alone["hi"] - alone["lo"] < out["pairs"][0]["hi"] - out["pairs"][0]["lo"]
+    # one decided pair is not a general answer; two of the same kind are
     only_cnn = size_matched(pm[pm.model.isin(["fc8", "c7k", "fc512", "c300k"])], runs)
-    assert only_cnn["answer"] == "cnn"
+    assert only_cnn["answer"] == "single" and [p["cnn"] for p in only_cnn["decided"]] == ["c7k"]
+    accs["c55k"] = [0.880, 0.881, 0.879]
+    params["c55k"] = 55000
+    runs = pd.DataFrame([{"model": m, "epoch": 3, "seed": s, "accuracy": a} for m, v in accs.items()
+                         for s, a in enumerate(v)])
+    two = pd.DataFrame({"model": ["fc8", "c7k", "fc64", "c55k"], "params": [6370, 7098, 50890, 55000],
+                        "kind": ["fc", "cnn", "fc", "cnn"], "acc": [0.84, 0.85, 0.868, 0.88]})
+    assert size_matched(two, runs)["answer"] == "cnn"
     assert size_matched(pm[pm.model.isin(["fc512", "c300k"])], runs)["answer"] is None

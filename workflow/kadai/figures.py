@@ -186,6 +186,40 @@ def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:
                     color="0.3")
 
 
+# where a point's name may go, in points from the point: right, left, above, below, then diagonals
+LABEL_OFFSETS = ((12, 0), (-12, 0), (0, 12), (0, -14), (10, 10), (-10, 10), (10, -12), (-10, -12))
+
+
+def label_point(ax, x: float, y: float, text: str, others, fontsize: float = 8, **kw):
+    """Name the point (x, y) at the offset (:data:`LABEL_OFFSETS`) whose text box lies farthest
+    from every other point drawn (``others``: their (x, y), error bars' ends included), so that a
+    name never sits on a neighbour's marker; a thin line joins each name to its point."""
+    ax.autoscale_view()
+    to_px = ax.transData.transform
+    px = ax.figure.dpi / 72.0
+    at = to_px((x, y))
+    pts = np.array([to_px(o) for o in others if tuple(o) != (x, y)]).reshape(-1, 2)
+    width, height = 0.6 * fontsize * len(text) * px, fontsize * px  # the text box, roughly
+
+    def box(dx, dy):
+        x0 = at[0] + dx * px - (width if dx < 0 else width / 2 if dx == 0 else 0)
+        y0 = at[1] + dy * px - (height if dy < 0 else height / 2 if dy == 0 else 0)
+        return x0, y0, x0 + width, y0 + height
+
+    def clearance(b):
+        if not len(pts):
+            return np.inf
+        gx = np.maximum(np.maximum(b[0] - pts[:, 0], pts[:, 0] - b[2]), 0)
+        gy = np.maximum(np.maximum(b[1] - pts[:, 1], pts[:, 1] - b[3]), 0)
+        return float(np.hypot(gx, gy).min())
+
+    dx, dy = max(LABEL_OFFSETS, key=lambda o: clearance(box(*o)))
+    return ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                       ha="right" if dx < 0 else "center" if dx == 0 else "left",
+                       va="top" if dy < 0 else "center" if dy == 0 else "bottom",
+                       arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4", "shrinkA": 1, "shrinkB": 4}, **kw)
+
+
 def legend_below(ax, ncol: int = 2) -> None:
     """One legend under the figure's axes and their x-axis labels (constrained layout makes room
     for it), so that it hides neither data nor labels. ``ax``: an axes, or a list of the panels

@@ -3,6 +3,8 @@ why each series stopped, whether the fast variant is faster)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import fit, ops, raw, scaling, verdicts
 from ..io import read_json, write_json
 from ..measure import SweepConfig
@@ -58,7 +60,7 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
                      "ratio_prev": float(best[slow, p] / best[fast, p])}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
             "verdict": v, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
-            "ratio_hi": max(ratios), "n_common_first": int(common[0]),
+            "ratio_hi": max(ratios), "ratio_median": float(np.median(ratios)), "n_common_first": int(common[0]),
             "rank": "highest" if len(ratios) > 2 and ratio == max(ratios) else
                     "lowest" if len(ratios) > 2 and ratio == min(ratios) else "between"}
 

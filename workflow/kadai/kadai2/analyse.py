@@ -107,7 +107,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
     entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
-             "dtype": str(rows.dtype.iloc[0]), "device": IMPLEMENTATIONS[impl]["device"]}
+             "dtype": str(rows.dtype.iloc[0]), "device": IMPLEMENTATIONS[impl]["device"],
+             "threads": threads_of(op, impl, sysinfo)}
     if not len(g):
         return entry
     size = itemsize(impl, settings["dtype"])

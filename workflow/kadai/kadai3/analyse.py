@@ -92,33 +92,40 @@ def smaller_kind(sm: dict, pm: pd.DataFrame) -> str | None:
     return win
 
 
-def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACTOR) -> dict:
+def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACTOR,
+                 confidence: float = verdicts.CONFIDENCE) -> dict:
     """The course's question (which kind makes a smaller model) at equal size: every model with
     Conv2d paired with the fully connected model nearest in parameter count, within ``factor``;
     per pair, whether one kind's accuracy is higher (Welch interval of the difference, seeds as
-    samples, excluding 0). ``answer``: the kind that won every decided pair, "mixed" when each
-    kind won some, None when no pair was decided."""
+    samples, excluding 0). The pairs answer one question together, so each interval is at
+    1 − (1 − ``confidence``)/pairs (Bonferroni): all of them hold at ``confidence`` at once.
+    ``answer``: the kind that won every decided pair where at least two were decided, "single"
+    where only one was (one pair does not say which kind suits small models in general),
+    "mixed" where each kind won some, None where none was decided."""
     fc, cnn = pm[pm.kind == "fc"], pm[pm.kind == "cnn"]
-    pairs = []
+    matched = []
     for _, c in cnn.sort_values("params").iterrows():
         if fc.empty:
             break
         dist = (np.log(fc.params.astype(float)) - math.log(float(c.params))).abs()
-        f = fc.loc[dist.idxmin()]
-        if float(dist.min()) > math.log(factor):
-            continue
+        if float(dist.min()) <= math.log(factor):
+            matched.append((c, fc.loc[dist.idxmin()]))
+    each = 1 - (1 - confidence) / len(matched) if matched else confidence
+    pairs = []
+    for c, f in matched:
         v = verdicts.effect({"fc": accuracies(runs, f.model), "cnn": accuracies(runs, c.model)}, 0.0,
-                            reference="fc").to_dict()
+                            reference="fc", confidence=each).to_dict()
         d = v["numbers"]
         higher = None if v["outcome"] != verdicts.YES else ("cnn" if d["estimate"] > 0 else "fc")
         pairs.append({"cnn": c.model, "fc": f.model, "params_cnn": int(c.params), "params_fc": int(f.params),
                       "acc_cnn": float(c.acc), "acc_fc": float(f.acc), "diff": d.get("estimate"),
                       "lo": d.get("lo"), "hi": d.get("hi"), "higher": higher, "verdict": v})
-    won = {p["higher"] for p in pairs if p["higher"]}
-    answer = None if not won else won.pop() if len(won) == 1 else "mixed"
-    return {"factor": factor, "pairs": pairs, "answer": answer,
-            "count": {k: sum(p["higher"] == k for p in pairs) for k in ("cnn", "fc")} |
-                     {"undecided": sum(p["higher"] is None for p in pairs)}}
+    count = {k: sum(p["higher"] == k for p in pairs) for k in ("cnn", "fc")}
+    won = [k for k in ("cnn", "fc") if count[k]]
+    answer = None if not won else "mixed" if len(won) == 2 else "single" if count[won[0]] == 1 else won[0]
+    return {"factor": factor, "pairs": pairs, "answer": answer, "confidence": confidence, "pair_confidence": each,
+            "decided": [p for p in pairs if p["higher"]],
+            "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
 
 
 def kept_below(smallest: dict, params: int) -> bool:
@@ -133,6 +140,8 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
     epochs = int(loader.epoch.max())
     fast = runs[(runs.model == baseline) & (runs.epoch <= epochs)]
     out = {"epochs": epochs, "seeds": int(loader.seed.nunique()),
+           # the training records' threads (the timing's rounds run on one): None where they differ
+           "threads": int(loader.threads.iloc[0]) if loader.threads.nunique() == 1 else None,
            "fast_epoch_s": float(np.median(times[baseline])), "dl_epoch_s": float(np.median(times[dl])),
            "slower": slower(times, dl, baseline, load)}
     for key, df in (("fast", fast), ("dl", loader)):

@@ -43,6 +43,7 @@ def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
     yaxis, scale = {"acc": (Axis("テスト精度", "%"), 100.0),
                     "time": (Axis("1 エポックの学習時間（推定）", "s"), 1.0)}[quantity]
     fig, ax = figures.new_figure(Axis("パラメータ数", NO_UNIT, "log"), yaxis, aspect=0.7)
+    named = []
     for kind, key in (("fc", "model_fc"), ("cnn", "model_cnn")):
         g = pm[pm.kind == kind].sort_values("params")
         # markers only: neighbouring models differ in architecture, a line would suggest a trend
@@ -53,11 +54,14 @@ def draw_family(quantity: str, inputs: dict, settings: dict, out) -> None:
                     color=figures.impl_color(key), label=figures.impl_name(key))
         # only the course's two models are named here (the names of all, side by side, would
         # overlap): every model with its values is in the report's tables
-        for _, r in g[g.model.isin([settings["kadai3"]["baseline"], settings["kadai3"]["no_conv"]])].iterrows():
-            ax.annotate(r.model, (r.params, scale * r[quantity]), fontsize=8, xytext=(4, 4),
-                        textcoords="offset points", color="0.2")
+        named.append(g[g.model.isin([settings["kadai3"]["baseline"], settings["kadai3"]["no_conv"]])])
     if quantity == "time":
         ax.set_ylim(bottom=0)
+    lo, hi = ((pm.time_lo, pm.time_hi) if quantity == "time"
+              else (scale * (pm.acc - pm.acc_sd.fillna(0)), scale * (pm.acc + pm.acc_sd.fillna(0))))
+    points = [(float(x), float(y)) for ys in (scale * pm[quantity], lo, hi) for x, y in zip(pm.params, ys)]
+    for _, r in pd.concat(named).iterrows():
+        figures.label_point(ax, float(r.params), float(scale * r[quantity]), r.model, points, color="0.2")
     figures.legend_below(ax)
     figures.save(fig, out, caption=f"family_{quantity}")
 

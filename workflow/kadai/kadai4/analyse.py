@@ -170,7 +170,8 @@ def best_vs_base(pairs: list[dict], best: str) -> dict | None:
     """The most accurate setting against the baseline: that pair's interval and outcome (at the
     verdict's Bonferroni level), as a direction and size. None where it was not compared."""
     q = next((q for q in pairs if q["b"] == best), None)
-    return None if q is None else {**q, **magnitude(q)}
+    # ``above_zero``: surely higher than the baseline, though maybe not by the threshold
+    return None if q is None else {**q, **magnitude(q), "above_zero": bool(q["lo"] > 0)}
 
 
 def magnitude(numbers: dict) -> dict:
