@@ -574,3 +574,39 @@ def test_the_setting_tables_sd_and_interval_carry_their_units():
     assert "標準偏差 [ポイント]" in head and "時間の 95 % 区間 [s]" in head and "精度 [%]" in head.split("標準偏差")[0]
     assert first.split(" | ")[3:] == ["0.78", "0.568", "0.397〜0.594 |"]  # sd to 2 figures, no unit in the cell
     assert second.split(" | ")[3] == "19"
+
+
+@pytest.mark.parametrize("gain, base_epochs, unconverged", [(0.05, 5, True), (0.0, 5, False), (0.05, 10, False)])
+def test_a_baseline_shorter_than_the_still_rising_epochs_is_unconverged(gain, base_epochs, unconverged):
+    import pandas as pd
+    from kadai.kadai4.analyse import plateau
+
+    rows = [{"param": "epochs", "value": "10", "seed": s, "epoch": e, "params": 50890,
+             "accuracy": 0.85 + (gain if e == 10 else 0.0) + 0.002 * s} for s in range(3) for e in (5, 10)]
+    out = plateau(pd.DataFrame(rows), [1, 5, 10], {"epochs": base_epochs})
+    assert (out["before"], out["last"]) == ("5", "10")
+    assert out["verdict"]["outcome"] == ("yes" if gain else "no")
+    assert out["baseline_unconverged"] is unconverged
+
+
+@pytest.mark.parametrize("lo, hi, where", [(0.03, 0.55, "inside"), (0.16, 0.55, "below"), (0.01, 0.04, "above")])
+def test_a_layer_study_compares_its_time_change_with_its_added_arithmetic(lo, hi, where):
+    from kadai.kadai4.analyse import size_vs_time, time_line
+
+    # the hidden-size study: t = 0.3 s + 2 µs per parameter exactly
+    sizes = [{"value": str(h), "params": p, "time": 0.3 + 2e-6 * p}
+             for h, p in zip((4, 16, 64, 128, 256), (3190, 12730, 50890, 101770, 203530))]
+    line = time_line(sizes, 0.3 + 2e-6 * 50890)
+    assert (line["fixed_s"], line["per_param_s"]) == pytest.approx((0.3, 2e-6))
+    assert line["fixed_share"] == pytest.approx(0.3 / (0.3 + 2e-6 * 50890))
+    assert time_line(sizes[:2]) is None
+    st = {"rows": [{"value": "1", "params": 50890}, {"value": "4", "params": 63370}],
+          "time_effect": {"reason": "exceeds"},
+          "time_largest": {"a": "1", "b": "4", "a_label": "1", "b_label": "4", "estimate": 0.34, "lo": lo, "hi": hi}}
+    out = size_vs_time(st, line)
+    assert out["param_change"] == pytest.approx(63370 / 50890 - 1)  # 24.5 %
+    # predicted: 2 µs × 12480 / (0.3 + 2 µs × 50890) = 6.2 %
+    assert out["predicted"] == pytest.approx(2e-6 * 12480 / (0.3 + 2e-6 * 50890))
+    assert out["where"] == where
+    assert size_vs_time({**st, "time_effect": {"reason": "busy"}}, line) is None
+    assert size_vs_time(st, None) is None

@@ -161,15 +161,20 @@ def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None,
                 capsize=2, label=label or impl_name(impl), **kw)
 
 
+REGIME_DASHES = ((0, (5, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))  # dashed, dotted, dash-dot
+
+
 def plot_regimes(ax, impl: str, relation: dict, per=None):
     """The fitted law of every regime (``kadai.scaling.relation``), dashed over its own sizes; each
     exponent with its interval in the legend. ``per(n)``: divide by it (time per operation)."""
-    for r in relation["regimes"]:
+    for i, r in enumerate(relation["regimes"]):
         n = np.geomspace(r["n_first"], r["n_last"], 50)
         y = r["a"] * n ** r["k"] / (per(n) if per else 1.0)
         span = f"N = {r['n_first']}〜{r['n_last']}" if relation["kind"] == "regimes" else "当てはめ"
         pm = f" ± {r['k_halfwidth']:.2f}" if r.get("k_halfwidth") is not None else ""
-        ax.plot(n, y, "--", color=impl_color(impl), lw=1.2, label=f"{impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
+        # the regimes of one series share its colour: each has its own dash, as in the legend
+        ax.plot(n, y, linestyle=REGIME_DASHES[i % len(REGIME_DASHES)], color=impl_color(impl), lw=1.2,
+                label=f"{impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
 
 
 def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:

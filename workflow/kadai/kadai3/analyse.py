@@ -141,7 +141,7 @@ def loop_facts(runs, loader, times: dict, dl: str, baseline: str, tolerance: flo
     fast = runs[(runs.model == baseline) & (runs.epoch <= epochs)]
     out = {"epochs": epochs, "seeds": int(loader.seed.nunique()),
            # the training records' threads (the timing's rounds run on one): None where they differ
-           "threads": int(loader.threads.iloc[0]) if loader.threads.nunique() == 1 else None,
+           "threads": int(loader.threads.iloc[0]) if "threads" in loader and loader.threads.nunique() == 1 else None,
            "fast_epoch_s": float(np.median(times[baseline])), "dl_epoch_s": float(np.median(times[dl])),
            "slower": slower(times, dl, baseline, load)}
     for key, df in (("fast", fast), ("dl", loader)):

@@ -408,10 +408,15 @@ def plateau(runs, values, baseline: dict) -> dict:
     """Does accuracy still change between the two largest epoch counts?"""
     last, before = (str(v) for v in sorted(values)[-1:-3:-1])
     a, b = seed_accuracy(runs, "epochs", before, baseline)[0], seed_accuracy(runs, "epochs", last, baseline)[0]
-    return {"before": before, "last": last, "verdict": verdicts.effect({before: a, last: b}, ACC_EFFECT).to_dict()}
+    verdict = verdicts.effect({before: a, last: b}, ACC_EFFECT).to_dict()
+    # the baseline trains no longer than ``before`` while accuracy still rises after it: every other
+    # study compares models that have not converged, so their differences include how fast each learns
+    unconverged = verdict["outcome"] == verdicts.YES and verdict["numbers"]["estimate"] > 0 \
+        and int(baseline["epochs"]) <= int(before)
+    return {"before": before, "last": last, "verdict": verdict, "baseline_unconverged": bool(unconverged)}
 
 
-def proportional(rows: list[dict], timing: pd.DataFrame) -> dict:
+def proportional(rows: list[dict], timing: pd.DataFrame, base_value=None) -> dict:
     """The hidden-size study's smallest and largest model: does the training time grow in
     proportion to the parameter count? The time ratio is taken round by round (paired) and
     :func:`kadai.verdicts.not_proportional` decides against the ratio of the parameter counts."""
@@ -422,7 +427,42 @@ def proportional(rows: list[dict], timing: pd.DataFrame) -> dict:
                                                paired=True), *raw.load_of(timing))
     verdict = verdicts.not_proportional(hi["params"] / lo["params"], time_ratio)
     return {"p_lo": lo["params"], "p_hi": hi["params"], "t_lo": lo["time"], "t_hi": hi["time"],
-            "v_lo": lo["value"], "v_hi": hi["value"], "verdict": verdict}
+            "v_lo": lo["value"], "v_hi": hi["value"], "verdict": verdict,
+            "line": time_line(rows, next((x["time"] for x in rows if x["value"] == str(base_value)), None))}
+
+
+def time_line(rows: list[dict], t_base: float | None = None) -> dict | None:
+    """A straight line through the median times against the parameter count, t = c + s·params
+    (the hidden-size study, where only the arithmetic changes): ``fixed_s`` c, the part no
+    parameter explains, ``per_param_s`` s, and ``fixed_share`` c / ``t_base`` (the baseline's
+    median time; None where c ≤ 0 or unknown). None with fewer than three settings."""
+    if len(rows) < 3:
+        return None
+    slope, intercept = np.polyfit([r["params"] for r in rows], [r["time"] for r in rows], 1)
+    share = float(intercept / t_base) if t_base and intercept > 0 else None
+    return {"fixed_s": float(intercept), "per_param_s": float(slope), "t_base": t_base, "fixed_share": share}
+
+
+def size_vs_time(st: dict, line: dict | None) -> dict | None:
+    """A structural study (the layer count): is its largest time change what its added arithmetic
+    predicts? The prediction is the hidden-size study's :func:`time_line` against the parameter
+    count (for fully connected layers the multiply–adds per image plus the biases).
+    ``where``: the predicted change lies "inside" the measured change's 95 % interval, "below" it
+    (time grew more than the arithmetic explains: a cost per layer beyond it) or "above" it.
+    None where the time verdict could not be trusted or there is no line to predict with."""
+    tl = st["time_largest"]
+    if tl["estimate"] is None or tl["lo"] is None or st["time_effect"]["reason"] in ("busy", "too_few") \
+            or line is None:
+        return None
+    slope, intercept = line["per_param_s"], line["fixed_s"]
+    params = {r["value"]: r["params"] for r in st["rows"]}
+    pa, pb = params[tl["a"]], params[tl["b"]]
+    predicted = float(slope * (pb - pa) / (intercept + slope * pa))
+    where = "inside" if tl["lo"] <= predicted <= tl["hi"] else "below" if predicted < tl["lo"] else "above"
+    return {"a": tl["a"], "b": tl["b"], "a_label": tl["a_label"], "b_label": tl["b_label"],
+            "params_a": pa, "params_b": pb, "param_change": pb / pa - 1, "predicted": predicted,
+            "time_change": tl["estimate"],
+            "lo": tl["lo"], "hi": tl["hi"], "where": where}
 
 
 def strength(largest_pair: dict) -> float:
@@ -464,7 +504,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "order": dominance(study, ranking),
          "proportional": None}
     if "hidden" in study:
-        f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"])
+        f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"], cfg["baseline"]["hidden"])
+    f["layer_cost"] = (size_vs_time(study["layers"], f["proportional"]["line"])
+                       if "layers" in study and f["proportional"] else None)
     if f["update_cost"]:
         f["update_cost"].update(fewest_updates_least_accurate(study["batch_size"], cfg["baseline"]))
     # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
