@@ -587,6 +587,7 @@ def test_a_baseline_shorter_than_the_still_rising_epochs_is_unconverged(gain, ba
     assert (out["before"], out["last"]) == ("5", "10")
     assert out["verdict"]["outcome"] == ("yes" if gain else "no")
     assert out["baseline_unconverged"] is unconverged
+    assert (out["gain"] is not None) is unconverged
 
 
 @pytest.mark.parametrize("lo, hi, where", [(0.03, 0.55, "inside"), (0.16, 0.55, "below"), (0.01, 0.04, "above")])

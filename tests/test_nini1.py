@@ -633,3 +633,15 @@ def test_the_log_axis_of_gflops_is_labelled_between_its_decades():
     assert figures.readable_ticks(0.3, 90) == [0.5, 1, 2, 5, 10, 20, 50]
     assert [figures.tick_label(t) for t in figures.readable_ticks(0.3, 90)] == ["0.5", "1", "2", "5", "10", "20", "50"]
     assert figures.readable_ticks(0, 10) == []
+
+
+def test_comparisons_at_two_sizes_differ_only_where_their_intervals_are_apart():
+    from kadai.nini1.analyse import sizes_differ
+
+    def bench(lo, hi):
+        return {"c_vs_numpy": {"numbers": {"lo": lo, "hi": hi}}}
+
+    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44))
+    assert not sizes_differ(bench(0.95, 1.30), bench(1.28, 1.44))
+    assert not sizes_differ(bench(0.95, 0.99), None)
+    assert not sizes_differ(bench(None, None), bench(1.28, 1.44))

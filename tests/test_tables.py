@@ -80,3 +80,16 @@ def test_latin_words_are_spaced_from_japanese_letters_only():
     assert tables.spaced("ソフトマックス", "ー") == "ソフトマックスー"
     assert tables.pad("Adam") == " Adam " and tables.pad("Adam", lead=False) == "Adam "
     assert tables.pad("二乗誤差（one-hot）") == "二乗誤差（one-hot）" and tables.pad("4") == " 4 "
+
+
+def test_a_minimum_seen_once_is_marked_in_the_size_table():
+    import pandas as pd
+
+    summary = pd.DataFrame({"implementation": ["numpy", "numpy", "torch"], "N": [4096, 5793, 4096],
+                            "time": [0.98, 1.82, 0.60]})
+    t = tables.by_size(summary, ["numpy", "torch"], [("time", "{}", "s")], {"numpy": "NumPy", "torch": "PyTorch"},
+                       unconfirmed=[("numpy", 5793)])
+    assert t["marked"] == 1
+    text = tables.md_table(t)
+    assert "| 5793 | 1.82* | — |" in text and "| 4096 | 0.980 | 0.600 |" in text
+    assert tables.by_size(summary, ["numpy"], [("time", "{}", "s")], {"numpy": "NumPy"})["marked"] == 0

@@ -81,13 +81,16 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None) -> dic
     those whose first run had no untimed run before it (predicted over ``warmup_max_s``, the
     largest of the ops' values); ``added``, sizes off the op's geometric grid (midpoints that the
     refinement measured after the grid's rounds); ``unconfirmed`` (given ``sure``, the sizes
-    :func:`confirmed` found), those whose two fastest samples still disagree."""
+    :func:`confirmed` found), how many still have two fastest samples that disagree, and
+    ``unconfirmed_sizes``, which ([implementation, op, N])."""
     ok = raw[raw.status == OK]
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
+    unsure = None if sure is None else sorted(measured - sure)
     return {"sizes": len(measured), "no_warmup": len(set(zip(cold.implementation, cold.op, cold.N.astype(int)))),
-            "unconfirmed": None if sure is None else len(measured - sure),
+            "unconfirmed": None if unsure is None else len(unsure),
+            "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op])}
 

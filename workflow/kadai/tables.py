@@ -117,6 +117,8 @@ def header(col: dict) -> str:
 
 
 def cell(value, kind: str, n: int) -> str:
+    if isinstance(value, dict):  # a value with a mark the caption explains: {"value": 1.23, "mark": "*"}
+        return cell(value["value"], kind, n) + value["mark"]
     if kind == "text":
         return str(value)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -149,24 +151,34 @@ def md_table(table: dict, n: int = 3) -> str:
     return "\n".join(lines)
 
 
-def by_size(summary, impls, values, names: dict, keep=None) -> dict:
+UNCONFIRMED_MARK = "*"
+
+
+def by_size(summary, impls, values, names: dict, keep=None, unconfirmed=()) -> dict:
     """A table with one row per size N and, for each implementation, the summary columns in
     ``values`` (``(column, header pattern with {} for the name, unit)``); — where not measured.
     ``keep``: only these sizes get a row (e.g. the sweep's grid, without the midpoints added
-    later); ``omitted`` says how many measured sizes were left out."""
+    later); ``omitted`` says how many measured sizes were left out. ``unconfirmed``: (implementation,
+    N) whose minimum was seen once (:func:`kadai.raw.confirmed`): its first column carries
+    :data:`UNCONFIRMED_MARK`, and ``marked`` counts such cells."""
     columns = [{"name": "N", "kind": "int"}]
     for impl in impls:
         columns += [{"name": pattern.format(names[impl]), "unit": unit, "kind": "sig"} for _, pattern, unit in values]
     sizes = sorted(int(n) for n in summary[summary.implementation.isin(impls)].N.unique())
     shown = [n for n in sizes if keep is None or n in set(keep)]
-    rows = []
+    marks = {(str(i), int(m)) for i, m in unconfirmed}
+    rows, marked = [], 0
     for n in shown:
         row = [n]
         for impl in impls:
             g = summary[(summary.implementation == impl) & (summary.N == n)]
-            row += [float(g[col].iloc[0]) if len(g) else None for col, _, _ in values]
+            cells = [float(g[col].iloc[0]) if len(g) else None for col, _, _ in values]
+            if len(g) and (impl, n) in marks:
+                cells[0], marked = {"value": cells[0], "mark": UNCONFIRMED_MARK}, marked + 1
+            row += cells
         rows.append(row)
-    return {"columns": columns, "rows": rows, "omitted": len(sizes) - len(shown)}
+    return {"columns": columns, "rows": rows, "omitted": len(sizes) - len(shown), "marked": marked,
+            "mark": UNCONFIRMED_MARK}
 
 
 VERDICT_WORDS = {"yes": "一致", "no": "不一致", "unknown": "判定できない"}

@@ -51,13 +51,14 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for impl in impls:
         series[impl]["name"] = names[impl]
     short = {i: names[i].removeprefix("Python（").removesuffix("）") for i in impls}
+    unsure = findings["measured"]["unconfirmed_sizes"]
     ctx = {
         **findings,
         "op": "matmul",
         "relations": [names[i] for i in impls],
         "table_models": model_table(series, impls),
         "table_times": tables.by_size(summary, impls, [("time", "{} 最小値", "s"), ("median", "{} 中央値", "s")],
-                                      short),
+                                      short, unconfirmed=[(i, n) for i, _, n in unsure]),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
         "sweep": settings["sweep"], "timing": settings["timing"],
         "fit_config": fit.method(settings["fit"]),

@@ -72,7 +72,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         measured = [k for k, s in o["series"].items() if s["measured"]]
         o["table"] = tables.by_size(summary[summary.op == op], measured, [("time", "{}", "s")],
                                     {k: figures.impl_name(k) for k in measured},
-                                    keep=SweepConfig.from_config(cfg[op], settings["timing"]).sizes())
+                                    keep=SweepConfig.from_config(cfg[op], settings["timing"]).sizes(),
+                                    unconfirmed=[(i, n) for i, o, n in findings["measured"]["unconfirmed_sizes"]
+                                                 if o == op])
         o["table_regimes"] = tables.regimes({o["series"][k]["name"]: o["series"][k]["relation"]
                                              for k in measured if "relation" in o["series"][k]})
     rows, skipped = registry_rows(ops)

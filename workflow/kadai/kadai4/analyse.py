@@ -413,7 +413,8 @@ def plateau(runs, values, baseline: dict) -> dict:
     # study compares models that have not converged, so their differences include how fast each learns
     unconverged = verdict["outcome"] == verdicts.YES and verdict["numbers"]["estimate"] > 0 \
         and int(baseline["epochs"]) <= int(before)
-    return {"before": before, "last": last, "verdict": verdict, "baseline_unconverged": bool(unconverged)}
+    return {"before": before, "last": last, "verdict": verdict, "baseline_unconverged": bool(unconverged),
+            "gain": verdict["numbers"]["estimate"] if unconverged else None}
 
 
 def proportional(rows: list[dict], timing: pd.DataFrame, base_value=None) -> dict:

@@ -180,6 +180,17 @@ def bench_facts(table, n: int) -> dict:
             "c_vs_numpy": v, "difference": speed_difference(v)}
 
 
+def sizes_differ(a: dict, b: dict | None) -> bool:
+    """Do two alternated C-vs-NumPy comparisons (:func:`bench_facts`) at different sizes have
+    disjoint intervals of their ratio, i.e. does the ratio change with the size?"""
+    if not b:
+        return False
+    x, y = a["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"]
+    if None in (x.get("lo"), x.get("hi"), y.get("lo"), y.get("hi")):
+        return False
+    return bool(x["lo"] > y["hi"] or y["lo"] > x["hi"])
+
+
 def speed_difference(v: dict) -> dict:
     """How much faster or slower C is than NumPy, in percent of NumPy's speed, from the interval of
     the per-pair ratio (C's speed over NumPy's): ``faster`` where it lies above 1, ``slower`` where
@@ -539,6 +550,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     caches = [c for c in sysinfo.get("caches", []) if c.get("type") != "Instruction" and c.get("bytes")]
     peak = read_json(inputs["peak"])
     bench = bench_facts(tables["bench"], bn)
+    # the same alternated comparison at the ladder's N (None where that experiment was not run)
+    bench_ladder = bench_facts(tables["bench_ladder"], n) if "bench_ladder" in tables else None
     builds = {b["variant"]: b for b in map(read_json, inputs["builds"])}
     libs = {so.rsplit("libmm_", 1)[1].removesuffix(".so"): so for so in inputs.get("libs", [])}
     for name, b in builds.items():  # the packed arithmetic each function uses, from its machine code
@@ -562,14 +575,19 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "ijk_dip": dip_at(ladder, "c_ijk", n, bench["drift"]),
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
-        "bench": bench, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
+        "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
         "repeated": repeated_kernels(tables, n, bench["drift"]),
         "ladder_within_drift": ladder_within_drift(values, bench["drift"]),
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
         "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }
     findings["gpu"] = gpu_facts(read_json(inputs["gpu"]))
+    findings["bench_sizes_differ"] = sizes_differ(bench, bench_ladder)
     findings["verdicts"] = records(h, bench)
+    if bench_ladder:
+        findings["verdicts"].append(verdicts.record("nini1/bench_ladder/c_vs_numpy",
+                                                    f"N={n}: C faster than NumPy (no: slower)",
+                                                    bench_ladder["c_vs_numpy"]))
     if findings["gpu"]["available"]:
         for key, claim in (("shared", "GPU: shared-memory tiles beat the naive kernel"),
                            ("regtile", "GPU: register tiles beat shared-memory tiles"),
