@@ -34,7 +34,8 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                    "b": {8: [1e-3] * 3, 11: [2e-3] * 3, 64: [0.9] * 3}},
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
-    assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None}
+    assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
+                     "unconfirmed_sizes": None}
     # a size that only failed (no ok sample) counts for nothing
     wrong = pd.DataFrame([dict(implementation="b", op="matmul", N=128, dtype="f", device="cpu", repeat=0,
                                seconds=5.0, status="wrong", note=NO_WARMUP)])
@@ -46,7 +47,9 @@ def test_a_minimum_seen_once_is_not_confirmed():
                    "torch": {4096: [0.61, 0.60], 5793: [1.75]}})
     assert raw.confirmed(table, 0.05) == {("numpy", "matmul", 4096), ("torch", "matmul", 4096)}
     cfg = SweepConfig(n_min=4096, n_max=8192, points_per_octave=2)
-    assert raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05))["unconfirmed"] == 2
+    facts = raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05))
+    assert facts["unconfirmed"] == 2
+    assert facts["unconfirmed_sizes"] == [["numpy", "matmul", 5793], ["torch", "matmul", 5793]]
 
 
 def test_common_sizes_prefer_those_confirmed_in_both_series():

@@ -87,12 +87,15 @@ def test_kadai1_reports_the_raw_data_and_the_fit_made_from_it(built):
     assert list(table.columns) == ["implementation", "op", "N", "dtype", "device", "repeat", "seconds", "status",
                                    "note", "faults", "busy", "cores"]
     fastest = table[table.status == "ok"].groupby(["implementation", "N"]).seconds.min()
-    # the table of times prints the fastest run of every size, to 3 significant figures
+    sure = raw.confirmed(table, yaml.safe_load((built / "config/config.yaml").read_text())["timing"]["agreement"])
+    # the table of times prints the fastest run of every size, to 3 significant figures, marked *
+    # where the two fastest runs disagree by more than the agreement (the minimum was seen once)
     for row in md_table(md, "最小値と中央値"):
         n = int(row[0])
         for col, impl in ((1, "python_fast"), (3, "python_naive")):
             if row[col] != "—":
-                assert number(row[col]) == pytest.approx(fastest[impl, n], rel=6e-3)
+                assert number(row[col].removesuffix("*")) == pytest.approx(fastest[impl, n], rel=6e-3)
+                assert row[col].endswith("*") == ((impl, "matmul", n) not in sure), (impl, n, row[col])
     # the relation sentence carries the exponent fitted to those fastest runs
     for impl, name in (("python_naive", "Python（3重ループ）"), ("python_fast", "Python（高速化版）")):
         n = fastest[impl].index.to_numpy()
@@ -219,7 +222,7 @@ def test_kadai4_words_follow_the_verdicts(built):
     md = (built / "report/kadai4.md").read_text(encoding="utf-8")
     per_update = re.search(r"更新 1 回の時間の中央値は ([0-9.]+) ms", md)
     assert float(per_update[1]) == pytest.approx(uc["per_update"] * 1e3, rel=6e-3)
-    said = {"yes": "を占め、閾値 10 % を超える", "no": "であり、閾値 10 % に届かない",
+    said = {"yes": "を占め、この閾値を超える", "no": "であり、この閾値に届かない",
             "unknown": "以上を占めるかは判定できない"}
     v = uc["verdict"]
     assert [w for w in said.values() if w in md] == [said[v["outcome"]]] or v["reason"] == "busy"

@@ -161,7 +161,8 @@ def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None,
                 capsize=2, label=label or impl_name(impl), **kw)
 
 
-REGIME_DASHES = ((0, (5, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))  # dashed, dotted, dash-dot
+# dashed, dash-dot, long dashes: never dotted, which marks the cache sizes
+REGIME_DASHES = ((0, (5, 2)), (0, (6, 2, 1.5, 2)), (0, (10, 3)))
 
 
 def plot_regimes(ax, impl: str, relation: dict, per=None):
