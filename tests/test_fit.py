@@ -279,3 +279,13 @@ def test_a_term_does_not_dominate_where_terms_of_opposite_signs_cancel():
     assert fit.cancellation([1e-6, 2e-8, 0.0, 1e-9], 8.0) == pytest.approx(1.0)   # all positive: nothing cancels
     s = fit._poly3_summary(np.array([8.0, 16, 32, 64, 128]), 1e-9 * np.array([8.0, 16, 32, 64, 128]) ** 3 + 1e-6)
     assert s["cancels"]["n_max"] is False and set(s["cancellation"]) == {"n_min", "n_max"}
+
+
+def test_straight_line_recovers_its_coefficients_within_their_intervals():
+    rng = np.random.default_rng(1)
+    x = np.linspace(1e3, 4e5, 12)
+    y = 0.3 + 2e-6 * x + 0.01 * rng.standard_normal(x.size)
+    line = fit.straight_line(x, y)
+    assert line["intercept_lo"] < 0.3 < line["intercept_hi"] and line["slope_lo"] < 2e-6 < line["slope_hi"]
+    assert line["r2"] > 0.99 and line["n"] == 12
+    assert fit.straight_line(x[:2], y[:2]) is None and fit.straight_line([5, 5, 5], [1, 2, 3]) is None

@@ -247,3 +247,22 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
                         "kind": ["fc", "cnn", "fc", "cnn"], "acc": [0.84, 0.85, 0.868, 0.88]})
     assert size_matched(two, runs)["answer"] == "cnn"
     assert size_matched(pm[pm.model.isin(["fc512", "c300k"])], runs)["answer"] is None
+
+
+def test_each_kind_of_model_gets_its_own_line_and_their_fixed_times_are_compared():
+    from kadai.kadai3.analyse import family_lines
+
+    rng = np.random.default_rng(0)
+    fc_p = np.array([6370, 12730, 25450, 50890, 101770, 203530, 407050], float)
+    cnn_p = np.array([7098, 9422, 37284, 74278, 296518, 591906], float)
+    pm = pd.DataFrame({"kind": ["fc"] * 7 + ["cnn"] * 6, "params": np.r_[fc_p, cnn_p],
+                       "time": np.r_[0.9 + 4.7e-6 * fc_p, 5.9 + 1.4e-5 * cnn_p] * (1 + 0.01 * rng.standard_normal(13))})
+    out = family_lines(pm)
+    assert out["fc"]["intercept"] == pytest.approx(0.9, abs=0.1)
+    assert out["cnn"]["intercept"] == pytest.approx(5.9, abs=0.3)
+    assert out["fc"]["slope"] == pytest.approx(4.7e-6, rel=0.1)
+    assert out["fixed"]["outcome"] == "yes" and out["fixed"]["numbers"]["direction"] == "cnn"
+    # the same fixed time for both kinds: the intervals overlap, nothing is claimed
+    same = pm.assign(time=np.r_[0.9 + 4.7e-6 * fc_p, 0.9 + 1.4e-5 * cnn_p] * (1 + 0.01 * rng.standard_normal(13)))
+    assert family_lines(same)["fixed"]["reason"] == "overlap"
+    assert family_lines(pm[pm.kind == "fc"])["fixed"]["reason"] == "too_few"

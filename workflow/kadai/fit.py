@@ -123,6 +123,21 @@ def _huber_se(x: np.ndarray, r: np.ndarray, w: np.ndarray, clip: float, dof: int
     return kk / inside * math.sqrt(float(((w * r) ** 2).sum()) / dof / sxx)
 
 
+def straight_line(x, y, confidence: float = CONFIDENCE) -> dict | None:
+    """Ordinary least squares y = intercept + slope·x, each coefficient with its t interval, and
+    R²; None with fewer than three points or a single x (no interval exists)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size < 3 or np.ptp(x) == 0:
+        return None
+    r = stats.linregress(x, y)
+    t = float(stats.t.ppf(0.5 + confidence / 2, x.size - 2))
+    return {"slope": float(r.slope), "slope_lo": float(r.slope - t * r.stderr),
+            "slope_hi": float(r.slope + t * r.stderr), "intercept": float(r.intercept),
+            "intercept_lo": float(r.intercept - t * r.intercept_stderr),
+            "intercept_hi": float(r.intercept + t * r.intercept_stderr), "r2": float(r.rvalue ** 2),
+            "n": int(x.size), "confidence": confidence}
+
+
 def robust_line(x, y, confidence: float = CONFIDENCE, tuning: float = HUBER_C,
                 max_iter: int = HUBER_MAX_ITER, tol: float = HUBER_TOL) -> Line:
     """Straight line y = b0 + b1·x by Huber iteratively reweighted least squares.

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import raw, verdicts
+from .. import fit, raw, verdicts
 from ..io import read_csv, read_json, write_json
 from ..rows import RUNS3, TIMING3
 
@@ -128,6 +128,24 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
             "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
 
 
+def family_lines(pm: pd.DataFrame) -> dict:
+    """Each kind of model on its own: a straight line through its epoch times against the
+    parameter count (:func:`kadai.fit.straight_line`), whose intercept is the time no parameter
+    explains. ``fixed``: do the two kinds' intercepts differ (their intervals apart: YES, with
+    ``direction`` the kind whose is larger), or not (UNKNOWN "overlap"; "too_few" where a kind
+    has fewer than three models)?"""
+    lines = {kind: fit.straight_line(g.params, g.time) for kind, g in pm.groupby("kind")}
+    fc, cnn = lines.get("fc"), lines.get("cnn")
+    if not fc or not cnn:
+        fixed = verdicts.Verdict(verdicts.UNKNOWN, "too_few", {})
+    else:
+        numbers = {"fc": fc["intercept"], "cnn": cnn["intercept"], "difference": cnn["intercept"] - fc["intercept"]}
+        apart = cnn["intercept_lo"] > fc["intercept_hi"] or fc["intercept_lo"] > cnn["intercept_hi"]
+        numbers["direction"] = ("cnn" if numbers["difference"] > 0 else "fc") if apart else None
+        fixed = verdicts.Verdict(verdicts.YES if apart else verdicts.UNKNOWN, "apart" if apart else "overlap", numbers)
+    return {"fc": fc, "cnn": cnn, "fixed": fixed.to_dict()}
+
+
 def kept_below(smallest: dict, params: int) -> bool:
     """Whether a model of either kind kept the accuracy with fewer than ``params`` parameters (the
     course CNN's own count): else no smaller model is known to do as well as the course CNN."""
@@ -185,6 +203,8 @@ def thread_counts(runs, loader) -> list[dict]:
 
 def records(f: dict) -> list[dict]:
     out = [verdicts.record("kadai3/fc_faster", "the Conv2d-free model trains faster", f["fc_faster"]),
+           verdicts.record("kadai3/fixed_time_by_kind", "the two kinds' time not explained by parameters differs",
+                           f["family_lines"]["fixed"]),
            verdicts.record("kadai3/fc_keeps_accuracy", "the Conv2d-free model keeps the accuracy", f["fc_keeps"]),
            verdicts.record("kadai3/macs_explain_time", "mult-adds explain epoch time better than parameters",
                            f["macs_better"]),
@@ -222,6 +242,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f["smaller_kind"] = smaller_kind(f["smallest"], pm)
     f["smaller_than_base"] = kept_below(f["smallest"], f["base"]["params"])
     f["size_matched"] = size_matched(pm, runs)
+    f["family_lines"] = family_lines(pm)
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

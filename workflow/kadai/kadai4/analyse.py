@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import raw, verdicts
+from .. import fit, raw, verdicts
 from ..io import read_csv, write_json
 from ..rows import RUNS4, TIMING4
 from .labels import LABELS, PARAMS
@@ -437,11 +437,12 @@ def time_line(rows: list[dict], t_base: float | None = None) -> dict | None:
     (the hidden-size study, where only the arithmetic changes): ``fixed_s`` c, the part no
     parameter explains, ``per_param_s`` s, and ``fixed_share`` c / ``t_base`` (the baseline's
     median time; None where c ≤ 0 or unknown). None with fewer than three settings."""
-    if len(rows) < 3:
+    line = fit.straight_line([r["params"] for r in rows], [r["time"] for r in rows])
+    if line is None:
         return None
-    slope, intercept = np.polyfit([r["params"] for r in rows], [r["time"] for r in rows], 1)
-    share = float(intercept / t_base) if t_base and intercept > 0 else None
-    return {"fixed_s": float(intercept), "per_param_s": float(slope), "t_base": t_base, "fixed_share": share}
+    c = line["intercept"]
+    return {"fixed_s": c, "per_param_s": line["slope"], "r2": line["r2"], "t_base": t_base,
+            "fixed_share": float(c / t_base) if t_base and c > 0 else None}
 
 
 def size_vs_time(st: dict, line: dict | None) -> dict | None:
