@@ -645,3 +645,24 @@ def test_comparisons_at_two_sizes_differ_only_where_their_intervals_are_apart():
     assert not sizes_differ(bench(0.95, 1.30), bench(1.28, 1.44))
     assert not sizes_differ(bench(0.95, 0.99), None)
     assert not sizes_differ(bench(None, None), bench(1.28, 1.44))
+
+
+def test_the_machine_drift_is_the_largest_over_every_alternated_experiment():
+    import pandas as pd
+    from kadai.nini1.analyse import machine_drift
+
+    def table(times):
+        return pd.DataFrame({"implementation": "x", "status": "ok", "seconds": times})
+
+    out = machine_drift({"bench": table([1.0, 1.07]), "simd": table([2.0, 3.48]), "ladder": table([1.0, 9.0])})
+    assert out == {"value": pytest.approx(1.74), "experiment": "simd"}  # the sweep is not alternated
+    assert machine_drift({"ladder": table([1.0, 2.0])}) == {"value": None, "experiment": None}
+
+
+def test_an_alternated_contender_times_the_product_alone():
+    from kadai.nini1.measure import contender
+
+    a, b = np.eye(3), np.arange(9.0).reshape(3, 3)
+    ticks = iter([10.0, 10.5])
+    out = contender(None, None, 1, a, b, clock=lambda: next(ticks))()
+    assert out["seconds"] == 0.5 and np.array_equal(out["product"], b)

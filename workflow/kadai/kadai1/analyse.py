@@ -61,6 +61,8 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
             "verdict": v, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
             "ratio_hi": max(ratios), "ratio_median": float(np.median(ratios)), "n_common_first": int(common[0]),
+            # sizes both series measured but left out: a minimum not seen twice in one of them
+            "unconfirmed_n": sorted(set(raw.common_sizes(table, "matmul", slow, fast)) - set(common)),
             "rank": "highest" if len(ratios) > 2 and ratio == max(ratios) else
                     "lowest" if len(ratios) > 2 and ratio == min(ratios) else "between"}
 

@@ -441,7 +441,8 @@ def time_line(rows: list[dict], t_base: float | None = None) -> dict | None:
     if line is None:
         return None
     c = line["intercept"]
-    return {"fixed_s": c, "per_param_s": line["slope"], "r2": line["r2"], "t_base": t_base,
+    return {"fixed_s": c, "fixed_lo": line["intercept_lo"], "fixed_hi": line["intercept_hi"],
+            "per_param_s": line["slope"], "r2": line["r2"], "t_base": t_base,
             "fixed_share": float(c / t_base) if t_base and c > 0 else None}
 
 

@@ -72,6 +72,22 @@ def faster(table, slow: str, fast: str, threshold: float, threads: int | None = 
                           *raw.load_of(table[table.implementation.isin([slow, fast])], threads=threads))
 
 
+# the experiments that time contenders alternately, round by round (the ladder is a size sweep)
+ALTERNATED = ("order", "simd", "opt", "threads", "bench", "bench_ladder")
+
+
+def machine_drift(tables: dict) -> dict:
+    """The largest :func:`drift` over every alternated experiment, and which experiment showed it:
+    how much this machine's speed may differ between two moments, the bar that a ratio of two
+    series timed at different moments must clear."""
+    spans = {e: drift(tables[e]) for e in ALTERNATED if e in tables}
+    spans = {e: v for e, v in spans.items() if v is not None}
+    if not spans:
+        return {"value": None, "experiment": None}
+    worst = max(spans, key=spans.get)
+    return {"value": spans[worst], "experiment": worst}
+
+
 def drift(table) -> float | None:
     """How much this machine's speed changed within alternated rounds: the largest ratio of the
     slowest to the fastest ok run of one contender (all runs of a contender do the same work)."""
@@ -218,7 +234,7 @@ def dip_at(ladder_summary, impl: str, n: int, drift_: float | None) -> dict | No
             "factor": factor, "dip": drift_ is not None and factor > drift_}
 
 
-def ladder_check(ladder_summary, bench: dict) -> dict:
+def ladder_check(ladder_summary, bench: dict, drift_: float | None = None) -> dict:
     """Does the size sweep's C/NumPy ratio (each series' fastest run, series timed minutes apart)
     at the comparison's N lie inside the interval of the alternated pairs? ``agree`` / ``disagree``
     (then the pairs are trusted: they share the machine's moment, the series do not) /
@@ -235,7 +251,7 @@ def ladder_check(ladder_summary, bench: dict) -> dict:
             break
     pair = bench["c_vs_numpy"]["numbers"]
     out = {"N": n, "ladder_ratio": None, "lo": pair.get("lo"), "hi": pair.get("hi"), "ratio": pair.get("ratio"),
-           "drift": bench["drift"], "c_above_from": above_from}
+           "drift": drift_, "c_above_from": above_from}
     if n not in c or n not in np1 or pair.get("lo") is None:
         return {**out, "outcome": "no_common_n"}
     r = c[n] / np1[n]
@@ -557,27 +573,29 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for name, b in builds.items():  # the packed arithmetic each function uses, from its machine code
         b["vector"] = isa.vector_use(libs[name]) if name in libs else {}
     cache_sim = read_json(inputs["cache"])
-    h = hypotheses(tables, caches, peak, builds["O3"]["simd"], cache_sim, bench["drift"], builds)
+    machine = machine_drift(tables)
+    dr = machine["value"]
+    h = hypotheses(tables, caches, peak, builds["O3"]["simd"], cache_sim, dr, builds)
     sim = builds.get(cache_sim.get("build") or "", {})
     cache_sim["same_simd_as_O3"] = sim.get("simd") == builds["O3"]["simd"] if sim else None
     cache_sim["avoids_avx512"] = sim.get("simd") != "avx512f" if sim else None
     cache_sim["instructions"] = instruction_counts(cache_sim, builds)
-    check = ladder_check(ladder, bench)
+    check = ladder_check(ladder, bench, dr)
     values = {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]}
     ijk_np = values["c_ijk"] / values["numpy_1thread"] if values["c_ijk"] and values["numpy_1thread"] else None
     findings = {
         "peak": peak_facts(peak, sysinfo), "builds": builds,
         "cachegrind": cache_sim, "ladder_n": n, "caches": caches, "ladder_check": check,
         # the plain triple loop against NumPy's one thread, two series of the sweep: decided beyond the drift
-        "ijk_vs_numpy": {"ratio": ijk_np, "drift": bench["drift"], "slower": ijk_np is not None and ijk_np < 1,
-                         "outcome": series_apart(ijk_np, bench["drift"])},
+        "ijk_vs_numpy": {"ratio": ijk_np, "drift": dr, "slower": ijk_np is not None and ijk_np < 1,
+                         "outcome": series_apart(ijk_np, dr)},
         "ladder_values": values,
-        "ijk_dip": dip_at(ladder, "c_ijk", n, bench["drift"]),
+        "ijk_dip": dip_at(ladder, "c_ijk", n, dr), "drift": machine,
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
         "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
-        "repeated": repeated_kernels(tables, n, bench["drift"]),
-        "ladder_within_drift": ladder_within_drift(values, bench["drift"]),
+        "repeated": repeated_kernels(tables, n, dr),
+        "ladder_within_drift": ladder_within_drift(values, dr),
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
         "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }

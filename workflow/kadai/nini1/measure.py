@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,19 +82,26 @@ def experiment_ladder(libs: dict, cfg: dict, timing: dict) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def contender(lib, kernel: str | None, n_threads: int, a, b):
+def contender(lib, kernel: str | None, n_threads: int, a, b, clock=time.perf_counter):
     """One zero-argument run: ``mm_<kernel>`` of ``lib`` (None: NumPy's ``a @ b``) with that many
-    threads (OpenMP for C, BLAS for NumPy), set on every call since contenders alternate."""
+    threads (OpenMP for C, BLAS for NumPy), set on every call since contenders alternate. It
+    times the product alone (``{"seconds", "product"}``, :func:`kadai.measure.interleave`): setting
+    the threads (threadpoolctl scans the loaded libraries, about a millisecond) is not counted,
+    which at small N would otherwise make NumPy look slower than it is."""
     if kernel is None:
         def run():
             with threads.limited(n_threads, torch=False):
-                return a @ b
+                t0 = clock()
+                c = a @ b
+                return {"seconds": clock() - t0, "product": c}
         return run
     fn = c_kernel(lib, kernel)
 
     def run_c():
         lib.mm_set_threads(n_threads)
-        return fn(a, b)
+        t0 = clock()
+        c = fn(a, b)
+        return {"seconds": clock() - t0, "product": c}
     return run_c
 
 
@@ -107,7 +115,7 @@ def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, na
     cases = {label: contender(loaded.get(build), kernel, t, a, b) for label, build, kernel, t in entries}
     with threads.limited(1, torch=False):
         for label, run in cases.items():
-            if not check(run(), ref):
+            if not check(run()["product"], ref):
                 raise AssertionError(f"{label} gives a wrong product at N={n}")
         samples = measure.interleave(cases, rounds, progress=measure.Progress(f"nini1/{name}"))
     rows = [dict(implementation=s["name"], op="matmul", N=n, dtype="float64", device="cpu", repeat=s["round"],
