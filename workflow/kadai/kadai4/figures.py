@@ -55,6 +55,9 @@ def strength_bar(num: dict, limit: float | None = None) -> tuple[float, float, f
     return est, low, high
 
 
+EFFECT_FLOOR = 1e-2  # the effects figure's bottom: an interval's lower end 0 is drawn here, marked ▼
+
+
 def draw_effects(inputs: dict, settings: dict, out) -> None:
     """Per parameter, in the order of the effects table (findings' ranking), the largest accuracy
     and time difference ÷ its threshold with its 95 % interval."""
@@ -67,16 +70,20 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
     for shift, key, label, color, limit in ((-0.2, "acc_largest", "テスト精度", "#1f77b4", ACC_RANGE),
                                             (0.2, "time_largest", "学習時間", "#d62728", None)):
         bars = np.array([strength_bar(study[p][key], limit) for p in order])
-        est = np.maximum(bars[:, 0], 1e-2)
-        ax.bar(xs + shift, est, 0.4, label=label, color=color)
-        ax.errorbar(xs + shift, est, yerr=np.vstack([est - np.maximum(bars[:, 1], 1e-2),
-                                                     np.maximum(bars[:, 2], 1e-2) - est]).clip(0),
-                    fmt="none", ecolor="k", capsize=2, lw=0.8)
+        # points, not bars: a bar's length on a log axis means nothing; an interval that holds 0
+        # runs to the bottom of the axis, and a ▼ there says that its lower end is 0
+        est, lo, hi = (np.maximum(bars[:, i], EFFECT_FLOOR) for i in range(3))
+        ax.errorbar(xs + shift, est, yerr=np.vstack([est - lo, hi - est]).clip(0), fmt="o", ms=5, color=color,
+                    ecolor=color, capsize=2, lw=1, label=label)
+        zero = bars[:, 1] <= 0
+        ax.plot((xs + shift)[zero], np.full(int(zero.sum()), EFFECT_FLOOR), "v", color=color, ms=6, ls="none")
+    ax.plot([], [], "v", color="0.3", ls="none", label="区間が 0 を含む")
+    ax.set_ylim(bottom=EFFECT_FLOOR / 1.5)
     ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
     ax.set_xticks(xs)
     ax.set_xticklabels([study[p]["name"] for p in order], fontsize=8, rotation=20, ha="right")
     ax.grid(axis="x", visible=False)
-    figures.legend_below(ax, ncol=3)  # below the rotated parameter names
+    figures.legend_below(ax, ncol=2)  # below the rotated parameter names
     figures.save(fig, out, caption="効果の大きさ")
 
 
