@@ -266,3 +266,21 @@ def test_each_kind_of_model_gets_its_own_line_and_their_fixed_times_are_compared
     same = pm.assign(time=np.r_[0.9 + 4.7e-6 * fc_p, 0.9 + 1.4e-5 * cnn_p] * (1 + 0.01 * rng.standard_normal(13)))
     assert family_lines(same)["fixed"]["reason"] == "overlap"
     assert family_lines(pm[pm.kind == "fc"])["fixed"]["reason"] == "too_few"
+
+
+def test_a_two_point_transition_is_told_by_its_measured_time_ratio():
+    from kadai import scaling
+
+    def seg(a, b, points, k, transition=False):
+        return {"n_first": a, "n_last": b, "n_points": points, "k": k, "k_lo": k - 0.1, "k_hi": k + 0.1,
+                "k_halfwidth": 0.1, "a": 1e-9, "transition": transition, "edge": False}
+
+    law = {"power": seg(64, 4096, 12, 2.1),
+           "regimes": {"segments": [seg(64, 724, 6, 2.0), seg(724, 790, 2, 21.9, True), seg(790, 4096, 5, 2.0)],
+                       "breaks": []}}
+    times = {724: 0.00386, 790: 0.0387}
+    rel = scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096, times=times)
+    (tr,) = rel["transitions"]
+    assert tr["two_points"] and tr["k_halfwidth"] is None
+    assert tr["time_ratio"] == pytest.approx(0.0387 / 0.00386)  # the measured minima, not the fitted line
+    assert scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096)["transitions"][0]["time_ratio"] is None

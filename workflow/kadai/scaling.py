@@ -94,7 +94,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
     faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
     ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`;
-    ``times``: the fastest time by size, for the direction of each change (:func:`cache_verdict`).
+    ``times``: the fastest time by size, for the direction of each change (:func:`cache_verdict`) and
+    the measured factor across each transition.
     Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
     transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
     fitted range), are described but carry no claim.
@@ -106,9 +107,14 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
     # a slope through two points has no interval worth printing: its half-width is dropped here, once
+    # … and is told by the measured factor across it (the fastest times at its two ends)
+    fastest = times or {}
     transitions = [{**{k: s[k] for k in ("n_first", "n_last", "n_points", "k")},
                     "k_halfwidth": s["k_halfwidth"] if s["n_points"] > 2 else None,
-                    "edge": bool(s.get("edge"))} for s in segments if s.get("transition")]
+                    "time_ratio": (fastest[s["n_last"]] / fastest[s["n_first"]]
+                                   if fastest.get(s["n_first"]) and fastest.get(s["n_last"]) else None),
+                    "two_points": s["n_points"] == 2, "edge": bool(s.get("edge"))}
+                   for s in segments if s.get("transition")]
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
