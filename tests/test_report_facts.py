@@ -239,6 +239,10 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
     # one decided pair is not a general answer; two of the same kind are
     only_cnn = size_matched(pm[pm.model.isin(["fc8", "c7k", "fc512", "c300k"])], runs)
     assert only_cnn["answer"] == "single" and [p["cnn"] for p in only_cnn["decided"]] == ["c7k"]
+    assert not only_cnn["only_largest"]  # the decided pair is the smallest of the two
+    big = size_matched(pm[pm.model.isin(["fc512", "c300k", "fc8", "c7k"])].assign(
+        params=lambda d: d.model.map({"fc512": 6370, "c300k": 7098, "fc8": 407050, "c7k": 296518})), runs)
+    assert big["answer"] == "single" and big["only_largest"]
     accs["c55k"] = [0.880, 0.881, 0.879]
     params["c55k"] = 55000
     runs = pd.DataFrame([{"model": m, "epoch": 3, "seed": s, "accuracy": a} for m, v in accs.items()

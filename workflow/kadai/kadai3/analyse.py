@@ -123,8 +123,11 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
     count = {k: sum(p["higher"] == k for p in pairs) for k in ("cnn", "fc")}
     won = [k for k in ("cnn", "fc") if count[k]]
     answer = None if not won else "mixed" if len(won) == 2 else "single" if count[won[0]] == 1 else won[0]
+    decided = [p for p in pairs if p["higher"]]
     return {"factor": factor, "pairs": pairs, "answer": answer, "confidence": confidence, "pair_confidence": each,
-            "decided": [p for p in pairs if p["higher"]],
+            "decided": decided,
+            # every decided pair is the largest one: nothing was decided about the smaller models
+            "only_largest": bool(decided) and len(pairs) > 1 and decided == pairs[-1:],
             "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
 
 
