@@ -125,6 +125,7 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
     answer = None if not won else "mixed" if len(won) == 2 else "single" if count[won[0]] == 1 else won[0]
     decided = [p for p in pairs if p["higher"]]
     return {"factor": factor, "pairs": pairs, "answer": answer, "confidence": confidence, "pair_confidence": each,
+            "corrected": len(matched) > 1,  # Bonferroni widened the pairs' intervals
             "decided": decided,
             # every decided pair is the largest one: nothing was decided about the smaller models
             "only_largest": bool(decided) and len(pairs) > 1 and decided == pairs[-1:],

@@ -32,6 +32,7 @@ from .. import ops, raw, verdicts
 from ..io import read_json, write_json
 from . import isa
 from .labels import LADDER_STEPS
+from .plan import ALTERNATED
 
 ORDER_SPEEDUP = 1.5   # H1: the i-k-j order must be at least this much faster than i-j-k
 MISS_DROP = 4.0       # H1: i-j-k must miss L1 at least this many times as often as i-k-j (one miss per
@@ -70,10 +71,6 @@ def faster(table, slow: str, fast: str, threshold: float, threads: int | None = 
     were busy.)"""
     return verdicts.guard(verdicts.ratio(times(table, slow), times(table, fast), threshold, paired=True),
                           *raw.load_of(table[table.implementation.isin([slow, fast])], threads=threads))
-
-
-# the experiments that time contenders alternately, round by round (the ladder is a size sweep)
-ALTERNATED = ("order", "simd", "opt", "threads", "bench", "bench_ladder")
 
 
 def machine_drift(tables: dict) -> dict:

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import checks, measure, threads
 from ..io import write_csv
 from ..rows import COLUMNS, OK, RAW
+from .plan import C_VS_NUMPY
 
 KERNELS = ["ijk", "ikj", "blocked", "packed", "packed_omp"]  # the functions mm_<kernel> of matmul.c
 
@@ -136,7 +137,7 @@ def contenders(experiment: str, builds) -> list[tuple]:
     if experiment == "threads":
         return [c for t in range(1, cores + 1)
                 for c in ((f"c_packed_omp@{t}", "O3", "packed_omp", t), (f"numpy@{t}", None, None, t))]
-    if experiment in ("bench", "bench_ladder"):
+    if experiment in C_VS_NUMPY:
         return [("c_packed", "O3", "packed", 1), ("numpy_1thread", None, None, 1)]
     raise ValueError(f"unknown experiment {experiment!r}")
 
@@ -147,6 +148,6 @@ def run(experiment: str, libs: dict, cfg: dict, timing: dict, out_csv) -> None:
         table = experiment_ladder(libs, cfg, timing)
     else:
         n = cfg["bench_n"] if experiment in ("threads", "bench") else cfg["ladder_n"]
-        rounds = cfg["bench_pairs"] if experiment in ("bench", "bench_ladder") else cfg["rounds"]
+        rounds = cfg["bench_pairs"] if experiment in C_VS_NUMPY else cfg["rounds"]
         table = compare(libs, contenders(experiment, list(libs)), n, rounds, cfg["sweep"]["seed"], experiment)
     write_csv(out_csv, table, RAW)

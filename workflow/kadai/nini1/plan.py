@@ -31,6 +31,8 @@ EXPERIMENTS = {
     "bench": ("O3",),
     "bench_ladder": ("O3",),  # the same comparison at the ladder's N: where C and NumPy differ with the size
 }
+ALTERNATED = tuple(e for e in EXPERIMENTS if e != "ladder")  # contenders timed round by round
+C_VS_NUMPY = ("bench", "bench_ladder")  # the C-vs-NumPy pairs, at bench_n and at ladder_n
 CACHEGRIND_KERNELS = ("ijk", "ikj", "blocked", "packed")
 # the build whose flags compile the driver that cachegrind runs: valgrind (3.19) cannot execute
 # AVX-512 instructions (the O3 build's, on a CPU that has them: SIGILL), so the 256-bit build
