@@ -158,6 +158,25 @@ def test_a_cache_hint_finds_both_flat_regimes_of_a_noisy_staircase_far_more_ofte
     assert [(s.n_first, s.n_last) for s in reg.segments if s.transition][-1] == (1722, 3444)
 
 
+def test_a_cache_hint_gives_no_discount_where_each_operation_gets_faster():
+    # a cache filling up makes each operation slower; where the cost per element steps *down* near
+    # the hint, the hint's reason cannot explain the change, so the knot must earn the full gain
+    n = sizes(256, 8192, per_octave=4)
+    down = lambda n: two_step_staircase(n)[::-1] * (n / n[::-1]) ** 2  # noqa: E731 - the cost steps fall
+    differ = 0
+    for seed in range(20):
+        t = noisy(down(n), 0.05, seed)
+        plain = fit.segmented_fit(n, t)
+        assert fit.segmented_fit(n, t, hints=(512,), hint_slope=2.0).knots == plain.knots
+        differ += fit.segmented_fit(n, t, hints=(512,)).knots != plain.knots
+    assert differ >= 3  # without the rule, the hint moves the knots of some seeds
+    # where each operation does get slower, the discount stands
+    up = [fit.segmented_fit(n, noisy(two_step_staircase(n), 0.05, seed), hints=(512,), hint_slope=2.0)
+          for seed in range(20)]
+    assert sum([(s.n_first, s.n_last) for s in r.segments if not s.transition] == [(609, 1722), (3444, 8192)]
+               for r in up) >= 15
+
+
 def test_cache_hints_rarely_make_regimes_where_the_law_does_not_change():
     n = sizes()
     chosen = [fit.segmented_fit(n, noisy(1e-9 * n**2, 0.03, seed), hints=(64, 256, 1024)).chosen

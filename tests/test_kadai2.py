@@ -112,7 +112,7 @@ def test_memory_cap_records_oom_and_stops_the_series():
     table = measure.run_series(s, measure.SweepConfig.from_config(SWEEP), progress=lambda m: None)
     stop = raw.stop_reason(table)
     assert stop["status"] == "oom" and stop["N"] == 32
-    assert {4, 8, 16} <= set(raw.summarise(table).N) and max(raw.summarise(table).N) == 16
+    assert {4, 8, 16} <= set(raw.summarise(table, 0.05).N) and max(raw.summarise(table, 0.05).N) == 16
 
 
 def test_gpu_out_of_memory_error_is_caught(tmp_path):

@@ -86,7 +86,7 @@ def test_every_sample_is_recorded_with_repeats_and_warmup():
         assert (sel.status == "ok").sum() == 4
         assert sorted(sel[sel.status == "ok"].repeat) == [0, 1, 2, 3]
     assert raw.stop_reason(table)["kind"] == "n_max"
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, 0.05)
     assert summary["time"].tolist() == pytest.approx([1e-6 * n**3 for n in (8, 16, 32)])
     assert summary["median"].tolist() == pytest.approx([1e-6 * n**3 for n in (8, 16, 32)])
 
@@ -123,7 +123,7 @@ def test_wrong_result_never_counts_and_stops_the_series():
     table = run_series(cubic_series(clock, wrong_at=32), cfg(n_max=128), clock=clock, progress=quiet)
     assert set(table[table.N == 32].status) <= {"warmup", "wrong"}
     assert raw.stop_reason(table)["status"] == "wrong"
-    assert 32 not in set(raw.summarise(table).N)
+    assert 32 not in set(raw.summarise(table, 0.05).N)
 
 
 def test_out_of_memory_is_recorded_not_fatal():
@@ -135,7 +135,7 @@ def test_out_of_memory_is_recorded_not_fatal():
                                         "predicted_s": None,
                                         "note": "MemoryError: fake allocator: out of memory"}
     assert freed == [True]
-    assert set(raw.summarise(table).N) == {8, 16, 32}
+    assert set(raw.summarise(table, 0.05).N) == {8, 16, 32}
 
 
 def test_a_disturbed_sample_is_kept_marked_and_replaced():
@@ -147,8 +147,8 @@ def test_a_disturbed_sample_is_kept_marked_and_replaced():
     assert len(out) == 1 and out.N.iloc[0] == 32 and "re-measured" in out.note.iloc[0]
     assert out.seconds.iloc[0] == pytest.approx(3 * 1e-6 * 32**3)
     assert (table[(table.N == 32)].status == "ok").sum() == 3  # the outlier was replaced
-    assert raw.summarise(table).set_index("N").loc[32, "outliers"] == 1
-    assert raw.summarise(table).set_index("N").loc[32, "time"] == pytest.approx(1e-6 * 32**3)
+    assert raw.summarise(table, 0.05).set_index("N").loc[32, "outliers"] == 1
+    assert raw.summarise(table, 0.05).set_index("N").loc[32, "time"] == pytest.approx(1e-6 * 32**3)
 
 
 def test_disagreeing_fastest_samples_get_more_runs_within_the_limit():
@@ -192,6 +192,28 @@ def test_a_wide_interval_adds_midpoints_while_the_budget_allows():
     run_series(s, cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01, total_budget_s=600), clock=clock,
                progress=quiet)
     assert clock.now <= 600
+
+
+def test_midpoints_join_the_same_rounds_as_the_other_sizes():
+    # a midpoint timed after the other sizes' rounds carries whatever the machine's speed did in
+    # between (a sawtooth of fast and slow sizes): every round visits the added sizes among the others
+    clock = FakeClock()
+    s = cubic_series(clock, slow=lambda call, n: 1.3 if n in (16, 64, 256) else 1.0)
+    table = run_series(s, cfg(n_max=512, per_run_budget_s=1000, target_halfwidth=0.01), clock=clock,
+                       progress=quiet)
+    timed = table[table.status == "ok"].reset_index(drop=True)
+    grid = {8, 16, 32, 64, 128, 256, 512}
+    added = set(timed.N) - grid
+    assert added
+    for r in ("round 1", "round 2"):
+        visits = timed[timed.note == r]
+        assert set(visits.N) == grid | added  # one round holds every size
+        # … visited in one pass, descending then ascending: added sizes sit between grid sizes
+        order = list(dict.fromkeys(visits.N))
+        assert order == sorted(order, reverse=(r == "round 1"))
+    # the scouting run of every added size precedes every repeat
+    first_repeat = timed.index[timed.note.str.startswith("round")].min()
+    assert all(timed.index[timed.N == n].min() < first_repeat for n in added)
 
 
 class CUDARuntimeError(RuntimeError):

@@ -35,7 +35,7 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
     assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
-                     "unconfirmed_sizes": None}
+                     "unconfirmed_sizes": None, "lift_max": None}
     # a size that only failed (no ok sample) counts for nothing
     wrong = pd.DataFrame([dict(implementation="b", op="matmul", N=128, dtype="f", device="cpu", repeat=0,
                                seconds=5.0, status="wrong", note=NO_WARMUP)])
@@ -52,6 +52,26 @@ def test_a_minimum_seen_once_is_not_confirmed():
     assert facts["unconfirmed_sizes"] == [["numpy", "matmul", 5793], ["torch", "matmul", 5793]]
 
 
+def test_the_estimate_is_the_fastest_time_seen_twice():
+    # a fast moment caught once (0.61) is not the size's time; the fastest pair that agrees is
+    assert raw.reproduced([0.92, 0.61, 0.90, 1.3], 0.05) == pytest.approx(0.90)
+    assert raw.reproduced([1.0, 1.04, 1.5], 0.05) == pytest.approx(1.0)     # the minimum, seen twice
+    assert raw.reproduced([1.0, 1.3, 1.7], 0.05) == pytest.approx(1.0)      # no two agree: the minimum
+    assert raw.reproduced([2.0], 0.05) == pytest.approx(2.0)
+    # a fast pair just wider than 5 % and a slow pair that agrees: never above the median
+    assert raw.reproduced([0.0932, 0.101, 0.1014, 0.0611, 0.065, 0.1063], 0.05) == pytest.approx(0.0971)
+    table = _rows({"numpy": {64: [0.61, 0.90, 0.92, 1.3], 128: [4.0, 4.1, 4.0]}})
+    summary = raw.summarise(table, 0.05).set_index("N")
+    assert summary.loc[64, "time"] == pytest.approx(0.90) and summary.loc[64, "fastest"] == pytest.approx(0.61)
+    assert summary.loc[128, "time"] == pytest.approx(4.0)
+    # 64 is not confirmed (its two fastest disagree), and the method states how far its estimate was lifted
+    sure = raw.confirmed(table, 0.05)
+    assert sure == {("numpy", "matmul", 128)}
+    cfg = SweepConfig(n_min=64, n_max=128, points_per_octave=1)
+    facts = raw.sweep_facts(table, {"matmul": cfg}, sure, 0.05)
+    assert facts["unconfirmed"] == 1 and facts["lift_max"] == pytest.approx(0.90 / 0.61)
+
+
 def test_common_sizes_prefer_those_confirmed_in_both_series():
     table = _rows({"numpy": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 9.0], 512: [5.0, 5.0]},
                    "torch": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 3.0], 1024: [6.0, 6.0]}})
@@ -64,7 +84,7 @@ def test_common_sizes_prefer_those_confirmed_in_both_series():
 
 
 def test_the_time_table_keeps_the_grid_and_says_how_many_it_left_out():
-    summary = raw.summarise(_rows({"a": {8: [1.0], 11: [2.0], 16: [3.0]}, "b": {16: [4.0], 23: [5.0]}}))
+    summary = raw.summarise(_rows({"a": {8: [1.0], 11: [2.0], 16: [3.0]}, "b": {16: [4.0], 23: [5.0]}}), 0.05)
     t = tables.by_size(summary, ["a", "b"], [("time", "{}", "s")], {"a": "A", "b": "B"}, keep=[8, 16, 32])
     assert [r[0] for r in t["rows"]] == [8, 16] and t["omitted"] == 2
     assert t["rows"] == [[8, 1.0, None], [16, 3.0, 4.0]]
@@ -167,13 +187,11 @@ def test_a_cache_explains_a_change_only_where_each_operation_got_slower():
 
 
 def test_the_experiment_without_allocation_overrules_a_cache_explanation():
-    from kadai.kadai2.analyse import overrule_cache
+    from kadai.kadai2.analyse import refuted_caches
+    from kadai.scaling import cache_verdict
 
-    def brk(n_left, n_right, outcome, reason):
-        return {"n_left": n_left, "n_right": n_right,
-                "cache": {"outcome": outcome, "reason": reason, "numbers": {"mark": "L2", "value": 2 * 2**20}}}
-    rel = {"breaks": [brk(512, 724, "yes", "straddles"), brk(2048, 3444, "yes", "straddles"),
-                      brk(128, 181, "no", "none")]}
+    mib = 2**20
+    caches = [{"level": 2, "type": "Unified", "bytes": 2 * mib}]
     inplace_no = {"outcome": "no", "reason": "below", "numbers": {"ratio": 1.07}}
     steps = [{"n_left": 512, "n_right": 724, "lo": 512, "hi": 724, "cause": "not_data_size",
               "steps": {"numpy_inplace": inplace_no}},
@@ -181,13 +199,19 @@ def test_the_experiment_without_allocation_overrules_a_cache_explanation():
               "steps": {"numpy_inplace": {"outcome": "yes", "numbers": {"ratio": 1.4}}}},
              {"n_left": 128, "n_right": 181, "lo": 128, "hi": 256, "cause": "allocation",
               "steps": {"numpy_inplace": inplace_no}}]
-    overrule_cache(rel, steps)
-    first, second, third = (b["cache"] for b in rel["breaks"])
+    refuted = refuted_caches(steps)
+    assert set(refuted) == {(512, 724), (128, 181)}   # a step without allocation too: the cache may explain it
+    first = cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0, refuted[(512, 724)])
     assert (first["outcome"], first["reason"]) == ("no", "no_step_without_allocation")
     assert first["numbers"]["was"] == "straddles" and first["numbers"]["inplace"]["ratio"] == 1.07
-    assert (first["numbers"]["lo_n"], first["numbers"]["hi_n"]) == (512, 724)
-    assert second["outcome"] == "yes"                  # a step without allocation too: the cache may explain it
-    assert (third["outcome"], third["reason"]) == ("no", "none")   # already no cache there: left as it was
+    assert (first["numbers"]["lo_n"], first["numbers"]["hi_n"], first["numbers"]["local_k"]) == (512, 724, 3.8)
+    # without the experiment the same sizes offer the cache
+    assert cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0)["outcome"] == "yes"
+    # no cache in reach, or the time per operation fell: those reasons stand
+    far = cache_verdict(10 * mib, 12 * mib, caches, 3.8, 3.0, refuted[(128, 181)])
+    assert (far["outcome"], far["reason"]) == ("no", "none")
+    fell = cache_verdict(1.5 * mib, 3 * mib, caches, 2.4, 3.0, refuted[(512, 724)])
+    assert fell["reason"] == "per_op_fell"
 
 
 def test_the_sweep_says_why_each_series_ended():

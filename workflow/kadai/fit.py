@@ -312,14 +312,30 @@ def _best_knots(x: np.ndarray, y: np.ndarray, m: int, max_sets: int = 20000) -> 
                key=lambda c: c[0])
 
 
+def _rises(x: np.ndarray, y: np.ndarray, ks: tuple[int, ...], window: list[int], slope: float | None) -> bool:
+    """Does the time grow faster than ``slope`` across the knots of ``ks`` inside ``window`` (the
+    log–log slope from the size before the first of them to the size after the last)? True when
+    ``slope`` is None or no knot lies in the window."""
+    inside = [k for k in ks if k in window]
+    if slope is None or not inside:
+        return True
+    lo, hi = inside[0] - 1, inside[-1] + 1
+    return bool((y[hi] - y[lo]) / (x[hi] - x[lo]) > slope)
+
+
 def _hinted_knots(x: np.ndarray, y: np.ndarray, knots: tuple[int, ...], loss: float, hints,
-                  min_points: int = MIN_SEGMENT_POINTS, gain: float = HINT_GAIN) -> tuple[int, ...]:
+                  min_points: int = MIN_SEGMENT_POINTS, gain: float = HINT_GAIN,
+                  slope: float | None = None) -> tuple[int, ...]:
     """Knots placed where a change of growth is expected a priori (``hints``: sizes, e.g. where
     the working set reaches a cache's size). For each hint with at least ``min_points`` sizes on
     either side: the knots within ``HINT_WINDOW`` of it are replaced by the one or two knots there
     with the least leave-one-out loss, kept when that loss is lower by at least ``gain`` (a
     smaller share than the ``min_gain`` an unexplained knot must earn: the cache predicted the
-    change); knots that then change the slope too little are dropped like any other."""
+    change); knots that then change the slope too little are dropped like any other.
+    ``slope`` (the exponent the operation count predicts): the cache's prediction is that each
+    operation gets slower there, so a set of knots whose sizes do not grow faster than ``slope``
+    across them (:func:`_rises`) earns no discount: the hint would admit a change that its own
+    reason, a cache filling up, cannot explain."""
     from itertools import combinations
 
     for h in sorted(float(v) for v in hints):
@@ -329,7 +345,7 @@ def _hinted_knots(x: np.ndarray, y: np.ndarray, knots: tuple[int, ...], loss: fl
         window = [i for i in range(1, len(x) - 1) if abs(x[i] - lh) <= math.log(HINT_WINDOW)]
         outside = tuple(k for k in knots if k not in window)
         sets = [tuple(sorted(outside + c)) for r in (1, 2) for c in combinations(window, r)]
-        sets = [ks for ks in sets if len(x) - len(ks) >= 3 + len(ks)]
+        sets = [ks for ks in sets if len(x) - len(ks) >= 3 + len(ks) and _rises(x, y, ks, window, slope)]
         if not sets:
             continue
         best_loss, best = min((_loo(x, y, ks), ks) for ks in sets)
@@ -399,7 +415,7 @@ def _breaks(segments: list[Segment], n: np.ndarray) -> list[tuple[int, int]]:
 
 def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_SEGMENT_POINTS,
                   min_gain: float = MIN_CV_GAIN, confidence: float = CONFIDENCE, hints=(),
-                  hint_gain: float = HINT_GAIN) -> Regimes:
+                  hint_gain: float = HINT_GAIN, hint_slope: float | None = None) -> Regimes:
     """Regimes: a continuous broken line in log–log space whose slope may change at 0 … m sizes.
 
     1. sort by N; x = log N, y = log t;
@@ -409,8 +425,8 @@ def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_
     3. choose the smallest m that no model with more knots beats by ``min_gain`` (relative) in
        held-out error: an extra knot must predict held-out sizes clearly better;
        then, for every size in ``hints`` (where a change is expected, e.g. a cache filling up),
-       place one or two knots near it where they lower the held-out error by ``hint_gain``
-       (``_hinted_knots``);
+       place one or two knots near it where they lower the held-out error by ``hint_gain`` and
+       the time grows faster than ``hint_slope`` across them (``_hinted_knots``);
     4. fit the chosen broken line with Huber IRLS; each piece's exponent is its slope, with a
        Student-t interval from the fit's covariance; while the change of slope at some knot is
        smaller than ``MIN_SLOPE_CHANGE`` (no practical change of the growth law) or its interval
@@ -434,7 +450,7 @@ def segmented_fit(n, t, max_segments: int = MAX_SEGMENTS, min_points: int = MIN_
         best[m] = _best_knots(x, y, m)
     cv = {m: math.sqrt(loss / len(n)) for m, (loss, _) in best.items()}
     chosen = next(m for m in sorted(cv) if all(cv[o] >= (1 - min_gain) * cv[m] for o in cv if o > m))
-    knots = _hinted_knots(x, y, best[chosen][1], best[chosen][0], hints, min_points, hint_gain)
+    knots = _hinted_knots(x, y, best[chosen][1], best[chosen][0], hints, min_points, hint_gain, hint_slope)
     changes, pieces, y_hat = _broken_line(x, y, knots, confidence)
     while knots:  # drop the weakest knot while one changes the slope too little or not surely
         weak = [abs(g) / MIN_SLOPE_CHANGE if not abs(g) > h else abs(g) / max(h, MIN_SLOPE_CHANGE) for g, h in changes]
@@ -551,13 +567,15 @@ def _power(n: np.ndarray, t: np.ndarray, excluded: int, confidence: float) -> di
 
 def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVERHEAD_SHARE,
                max_knots: int = MAX_SEGMENTS, min_points: int = MIN_SEGMENT_POINTS,
-               min_gain: float = MIN_CV_GAIN, hint_gain: float = HINT_GAIN, hints=()) -> dict:
+               min_gain: float = MIN_CV_GAIN, hint_gain: float = HINT_GAIN, hints=(),
+               hint_slope: float | None = None) -> dict:
     """Everything the report says about one series, as a JSON-serialisable dict.
 
     1. sort; find the overhead region with ``overhead_region`` (all sizes);
     2. keep the sizes past it; if fewer than 2 remain, keep all and say so in overhead["note"];
     3. "power": one ``robust_line`` in log–log space on the kept sizes (the keys of PowerFit);
-    4. "regimes": ``segmented_fit`` on the kept sizes (``hints``: sizes where a change is expected);
+    4. "regimes": ``segmented_fit`` on the kept sizes (``hints``: sizes where a change is expected,
+       ``hint_slope``: the exponent the operation count predicts);
     5. "comparison" and "poly3" (all sizes, only with ≥ 4 sizes): held-out model comparison and
        the cubic's dominant terms.
     """
@@ -572,7 +590,8 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
         c, a, k = overhead["c"], overhead["a"], overhead["k"]
         overhead.update(n_min=int(round(n[0])), share_at_n_min=float(c / (c + a * n[0] ** k)))
     kept_n, kept_t = n[first:], t[first:]
-    regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence, hints, hint_gain)
+    regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence, hints, hint_gain,
+                            hint_slope)
     out = {"overhead": overhead, "power": _power(kept_n, kept_t, first, confidence),
            "regimes": regimes.to_dict(), "n_sizes": int(len(n))}
     if len(n) >= 4:
@@ -593,10 +612,13 @@ def per_operation(n, t, flops: Callable[[float], float]) -> np.ndarray:
 
 
 def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str = "time",
-              hints: Callable[[tuple], list] | None = None) -> dict:
+              hints: Callable[[tuple], list] | None = None,
+              expected: Callable[[tuple], float] | None = None) -> dict:
     """``growth_law`` of every series of a summary table with at least 2 sizes, keyed by ``keys``
     (nested dicts, one level per key); ``fit_cfg``: the config's ``fit`` section; ``hints(key)``:
-    the sizes where that series is expected to change its growth (none if not given)."""
+    the sizes where that series is expected to change its growth (none if not given);
+    ``expected(key)``: the exponent its operation count predicts (a hint then stands only where
+    each operation gets slower, :func:`_hinted_knots`)."""
     out: dict = {}
     for key, grp in summary.groupby(list(keys)):
         if len(grp) < 2:
@@ -605,5 +627,6 @@ def by_series(summary, fit_cfg: dict, keys=("op", "implementation"), column: str
         for part in key[:-1]:
             node = node.setdefault(part, {})
         node[key[-1]] = growth_law(grp.N.to_numpy(), grp[column].to_numpy(), **fit_cfg,
-                                   hints=hints(key) if hints else ())
+                                   hints=hints(key) if hints else (),
+                                   hint_slope=expected(key) if expected else None)
     return out

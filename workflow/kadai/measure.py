@@ -10,18 +10,21 @@ One series = one implementation of one operation, run over geometric sizes N.
    memory need against a cap (``oom`` without allocating). Warm up (untimed; skipped for runs
    predicted over ``warmup_max_s``), time one run and check its result against a reference: a
    wrong result marks the size ``wrong`` and stops the series, so its time never counts.
-2. **Interleave** the repeats: each size is owed ``clamp(min_time_s / t, min_repeats,
+2. **Refine**: while the log–log slope of the scouting runs over the sizes past the smallest ones
+   has a 95 % interval wider than ±``target_halfwidth`` and the budget allows (the repeats still
+   owed included), add the geometric midpoints between the largest neighbouring sizes and scout
+   them the same way. They are added *before* the repeats, so that they join the same rounds as
+   the other sizes: a midpoint timed after the other sizes' rounds would carry any change of the
+   machine's speed between the two periods (a sawtooth of fast and slow sizes, read as regimes).
+3. **Interleave** the repeats: each size is owed ``clamp(min_time_s / t, min_repeats,
    max_repeats)`` runs; they are spread over ``min_repeats − 1`` rounds that visit the sizes in
    alternating order (descending, ascending, …), so a slow phase of the machine touches a few
    samples of many sizes instead of every sample of one size. A visit to a size whose run is
    short starts with an untimed warm-up (its caches went cold while other sizes ran).
-3. **Defend** every size: a sample slower than ``outlier_factor`` × its size's median is marked
+4. **Defend** every size: a sample slower than ``outlier_factor`` × its size's median is marked
    ``outlier`` (kept, never deleted) and replaced by a new run; a size whose two fastest samples
    differ by more than ``agreement`` gets another run. Up to ``DEFEND_ROUNDS`` rounds, within
    ``max_repeats`` and the total budget.
-4. **Refine**: while the log–log slope over the sizes past the smallest ones has a 95 % interval
-   wider than ±``target_halfwidth`` and the budget allows, add the geometric midpoints between
-   the largest neighbouring sizes (scouted, repeated and defended like the others).
 5. Record every sample (warm-ups and outliers too) as one tidy row (:mod:`kadai.rows`), in the
    order it was taken, with the minor page faults the run caused where the OS reports them and
    the cores other processes kept busy during the series (``busy``) and the cores it used itself
@@ -320,7 +323,7 @@ class _Sweep:
         return True
 
     def rounds(self, sizes: list[int]) -> None:
-        """Step 2: the owed repeats, spread over rounds in alternating order."""
+        """Step 3: the owed repeats, spread over rounds in alternating order."""
         count = max(1, self.cfg.min_repeats - 1)
         for r in range(count):
             for n in (sorted(sizes, reverse=True) if r % 2 == 0 else sorted(sizes)):
@@ -329,7 +332,7 @@ class _Sweep:
                     self.progress(f"N={n}: round {r + 1} skipped, the total budget is spent")
 
     def defend(self, sizes: list[int]) -> None:
-        """Step 3: replace outliers and settle sizes whose fastest samples disagree."""
+        """Step 4: replace outliers and settle sizes whose fastest samples disagree."""
         cfg = self.cfg
         for r in range(DEFEND_ROUNDS):
             todo = {}
@@ -354,7 +357,8 @@ class _Sweep:
                     return
 
     def refine(self, sizes: list[int]) -> list[int]:
-        """Step 4: midpoints between the largest sizes while the slope interval is too wide."""
+        """Step 2: midpoints between the largest sizes while the slope interval of the scouting runs
+        is too wide, each scouted (one checked run); returns them."""
         best = {n: min(row["seconds"] for row in self.samples[n] if row["status"] == OK) for n in sizes}
         if slope_halfwidth(sorted(best), [best[n] for n in sorted(best)]) <= self.cfg.target_halfwidth:
             return []
@@ -385,12 +389,9 @@ def run_series(series: Series, cfg: SweepConfig, clock=time.perf_counter,
     try:
         sizes = sweep.scout(cfg.sizes())
         if sizes:
+            sizes = sorted(sizes + sweep.refine(sizes))  # midpoints first: they join the same rounds
             sweep.rounds(sizes)
             sweep.defend(sizes)
-            added = sweep.refine(sizes)
-            if added:
-                sweep.rounds(added)
-                sweep.defend(added)
     except series.device_errors as exc:
         # the samples so far stay; the series ends at the size it was running, with the reason
         n = sweep.current

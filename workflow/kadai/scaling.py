@@ -73,29 +73,38 @@ def local_slope(n_left, t_left, n_right, t_right) -> float | None:
     return float(math.log(t_right / t_left) / math.log(n_right / n_left))
 
 
-def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float) -> dict:
+def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float,
+                  refuted: dict | None = None) -> dict:
     """Whether a cache explains a change of growth between two sizes: its size lies between the
     working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
     them (a local slope ``local_k`` above ``expected``); outgrowing a cache never makes each
-    operation faster, so a slope at or below ``expected`` rules the cache out (NO "per_op_fell")."""
+    operation faster, so a slope at or below ``expected`` rules the cache out (NO "per_op_fell").
+    ``refuted``: an experiment's finding that the data's size does not explain this change
+    (``{"reason", "numbers"}``, e.g. no step in a version that allocates nothing): it rules out a
+    cache that the sizes alone would have offered (NO with that reason)."""
     v = verdicts.boundary(b_left, b_right, cache_marks(caches))
-    if v.outcome == verdicts.NO or v.reason == "no_marks" or local_k is None or not math.isfinite(local_k):
+    if v.outcome == verdicts.NO or v.reason == "no_marks":
         return v.to_dict()
-    if local_k <= expected:
-        return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, "local_k": local_k,
-                                                              "was": v.reason}).to_dict()
-    return {**v.to_dict(), "numbers": {**v.numbers, "local_k": local_k}}
+    slope = {"local_k": local_k} if local_k is not None and math.isfinite(local_k) else {}
+    if slope and local_k <= expected:
+        return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, **slope, "was": v.reason}).to_dict()
+    if refuted:
+        return verdicts.Verdict(verdicts.NO, refuted["reason"],
+                                {**v.numbers, **slope, "was": v.reason, **refuted["numbers"]}).to_dict()
+    return {**v.to_dict(), "numbers": {**v.numbers, **slope}}
 
 
 def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int,
-             load: tuple[float, float] = (float("nan"), float("nan")), times: dict | None = None) -> dict:
+             load: tuple[float, float] = (float("nan"), float("nan")), times: dict | None = None,
+             refuted: dict | None = None) -> dict:
     """The relation sentence's content for one series.
 
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
     faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
     ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`;
-    ``times``: the fastest time by size, for the direction of each change (:func:`cache_verdict`) and
-    the measured factor across each transition.
+    ``times``: the estimate by size (:func:`kadai.raw.reproduced`), for the direction of each change (:func:`cache_verdict`) and
+    the measured factor across each transition; ``refuted``: (n_left, n_right) of a break → an
+    experiment's finding that rules out its data's size (:func:`cache_verdict`).
     Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
     transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
     fitted range), are described but carry no claim.
@@ -107,7 +116,7 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
     # a slope through two points has no interval worth printing: its half-width is dropped here, once
-    # … and is told by the measured factor across it (the fastest times at its two ends)
+    # … and is told by the measured factor across it (the estimates at its two ends)
     fastest = times or {}
     transitions = [{**{k: s[k] for k in ("n_first", "n_last", "n_points", "k")},
                     "k_halfwidth": s["k_halfwidth"] if s["n_points"] > 2 else None,
@@ -121,7 +130,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
         t_l, t_r = ((times or {}).get(n_left), (times or {}).get(n_right))
         local_k = local_slope(n_left, t_l, n_right, t_r)
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
-                       "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected),
+                       "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected,
+                                                      (refuted or {}).get((n_left, n_right))),
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
                                                 page).to_dict()})
     return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,

@@ -12,7 +12,7 @@ STAGES["nini1"] = {
     "figures": nini1_plan.FIGURES,
     "figure_inputs": {"raw": NINI1_RAW},
     "context": {},
-    "settings": {"nini1": NINI1},
+    "settings": {"nini1": NINI1, "timing": config["timing"]},
     "sources": nini1_plan.SOURCES,
 }
 

@@ -69,11 +69,12 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, settings["timing"]["agreement"])
     sysinfo = read_json(inputs["sysinfo"])
     caches = sysinfo.get("caches", [])
     hints = scaling.crossings(working_set, caches)
-    laws = fit.by_series(summary, settings["fit"], keys=("implementation",), hints=lambda key: hints)
+    laws = fit.by_series(summary, settings["fit"], keys=("implementation",), hints=lambda key: hints,
+                         expected=lambda key: EXPECTED)
     series, records = {}, []
     for impl, grp in summary.groupby("implementation"):
         grp = grp.sort_values("N")
@@ -90,9 +91,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if ratio:
         records.append(verdicts.record("kadai1/fast_vs_naive", "the fast variant is faster than the naive one",
                                        ratio["verdict"]))
-    # which sizes had no warm-up, which were added after the grid's rounds, which stayed unconfirmed
+    # which sizes had no warm-up, which were added between the grid's, which stayed unconfirmed
     measured = raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"], settings["timing"])},
-                               sure)
+                               sure, settings["timing"]["agreement"])
     findings = {"series": series, "impls": sorted(series), "ratio": ratio, "verdicts": records, "measured": measured,
                 "tally": scaling.tally([s["relation"] for s in series.values()])}
     write_json(out_json, findings)

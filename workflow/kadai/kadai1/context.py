@@ -45,7 +45,7 @@ def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     table = raw.load_raw(inputs["raw"])
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, settings["timing"]["agreement"])
     series, impls = findings["series"], findings["impls"]
     names = {i: figures.impl_name(i) for i in impls}
     for impl in impls:
@@ -57,7 +57,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "op": "matmul",
         "relations": [names[i] for i in impls],
         "table_models": model_table(series, impls),
-        "table_times": tables.by_size(summary, impls, [("time", "{} 最小値", "s"), ("median", "{} 中央値", "s")],
+        "table_times": tables.by_size(summary, impls, [("time", "{} 代表値", "s"), ("median", "{} 中央値", "s")],
                                       short, unconfirmed=[(i, n) for i, _, n in unsure]),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),
         "sweep": settings["sweep"], "timing": settings["timing"],

@@ -11,7 +11,7 @@ N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
 
 
 def draw_time(inputs: dict, settings: dict, out) -> None:
-    summary = raw.summarise(raw.load_raw(inputs["raw"]))
+    summary = raw.summarise(raw.load_raw(inputs["raw"]), settings["timing"]["agreement"])
     series = read_json(inputs["findings"])["series"]
     fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.8)
     for impl, grp in summary.groupby("implementation"):
@@ -24,7 +24,7 @@ def draw_time(inputs: dict, settings: dict, out) -> None:
 
 def draw_per_op(inputs: dict, settings: dict, out) -> None:
     """Time per floating-point operation, t / 2N³: flat where t ∝ N³ holds."""
-    summary = raw.summarise(raw.load_raw(inputs["raw"]))
+    summary = raw.summarise(raw.load_raw(inputs["raw"]), settings["timing"]["agreement"])
     series = read_json(inputs["findings"])["series"]
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), aspect=0.78)

@@ -103,7 +103,7 @@ def transfer_cost(table, op: str, impl: str) -> dict | None:
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
-                    sure: set | None = None) -> dict:
+                    sure: set | None = None, refuted: dict | None = None) -> dict:
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
     entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
@@ -124,7 +124,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
-                                             dict(zip(g.N.astype(int), g["time"])))
+                                             dict(zip(g.N.astype(int), g["time"])), refuted)
     return entry
 
 
@@ -184,25 +184,25 @@ def step_causes(ok, n_left: int, n_right: int) -> dict:
             "cause": cause, "threshold": STEP}
 
 
-def overrule_cache(relation: dict | None, steps: list[dict]) -> None:
-    """A break of NumPy's convolution that a cache seemed to explain, where the experiment found
-    no step without allocation (the data's size ruled out): the cache explanation falls (NO
-    "no_step_without_allocation"), in place, so that 考察 does not offer what the experiment refuted."""
-    for b in (relation or {}).get("breaks", []):
-        for st in steps:
-            if (st["n_left"], st["n_right"]) == (b["n_left"], b["n_right"]) and st["cause"] in ("allocation", "no_step",
-                                                                                                  "not_data_size"):
-                if b["cache"]["outcome"] != verdicts.NO and b["cache"]["reason"] != "no_marks":
-                    b["cache"] = verdicts.Verdict(verdicts.NO, "no_step_without_allocation",
-                                                  {**b["cache"]["numbers"], "was": b["cache"]["reason"],
-                                                   "inplace": st["steps"]["numpy_inplace"]["numbers"],
-                                                   "lo_n": st["lo"], "hi_n": st["hi"]}).to_dict()
+NOT_DATA_SIZE = ("allocation", "no_step", "not_data_size")  # causes of step_causes that rule out the data's size
 
 
-def explain_numpy(table, main_relation: dict | None) -> dict:
+def refuted_caches(steps: list[dict]) -> dict:
+    """(n_left, n_right) → why a cache cannot explain that break of NumPy's convolution, for the
+    breaks where the experiment found no step without allocation (the data's size ruled out): an
+    input of :func:`kadai.scaling.cache_verdict`, so that 考察 does not offer what the experiment
+    refuted."""
+    return {(st["n_left"], st["n_right"]): {
+        "reason": "no_step_without_allocation",
+        "numbers": {"inplace": st["steps"]["numpy_inplace"]["numbers"], "lo_n": st["lo"], "hi_n": st["hi"]}}
+        for st in steps if st["cause"] in NOT_DATA_SIZE}
+
+
+def explain_numpy(table, main_breaks) -> dict:
     """Allocating vs preallocated NumPy convolution: per size whether the allocation costs time
-    (paired) and how many page faults each run caused; per change of growth of the main series,
-    whether the step remains without allocation."""
+    (paired) and how many page faults each run caused; per change of growth of the main series
+    (``main_breaks``: the (n_left, n_right) of its fitted law), whether the step remains without
+    allocation."""
     ok = table[table.status == "ok"]
     per_size = {}
     for n, g in ok.groupby("N"):
@@ -214,8 +214,8 @@ def explain_numpy(table, main_relation: dict | None) -> dict:
             "alloc_slower": verdicts.ratio(t["numpy_alloc"].seconds.to_numpy(), t["numpy_inplace"].seconds.to_numpy(),
                                            verdicts.SPEEDUP, paired=True).to_dict()}
     breaks, seen = [], set()
-    for b in (main_relation or {}).get("breaks", []):
-        step = step_causes(ok, b["n_left"], b["n_right"])
+    for n_left, n_right in main_breaks:
+        step = step_causes(ok, n_left, n_right)
         # the experiment's sizes are coarser than the sweep's: a break between two of them is
         # tested once, and one that falls between none of them cannot be tested
         if step["lo"] < step["hi"] and (step["lo"], step["hi"]) not in seen:
@@ -269,30 +269,30 @@ def records(ops_out: dict, explain: dict) -> list[dict]:
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
     table = raw.load_raw(inputs["raw"])
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, settings["timing"]["agreement"])
     sysinfo = read_json(inputs["sysinfo"])
     caches = sysinfo.get("caches", [])
     laws = fit.by_series(summary, settings["fit"], hints=lambda key: scaling.crossings(
-        working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches))
+        working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches), expected=lambda key: EXPECTED[key[0]])
     sure = raw.confirmed(table, settings["timing"]["agreement"])
+    experiments = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
+    numpy_law = laws.get("conv", {}).get("numpy")
+    numpy_conv = explain_numpy(experiments["numpy_conv"], numpy_law["regimes"]["breaks"] if numpy_law else [])
+    refuted = {("conv", "numpy"): refuted_caches(numpy_conv["breaks"])}
     ops_out = {}
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())
         series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
-                                        sysinfo, sure) for impl in impls}
+                                        sysinfo, sure, refuted.get((op, impl))) for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
         ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
-    explain = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
-    numpy_conv = ops_out["conv"]["series"].get("numpy", {}).get("relation")
-    torch_conv = explain_torch(explain["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
-    explain = {"torch_conv": torch_conv, "numpy_conv": explain_numpy(explain["numpy_conv"], numpy_conv),
-               "conv2d_method_at": conv2d_method_at(torch_conv)}
-    overrule_cache(numpy_conv, explain["numpy_conv"]["breaks"])
+    torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
+    explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv)}
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
-                "measured": raw.sweep_facts(table, sweeps, sure),
+                "measured": raw.sweep_facts(table, sweeps, sure, settings["timing"]["agreement"]),
                 "overhead_excluded": any(s.get("fit", {}).get("power", {}).get("n_excluded", 0) > 0
                                          for o in ops_out.values() for s in o["series"].values()),
                 "gpu_measured": any(s["measured"] and s["device"] == "cuda"

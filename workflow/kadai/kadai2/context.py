@@ -62,7 +62,7 @@ def longest_run(table) -> float | None:
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     table = raw.load_raw(inputs["raw"])
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, settings["timing"]["agreement"])
     ops = findings["ops"]
     cfg = settings["kadai2"]
     for op, o in ops.items():

@@ -21,8 +21,8 @@ FORMULATIONS = {"numpy_shift": ("NumPy: 9 回のずらし足し込み", "#1f77b4
                 "torch_unfold": ("PyTorch: unfold + 行列積", "#9467bd")}
 
 
-def _summary(inputs):
-    return raw.summarise(raw.load_raw(inputs["raw"]))
+def _summary(inputs, settings):
+    return raw.summarise(raw.load_raw(inputs["raw"]), settings["timing"]["agreement"])
 
 
 def _per_op(op: str, settings: dict):
@@ -31,7 +31,7 @@ def _per_op(op: str, settings: dict):
 
 
 def draw_time(op: str, inputs: dict, settings: dict, out) -> None:
-    s_op = _summary(inputs).query("op == @op")
+    s_op = _summary(inputs, settings).query("op == @op")
     series = read_json(inputs["findings"])["ops"][op]["series"]
     fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
@@ -47,7 +47,7 @@ def draw_time(op: str, inputs: dict, settings: dict, out) -> None:
 def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
     """Time per floating-point operation: flat where t ∝ (operation count) holds; dotted lines
     where the library's working set (float32/float64 arrays) equals a cache."""
-    s_op = _summary(inputs).query("op == @op")
+    s_op = _summary(inputs, settings).query("op == @op")
     series = read_json(inputs["findings"])["ops"][op]["series"]
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op(op, settings)
@@ -65,7 +65,7 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
 
 
 def draw_speedup(inputs: dict, settings: dict, out) -> None:
-    summary = _summary(inputs)
+    summary = _summary(inputs, settings)
     y = Axis("NumPy に対する速度比", "倍", "log")
     fig, axes = figures.new_figure(N_AXIS, y, aspect=0.5, panels=[(N_AXIS, y)] * 2)
     for ax, (op, label) in zip(axes, OPS.items()):
@@ -109,7 +109,7 @@ def draw_torch_conv(inputs: dict, settings: dict, out) -> None:
 def draw_numpy_conv(inputs: dict, settings: dict, out) -> None:
     """Allocating vs preallocated NumPy convolution: time per operation and page faults per run."""
     table = raw.load_raw([raw.by_stem(inputs["explain"])["numpy_conv"]])
-    summary = raw.summarise(table)
+    summary = raw.summarise(table, settings["timing"]["agreement"])
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op("conv", settings)
     left, right = Axis("1 回の演算あたりの時間", "ns", "log"), Axis("1 回の実行のページフォルト", "回", "symlog")
@@ -129,7 +129,7 @@ def draw_numpy_conv(inputs: dict, settings: dict, out) -> None:
 
 def draw_gpu_transfer(inputs: dict, settings: dict, out) -> None:
     """GPU time with and without the host↔device copies (empty panels where no GPU ran)."""
-    gpu = _summary(inputs).query("implementation in @GPU")
+    gpu = _summary(inputs, settings).query("implementation in @GPU")
     y = Axis("実行時間", "s", "log")
     fig, axes = figures.new_figure(N_AXIS, y, aspect=0.48, panels=[(N_AXIS, y)] * 2)
     for ax, (op, label) in zip(axes, OPS.items()):

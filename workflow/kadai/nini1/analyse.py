@@ -558,7 +558,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["nini1"]
     n, bn = cfg["ladder_n"], cfg["bench_n"]
     tables = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["raw"]).items()}
-    ladder = raw.summarise(tables["ladder"])
+    ladder = raw.summarise(tables["ladder"], settings["timing"]["agreement"])
     sysinfo = read_json(inputs["sysinfo"])
     caches = [c for c in sysinfo.get("caches", []) if c.get("type") != "Instruction" and c.get("bytes")]
     peak = read_json(inputs["peak"])

@@ -132,7 +132,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["nini1"]
     values = findings["ladder_values"]
     with_numpy = findings["ladder_check"]["outcome"] == "agree"
-    ctx = {**findings, "cfg": cfg, "ladder": ladder_table(values, with_numpy), "ladder_with_numpy": with_numpy,
+    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "ladder": ladder_table(values, with_numpy),
+           "ladder_with_numpy": with_numpy,
            "stop_groups": stop_groups(findings.get("stops", {})),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"],
                                            findings["cachegrind"]),

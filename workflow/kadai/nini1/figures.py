@@ -44,7 +44,7 @@ def readable_log_y(ax) -> None:
 
 
 def draw_ladder(inputs: dict, settings: dict, out) -> None:
-    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
+    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]), settings["timing"]["agreement"])
     found = read_json(inputs["findings"])
     peak = found["peak"]
     # NumPy's lines only where the sweep agrees with C and NumPy timed alternately (analyse.ladder_check)
@@ -72,7 +72,7 @@ def draw_ladder(inputs: dict, settings: dict, out) -> None:
 
 
 def draw_gflops_n(inputs: dict, settings: dict, out) -> None:
-    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]))
+    lad = raw.summarise(raw.load_raw([raw.by_stem(inputs["raw"])["ladder"]]), settings["timing"]["agreement"])
     caches = read_json(inputs["findings"])["caches"]
     fig, ax = figures.new_figure(N_AXIS, Axis("計算速度", "GFLOPS", "log"), aspect=0.75)
     for k in LADDER_STEPS[:4] + ["numpy_1thread"]:
