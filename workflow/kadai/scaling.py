@@ -103,8 +103,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     faults per run by size (NaN or absent where not measured); ``page``: the page size in bytes;
     ``load``: (cores other processes kept busy, cores the series used), for :func:`verdicts.guard`;
     ``times``: the estimate by size (:func:`kadai.raw.reproduced`), for the direction of each change
-    (:func:`cache_verdict`) and the measured factor across each transition; ``refuted``: (n_left, n_right) of a break → an
-    experiment's finding that rules out its data's size (:func:`cache_verdict`).
+    (:func:`cache_verdict`) and the measured factor across each transition; ``refuted``: (n_left,
+    n_right) of a break → an experiment's finding that rules out its data's size (:func:`cache_verdict`).
     Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
     transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
     fitted range), are described but carry no claim.
