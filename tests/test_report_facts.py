@@ -72,6 +72,14 @@ def test_the_estimate_is_the_fastest_time_seen_twice():
     assert facts["unconfirmed"] == 1 and facts["lift_max"] == pytest.approx(0.90 / 0.61)
 
 
+def test_a_larger_size_that_ran_faster_is_named_past_the_overhead_region_only():
+    times = {16: 1.0e-5, 19: 0.9e-5, 128: 2.0e-3, 152: 3.3e-3, 181: 2.0e-3, 215: 3.4e-3, 256: 3.5e-3}
+    inv = raw.inversions(times, 0.05, n_from=128)
+    assert inv == [{"n_small": 152, "n_large": 181, "ratio": pytest.approx(1.65)}]  # 256 vs 215: within 5 %
+    assert raw.inversions(times, 0.05)[0]["n_small"] == 16   # the overhead region counts only when asked
+    assert raw.inversions({8: 1.0, 11: 1.04}, 0.05) == []
+
+
 def test_common_sizes_prefer_those_confirmed_in_both_series():
     table = _rows({"numpy": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 9.0], 512: [5.0, 5.0]},
                    "torch": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 3.0], 1024: [6.0, 6.0]}})

@@ -122,6 +122,16 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift}
 
 
+def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:
+    """Neighbouring sizes (from ``n_from`` up: past the call-overhead region, where the time hardly
+    depends on N) at which the larger N took less time by more than ``agreement`` (``times``: the
+    estimate by N): the work grows with N, so such a pair is something the operation count cannot
+    explain. Each as ``{"n_small", "n_large", "ratio"}`` (the smaller N's time over the larger's)."""
+    ns = sorted(n for n in times if n >= n_from)
+    return [{"n_small": int(a), "n_large": int(b), "ratio": float(times[a] / times[b])}
+            for a, b in zip(ns, ns[1:]) if times[a] > (1 + agreement) * times[b]]
+
+
 def skipped(raw: pd.DataFrame) -> bool:
     return bool((raw.status == SKIPPED).any())
 

@@ -83,7 +83,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         rel = scaling.relation(laws[impl], EXPECTED, working_set, caches, faults,
                                sysinfo.get("page_bytes", 4096), raw.load_of(rows),
                                dict(zip(grp.N.astype(int), grp["time"])))
-        series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel}
+        series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel,
+                        "inversions": raw.inversions(dict(zip(grp.N.astype(int), grp["time"])),
+                                                     settings["timing"]["agreement"], laws[impl]["power"]["n_first"])}
         records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)
     sure = raw.confirmed(table, settings["timing"]["agreement"])
     both = {"python_naive", "python_fast"} <= set(series)

@@ -103,12 +103,12 @@ def transfer_cost(table, op: str, impl: str) -> dict | None:
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
-                    sure: set | None = None, refuted: dict | None = None) -> dict:
+                    sure: set | None = None, refuted: dict | None = None, agreement: float = 0.05) -> dict:
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
     entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
              "dtype": str(rows.dtype.iloc[0]), "device": IMPLEMENTATIONS[impl]["device"],
-             "threads": threads_of(op, impl, sysinfo)}
+             "threads": threads_of(op, impl, sysinfo), "inversions": []}
     if not len(g):
         return entry
     size = itemsize(impl, settings["dtype"])
@@ -121,6 +121,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     if law:
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         entry["fit"] = law
+        entry["inversions"] = raw.inversions(dict(zip(g.N.astype(int), g["time"])), agreement,
+                                             law["power"]["n_first"])
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
@@ -283,7 +285,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())
         series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
-                                        sysinfo, sure, refuted.get((op, impl))) for impl in impls}
+                                        sysinfo, sure, refuted.get((op, impl)), settings["timing"]["agreement"])
+                  for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
         ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
