@@ -35,7 +35,10 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
     assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
-                     "unconfirmed_sizes": None, "lift_max": None}
+                     "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3}
+    # a size left with fewer runs than min_repeats (its round skipped for the budget) is counted
+    two = _rows({"a": {8: [1e-3] * 3, 16: [8e-3] * 2}})
+    assert (raw.sweep_facts(two, {"matmul": cfg})["short"], raw.sweep_facts(two, {"matmul": cfg})["fewest"]) == (1, 2)
     # a size that only failed (no ok sample) counts for nothing
     wrong = pd.DataFrame([dict(implementation="b", op="matmul", N=128, dtype="f", device="cpu", repeat=0,
                                seconds=5.0, status="wrong", note=NO_WARMUP)])
@@ -201,14 +204,22 @@ def test_the_experiment_without_allocation_overrules_a_cache_explanation():
     mib = 2**20
     caches = [{"level": 2, "type": "Unified", "bytes": 2 * mib}]
     inplace_no = {"outcome": "no", "reason": "below", "numbers": {"ratio": 1.07}}
+    alloc_yes = {"outcome": "yes", "reason": "above", "numbers": {"ratio": 1.5}}
     steps = [{"n_left": 512, "n_right": 724, "lo": 512, "hi": 724, "cause": "not_data_size",
-              "steps": {"numpy_inplace": inplace_no}},
+              "steps": {"numpy_inplace": inplace_no, "numpy_alloc": {"outcome": "unknown", "numbers": {"ratio": 1.1}}}},
              {"n_left": 2048, "n_right": 3444, "lo": 2048, "hi": 4096, "cause": "data_size",
-              "steps": {"numpy_inplace": {"outcome": "yes", "numbers": {"ratio": 1.4}}}},
+              "steps": {"numpy_inplace": {"outcome": "yes", "numbers": {"ratio": 1.4}}, "numpy_alloc": alloc_yes}},
              {"n_left": 128, "n_right": 181, "lo": 128, "hi": 256, "cause": "allocation",
-              "steps": {"numpy_inplace": inplace_no}}]
+              "steps": {"numpy_inplace": inplace_no, "numpy_alloc": alloc_yes}},
+             {"n_left": 362, "n_right": 609, "lo": 362, "hi": 724, "cause": "no_step",
+              "steps": {"numpy_inplace": inplace_no, "numpy_alloc": {"outcome": "no", "numbers": {"ratio": 0.94}}}}]
     refuted = refuted_caches(steps)
-    assert set(refuted) == {(512, 724), (128, 181)}   # a step without allocation too: the cache may explain it
+    # a step without allocation too: the cache may explain it
+    assert set(refuted) == {(512, 724), (128, 181), (362, 609)}
+    # neither version steps: the experiment did not reproduce the change, so it refutes nothing
+    unsure = cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0, refuted[(362, 609)])
+    assert (unsure["outcome"], unsure["reason"]) == ("unknown", "step_not_reproduced")
+    assert unsure["numbers"]["alloc"]["ratio"] == 0.94
     first = cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0, refuted[(512, 724)])
     assert (first["outcome"], first["reason"]) == ("no", "no_step_without_allocation")
     assert first["numbers"]["was"] == "straddles" and first["numbers"]["inplace"]["ratio"] == 1.07

@@ -87,8 +87,13 @@ STYLES = {
 MARKERS = "osD^v<>ph*"
 
 
-def impl_name(key: str) -> str:
-    return _impl(key)[0]
+# where one implementation's loop nest differs by operation: the naive convolution runs four loops
+OP_NAMES = {("python_naive", "conv"): "Python（4重ループ）"}
+
+
+def impl_name(key: str, op: str | None = None) -> str:
+    """The legend name of an implementation (of ``op``, where the name depends on it)."""
+    return OP_NAMES.get((key, op)) or _impl(key)[0]
 
 
 def impl_color(key: str) -> str:
@@ -165,9 +170,10 @@ def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None,
 REGIME_DASHES = ((0, (5, 2)), (0, (6, 2, 1.5, 2)), (0, (10, 3)))
 
 
-def plot_regimes(ax, impl: str, relation: dict, per=None):
+def plot_regimes(ax, impl: str, relation: dict, per=None, name: str | None = None):
     """The fitted law of every regime (``kadai.scaling.relation``), dashed over its own sizes; each
-    exponent with its interval in the legend. ``per(n)``: divide by it (time per operation)."""
+    exponent with its interval in the legend (after ``name``, else the implementation's own).
+    ``per(n)``: divide by it (time per operation)."""
     for i, r in enumerate(relation["regimes"]):
         n = np.geomspace(r["n_first"], r["n_last"], 50)
         y = r["a"] * n ** r["k"] / (per(n) if per else 1.0)
@@ -175,7 +181,7 @@ def plot_regimes(ax, impl: str, relation: dict, per=None):
         pm = f" ± {r['k_halfwidth']:.2f}" if r.get("k_halfwidth") is not None else ""
         # the regimes of one series share its colour: each has its own dash, as in the legend
         ax.plot(n, y, linestyle=REGIME_DASHES[i % len(REGIME_DASHES)], color=impl_color(impl), lw=1.2,
-                label=f"{impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
+                label=f"{name or impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
 
 
 def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:

@@ -105,8 +105,12 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
     many still have two fastest samples that disagree, and ``unconfirmed_sizes``, which
     ([implementation, op, N]); ``lift_max`` (given ``agreement``), the largest factor by which a
     size's estimate (:func:`reproduced`) lies above its single fastest sample (1 where every
-    minimum was reproduced)."""
+    minimum was reproduced); ``short``, how many sizes kept fewer timed runs than their op's
+    ``min_repeats`` (a round skipped when the series' total budget ran out), and ``fewest``, the
+    fewest runs of one size."""
     ok = raw[raw.status == OK]
+    runs = ok.groupby(["implementation", "op", "N"]).size()
+    short = [1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats]
     lift = None
     if agreement is not None and len(ok):
         est = summarise(raw, agreement)
@@ -119,7 +123,8 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
             "unconfirmed": None if unsure is None else len(unsure),
             "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
-            "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift}
+            "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift,
+            "short": len(short), "fewest": int(runs.min()) if len(runs) else None}
 
 
 def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:

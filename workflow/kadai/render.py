@@ -175,6 +175,7 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
 
     env.globals.update(figure=figure, table=table, ref=numbering.ref, listing=listing, sp=tables.pad,
                        spaced=tables.spaced)
+    env.filters["sjoin"] = tables.join  # join with the Latin/Japanese spacing of tables.spaced
     return env
 
 

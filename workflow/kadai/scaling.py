@@ -79,9 +79,10 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
     working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
     them (a local slope ``local_k`` above ``expected``); outgrowing a cache never makes each
     operation faster, so a slope at or below ``expected`` rules the cache out (NO "per_op_fell").
-    ``refuted``: an experiment's finding that the data's size does not explain this change
-    (``{"reason", "numbers"}``, e.g. no step in a version that allocates nothing): it rules out a
-    cache that the sizes alone would have offered (NO with that reason)."""
+    ``refuted``: an experiment's finding about this change (``{"reason", "numbers"}``, and
+    ``"outcome"``, NO by default): e.g. no step in a version that allocates nothing rules out a
+    cache that the sizes alone would have offered (NO), and an experiment that does not reproduce
+    the change leaves it undecided (UNKNOWN)."""
     v = verdicts.boundary(b_left, b_right, cache_marks(caches))
     if v.outcome == verdicts.NO or v.reason == "no_marks":
         return v.to_dict()
@@ -89,7 +90,7 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
     if slope and local_k <= expected:
         return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, **slope, "was": v.reason}).to_dict()
     if refuted:
-        return verdicts.Verdict(verdicts.NO, refuted["reason"],
+        return verdicts.Verdict(refuted.get("outcome", verdicts.NO), refuted["reason"],
                                 {**v.numbers, **slope, "was": v.reason, **refuted["numbers"]}).to_dict()
     return {**v.to_dict(), "numbers": {**v.numbers, **slope}}
 

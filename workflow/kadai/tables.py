@@ -71,6 +71,14 @@ def spaced(*parts) -> str:
     return out
 
 
+def join(words, sep: str) -> str:
+    """``words`` joined by ``sep`` with :func:`spaced`'s spacing (「NumPy と PyTorch（CPU）」)."""
+    parts: list = []
+    for w in words:
+        parts += [sep, w] if parts else [w]
+    return spaced(*parts)
+
+
 def pad(word, lead: bool = True, trail: bool = True) -> str:
     """``word`` with a space at each Latin end, for a template that sets it between Japanese
     letters (``lead``/``trail`` false: that side meets the start of a line or punctuation)."""

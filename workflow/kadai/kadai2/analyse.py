@@ -186,18 +186,25 @@ def step_causes(ok, n_left: int, n_right: int) -> dict:
             "cause": cause, "threshold": STEP}
 
 
-NOT_DATA_SIZE = ("allocation", "no_step", "not_data_size")  # causes of step_causes that rule out the data's size
+NOT_DATA_SIZE = ("allocation", "not_data_size")  # causes of step_causes that rule out the data's size
 
 
 def refuted_caches(steps: list[dict]) -> dict:
-    """(n_left, n_right) → why a cache cannot explain that break of NumPy's convolution, for the
-    breaks where the experiment found no step without allocation (the data's size ruled out): an
-    input of :func:`kadai.scaling.cache_verdict`, so that 考察 does not offer what the experiment
-    refuted."""
-    return {(st["n_left"], st["n_right"]): {
-        "reason": "no_step_without_allocation",
-        "numbers": {"inplace": st["steps"]["numpy_inplace"]["numbers"], "lo_n": st["lo"], "hi_n": st["hi"]}}
-        for st in steps if st["cause"] in NOT_DATA_SIZE}
+    """(n_left, n_right) → what the experiment says against a cache explaining that break of
+    NumPy's convolution, an input of :func:`kadai.scaling.cache_verdict` so that 考察 does not offer
+    what the experiment refuted: no step without allocation while the allocating version steps or
+    is undecided (the data's size ruled out: NO); no step in either version (the change was not
+    reproduced, so it rules out nothing: UNKNOWN)."""
+    out = {}
+    for st in steps:
+        numbers = {"inplace": st["steps"]["numpy_inplace"]["numbers"], "alloc": st["steps"]["numpy_alloc"]["numbers"],
+                   "lo_n": st["lo"], "hi_n": st["hi"]}
+        if st["cause"] in NOT_DATA_SIZE:
+            out[(st["n_left"], st["n_right"])] = {"reason": "no_step_without_allocation", "numbers": numbers}
+        elif st["cause"] == "no_step":
+            out[(st["n_left"], st["n_right"])] = {"outcome": verdicts.UNKNOWN, "reason": "step_not_reproduced",
+                                                  "numbers": numbers}
+    return out
 
 
 def explain_numpy(table, main_breaks) -> dict:

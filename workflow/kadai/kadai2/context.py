@@ -68,10 +68,10 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for op, o in ops.items():
         o["label"] = OPS[op]
         for impl, s in o["series"].items():
-            s["name"] = figures.impl_name(impl)
+            s["name"] = figures.impl_name(impl, op)
         measured = [k for k, s in o["series"].items() if s["measured"]]
         o["table"] = tables.by_size(summary[summary.op == op], measured, [("time", "{}", "s")],
-                                    {k: figures.impl_name(k) for k in measured},
+                                    {k: figures.impl_name(k, op) for k in measured},
                                     keep=SweepConfig.from_config(cfg[op], settings["timing"]).sizes(),
                                     unconfirmed=[(i, n) for i, o, n in findings["measured"]["unconfirmed_sizes"]
                                                  if o == op])

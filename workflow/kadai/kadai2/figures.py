@@ -36,9 +36,9 @@ def draw_time(op: str, inputs: dict, settings: dict, out) -> None:
     fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
-        figures.plot_series(ax, impl, g.N, g["time"], g["median"])
+        figures.plot_series(ax, impl, g.N, g["time"], g["median"], label=figures.impl_name(impl, op))
         if "relation" in series.get(impl, {}):
-            figures.plot_regimes(ax, impl, series[impl]["relation"])
+            figures.plot_regimes(ax, impl, series[impl]["relation"], name=figures.impl_name(impl, op))
     figures.size_ticks(ax, s_op.N)
     figures.legend_below(ax, ncol=1)
     figures.save(fig, out, caption=f"{OPS[op]}の実行時間")
@@ -54,9 +54,10 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
     fig, ax = figures.new_figure(N_AXIS, Axis("1 回の演算あたりの時間", "ns", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
-        figures.plot_series(ax, impl, g.N, g["time"] / per(g.N), g["median"] / per(g.N))
+        figures.plot_series(ax, impl, g.N, g["time"] / per(g.N), g["median"] / per(g.N),
+                            label=figures.impl_name(impl, op))
         if "relation" in series.get(impl, {}):
-            figures.plot_regimes(ax, impl, series[impl]["relation"], per=per)
+            figures.plot_regimes(ax, impl, series[impl]["relation"], per=per, name=figures.impl_name(impl, op))
     figures.size_ticks(ax, s_op.N)
     size = itemsize("numpy", settings["kadai2"]["dtype"])
     figures.cache_lines(ax, caches, lambda b: (b / float(ops.operand_bytes(op, 1, size))) ** 0.5)
@@ -77,7 +78,7 @@ def draw_speedup(inputs: dict, settings: dict, out) -> None:
             if impl == "numpy" or common.empty:
                 continue
             ax.plot(common, base[common] / g[common], "o-", ms=3, color=figures.impl_color(impl),
-                    label=figures.impl_name(impl))
+                    label=figures.impl_name(impl, op))
         ax.axhline(1.0, color=figures.impl_color("numpy"), lw=1, ls=":", label="NumPy と同じ")
         ax.set_title(label, fontsize=10)
         if not s_op.empty:
@@ -137,7 +138,7 @@ def draw_gpu_transfer(inputs: dict, settings: dict, out) -> None:
         for impl in ordered(g_op.implementation.unique()):
             g = g_op[g_op.implementation == impl]
             ax.plot(g.N, g["time"], "o-" if "transfer" not in impl else "s--", ms=3,
-                    color=figures.impl_color(impl), label=figures.impl_name(impl))
+                    color=figures.impl_color(impl), label=figures.impl_name(impl, op))
         ax.set_title(label, fontsize=10)
         if g_op.empty:
             ax.text(0.5, 0.5, "GPU の系列は計測していない", transform=ax.transAxes, ha="center")
