@@ -83,6 +83,21 @@ def test_a_larger_size_that_ran_faster_is_named_past_the_overhead_region_only():
     assert raw.inversions({8: 1.0, 11: 1.04}, 0.05) == []
 
 
+def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():
+    from kadai.scaling import caches_inside
+
+    caches = [{"level": 1, "type": "Data", "bytes": 48 * 2**10}, {"level": 2, "type": "Unified", "bytes": 2 * 2**20}]
+    b = lambda n: 32.0 * n * n  # noqa: E731 - B of Python floats: 2 MiB at N = 256
+    steep = {"n_first": 128, "n_last": 362, "k_lo": 3.21, "k_hi": 3.32, "verdict": {"outcome": "no"}}
+    (inside,) = caches_inside(steep, 3.0, b, caches)
+    assert inside["mark"] == "L2" and inside["n"] == pytest.approx(256, rel=1e-6)
+    assert caches_inside({**steep, "k_lo": 2.95}, 3.0, b, caches) == []      # not surely steeper: nothing to say
+    assert caches_inside({**steep, "n_first": 300}, 3.0, b, caches) == []    # the crossing lies outside
+    assert caches_inside({**steep, "k_lo": float("nan")}, 3.0, b, caches) == []
+    # steeper, but within what counts as N^3 (verdict yes): too little to speak of a cache
+    assert caches_inside({**steep, "k_lo": 3.04, "verdict": {"outcome": "yes"}}, 3.0, b, caches) == []
+
+
 def test_common_sizes_prefer_those_confirmed_in_both_series():
     table = _rows({"numpy": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 9.0], 512: [5.0, 5.0]},
                    "torch": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 3.0], 1024: [6.0, 6.0]}})

@@ -27,19 +27,37 @@ def cache_marks(caches: list) -> dict:
     return {f"L{c['level']}": c["bytes"] for c in caches if c.get("type") != "Instruction" and c.get("bytes")}
 
 
-def crossings(working_set, caches: list, n_max: float = 1e7) -> list[float]:
-    """Sizes N (≥ 1) at which ``working_set(N)`` (bytes, growing with N) equals a data cache's size:
-    where a change of growth is expected, the hints of :func:`kadai.fit.segmented_fit`."""
-    out = []
-    for size in sorted(cache_marks(caches).values()):
+def crossing_sizes(working_set, caches: list, n_max: float = 1e7) -> dict:
+    """``{"L2": N, …}``: the size N (≥ 1) at which ``working_set(N)`` (bytes, growing with N) equals
+    each data cache's size (caches it never reaches, or always exceeds, left out)."""
+    out = {}
+    for mark, size in sorted(cache_marks(caches).items(), key=lambda kv: kv[1]):
         lo, hi = 1.0, float(n_max)
         if not working_set(lo) < size <= working_set(hi):
             continue
         for _ in range(100):  # bisection in log N
             mid = math.sqrt(lo * hi)
             lo, hi = (mid, hi) if working_set(mid) < size else (lo, mid)
-        out.append(hi)
+        out[mark] = hi
     return out
+
+
+def crossings(working_set, caches: list, n_max: float = 1e7) -> list[float]:
+    """Sizes N at which the working set equals a data cache's size (:func:`crossing_sizes`): where
+    a change of growth is expected, the hints of :func:`kadai.fit.segmented_fit`."""
+    return sorted(crossing_sizes(working_set, caches, n_max).values())
+
+
+def caches_inside(regime: dict, expected: float, working_set, caches: list) -> list[dict]:
+    """The caches whose size the working set reaches inside a regime whose exponent does not
+    match ``expected`` (its verdict NO) and whose interval lies wholly above it (each operation got
+    clearly slower across it): consistent with the data leaving that cache, though no break of
+    the fit sits there to say so. ``[{"mark", "value", "n"}]``, empty for any other regime."""
+    if regime.get("verdict", {}).get("outcome") != NO or regime.get("k_lo") is None or not regime["k_lo"] > expected:
+        return []
+    marks = cache_marks(caches)
+    return [{"mark": m, "value": marks[m], "n": float(n)} for m, n in crossing_sizes(working_set, caches).items()
+            if regime["n_first"] < n < regime["n_last"]]
 
 
 def faults_verdict(left: float | None, right: float | None, bytes_left: float, bytes_right: float,
@@ -116,6 +134,7 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     regimes = [regime(law["power"] if single else s, expected) for s in segments if not s.get("transition")]
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
+        r["caches_inside"] = caches_inside(r, expected, working_set, caches)
     # a slope through two points has no interval worth printing: its half-width is dropped here, once
     # … and is told by the measured factor across it (the estimates at its two ends)
     fastest = times or {}
