@@ -35,7 +35,7 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
     assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
-                     "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3}
+                     "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3, "unpaired": None}
     # a size left with fewer runs than min_repeats (its round skipped for the budget) is counted
     two = _rows({"a": {8: [1e-3] * 3, 16: [8e-3] * 2}})
     assert (raw.sweep_facts(two, {"matmul": cfg})["short"], raw.sweep_facts(two, {"matmul": cfg})["fewest"]) == (1, 2)
@@ -96,6 +96,20 @@ def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():
     assert caches_inside({**steep, "k_lo": float("nan")}, 3.0, b, caches) == []
     # steeper, but within what counts as N^3 (verdict yes): too little to speak of a cache
     assert caches_inside({**steep, "k_lo": 3.04, "verdict": {"outcome": "yes"}}, 3.0, b, caches) == []
+
+
+def test_a_size_whose_runs_never_agree_stays_out_of_the_fit():
+    table = _rows({"numpy": {64: [1.0, 1.02, 1.3], 128: [8.0, 8.1], 256: [60.0, 75.0], 512: [500.0, 510.0]},
+                   "torch": {64: [1.0, 1.5], 128: [8.0, 9.0], 256: [60.0, 61.0]}})
+    summary = raw.summarise(table, 0.05)
+    assert summary.set_index(["implementation", "N"]).loc[("numpy", 256), "paired"] == False  # noqa: E712
+    fitted = raw.fit_rows(summary)
+    assert sorted(fitted[fitted.implementation == "numpy"].N) == [64, 128, 512]
+    # a series with too few paired sizes keeps all of them (a fit needs points)
+    assert sorted(fitted[fitted.implementation == "torch"].N) == [64, 128, 256]
+    cfg = SweepConfig(n_min=64, n_max=512, points_per_octave=1)
+    # the method counts the sizes the fits left out (torch kept its two unpaired sizes)
+    assert raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05), 0.05)["unpaired"] == 1
 
 
 def test_common_sizes_prefer_those_confirmed_in_both_series():

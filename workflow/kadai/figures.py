@@ -153,17 +153,23 @@ def twin_y(ax, y: Axis):
     return ax2
 
 
-def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None, **kw):
-    """Measured estimates (the fastest run) as markers, with a bar up to ``upper`` (the median:
-    how much slower a typical run was), in the implementation's colour."""
+def plot_series(ax, impl: str, n, seconds, upper=None, label: str | None = None, hollow=None, **kw):
+    """Measured estimates as markers, with a bar up to ``upper`` (the median: how much slower a
+    typical run was), in the implementation's colour; the points where ``hollow`` is true (sizes
+    left out of the fit, :func:`kadai.raw.fit_rows`) drawn as open markers."""
     color = impl_color(impl)
     idx = list(STYLES).index(impl)
     n, seconds = np.asarray(n, float), np.asarray(seconds, float)
     yerr = None
     if upper is not None:
         yerr = np.vstack([np.zeros_like(seconds), np.clip(np.asarray(upper, float) - seconds, 0, None)])
-    ax.errorbar(n, seconds, yerr=yerr, fmt=MARKERS[idx % len(MARKERS)], color=color, ms=4,
-                capsize=2, label=label or impl_name(impl), **kw)
+    open_ = np.zeros(len(n), bool) if hollow is None else np.asarray(hollow, bool)
+    legend = label or impl_name(impl)
+    for part, face, name in ((~open_, color, legend), (open_, "white", None if (~open_).any() else legend)):
+        if part.any():
+            ax.errorbar(n[part], seconds[part], yerr=None if yerr is None else yerr[:, part],
+                        fmt=MARKERS[idx % len(MARKERS)], color=color, mfc=face, ms=4, capsize=2,
+                        label=name or "_nolegend_", **kw)
 
 
 # dashed, dash-dot, long dashes: never dotted, which marks the cache sizes

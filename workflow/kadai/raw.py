@@ -41,14 +41,23 @@ def reproduced(seconds, agreement: float) -> float:
     return min(pair, float(np.median(s)))
 
 
+def paired(seconds, agreement: float) -> bool:
+    """Do two of the samples agree within ``agreement``? Where none do, the size has no time that
+    was seen twice: its estimate is a single run (:func:`reproduced`), and a fit leaves it out."""
+    s = sorted(float(v) for v in seconds)
+    return any(b <= (1 + agreement) * a for a, b in zip(s, s[1:]))
+
+
 def summarise(raw: pd.DataFrame, agreement: float) -> pd.DataFrame:
     """Per implementation × op × N: ``time`` (the estimate: :func:`reproduced`), ``fastest`` (the
-    minimum), the median, quartiles and count of the ok samples, the outliers, and the minor page
-    faults per run."""
+    minimum), ``paired`` (:func:`paired`: the sizes a fit may use), the median, quartiles and
+    count of the ok samples, the outliers, and the minor page faults per run."""
     ok = raw[raw.status == OK]
     g = ok.groupby(KEYS, sort=True)["seconds"]
-    out = g.agg(time=lambda s: reproduced(s, agreement), fastest="min", median="median",
-                q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75), runs="count").reset_index()
+    out = g.agg(time=lambda s: reproduced(s, agreement), fastest="min", paired=lambda s: paired(s, agreement),
+                median="median", q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75),
+                runs="count").reset_index()
+    out["paired"] = out["paired"].astype(bool)
     out["iqr"] = out.q3 - out.q1
     out["spread"] = out["median"] / out["time"] - 1.0  # how far the typical run lies above the fastest
     outliers = raw[raw.status == OUTLIER].groupby(KEYS).size().rename("outliers")
@@ -70,6 +79,13 @@ def stop_reason(raw: pd.DataFrame) -> dict:
     pred = float(last.seconds) if last.status == STOP and pd.notna(last.seconds) else None
     return {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred,
             "note": note}
+
+
+def fit_rows(summary: pd.DataFrame, least: int = 3) -> pd.DataFrame:
+    """The summary rows a growth law is fitted to: the :func:`paired` sizes of every series, or all
+    of its sizes where fewer than ``least`` are paired (too few to fit without them)."""
+    keep = summary.groupby(["implementation", "op"])["paired"].transform(lambda p: p if p.sum() >= least else True)
+    return summary[keep.astype(bool)]
 
 
 def confirmed(raw: pd.DataFrame, agreement: float) -> set:
@@ -105,16 +121,18 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
     many still have two fastest samples that disagree, and ``unconfirmed_sizes``, which
     ([implementation, op, N]); ``lift_max`` (given ``agreement``), the largest factor by which a
     size's estimate (:func:`reproduced`) lies above its single fastest sample (1 where every
-    minimum was reproduced); ``short``, how many sizes kept fewer timed runs than their op's
+    minimum was reproduced) and ``unpaired``, how many sizes the fits left out for having no two
+    agreeing samples (:func:`fit_rows`); ``short``, how many sizes kept fewer timed runs than their op's
     ``min_repeats`` (a round skipped when the series' total budget ran out), and ``fewest``, the
     fewest runs of one size."""
     ok = raw[raw.status == OK]
     runs = ok.groupby(["implementation", "op", "N"]).size()
     short = [1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats]
-    lift = None
+    lift = unpaired = None
     if agreement is not None and len(ok):
         est = summarise(raw, agreement)
         lift = float((est["time"] / est["fastest"]).max())
+        unpaired = int(len(est) - len(fit_rows(est)))
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
@@ -124,7 +142,7 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
             "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift,
-            "short": len(short), "fewest": int(runs.min()) if len(runs) else None}
+            "short": len(short), "fewest": int(runs.min()) if len(runs) else None, "unpaired": unpaired}
 
 
 def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:

@@ -32,11 +32,13 @@ def _per_op(op: str, settings: dict):
 
 def draw_time(op: str, inputs: dict, settings: dict, out) -> None:
     s_op = _summary(inputs, settings).query("op == @op")
+    fitted = raw.fit_rows(s_op).index
     series = read_json(inputs["findings"])["ops"][op]["series"]
     fig, ax = figures.new_figure(N_AXIS, Axis("実行時間", "s", "log"), aspect=0.85)
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
-        figures.plot_series(ax, impl, g.N, g["time"], g["median"], label=figures.impl_name(impl, op))
+        figures.plot_series(ax, impl, g.N, g["time"], g["median"], label=figures.impl_name(impl, op),
+                            hollow=~g.index.isin(fitted))
         if "relation" in series.get(impl, {}):
             figures.plot_regimes(ax, impl, series[impl]["relation"], name=figures.impl_name(impl, op))
     figures.size_ticks(ax, s_op.N)
@@ -48,6 +50,7 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
     """Time per floating-point operation: flat where t ∝ (operation count) holds; dotted lines
     where the library's working set (float32/float64 arrays) equals a cache."""
     s_op = _summary(inputs, settings).query("op == @op")
+    fitted = raw.fit_rows(s_op).index
     series = read_json(inputs["findings"])["ops"][op]["series"]
     caches = read_json(inputs["sysinfo"]).get("caches", [])
     per = _per_op(op, settings)
@@ -55,7 +58,7 @@ def draw_per_op(op: str, inputs: dict, settings: dict, out) -> None:
     for impl in ordered(s_op.implementation.unique()):
         g = s_op[s_op.implementation == impl]
         figures.plot_series(ax, impl, g.N, g["time"] / per(g.N), g["median"] / per(g.N),
-                            label=figures.impl_name(impl, op))
+                            label=figures.impl_name(impl, op), hollow=~g.index.isin(fitted))
         if "relation" in series.get(impl, {}):
             figures.plot_regimes(ax, impl, series[impl]["relation"], per=per, name=figures.impl_name(impl, op))
     figures.size_ticks(ax, s_op.N)
