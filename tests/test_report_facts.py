@@ -112,6 +112,18 @@ def test_a_size_whose_runs_never_agree_stays_out_of_the_fit():
     assert raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05), 0.05)["unpaired"] == 1
 
 
+def test_the_numpy_experiment_states_how_its_times_compare_with_the_sweep():
+    from kadai.kadai2.analyse import explain_numpy
+
+    base = {("numpy_alloc", 362): 2e-3, ("numpy_alloc", 724): 8e-3, ("numpy_inplace", 362): 1e-3,
+            ("numpy_inplace", 724): 7e-3}
+    table = pd.DataFrame([{"implementation": name, "N": n, "repeat": r, "seconds": t * (1 + 0.01 * r), "status": "ok",
+                           "faults": 0.0} for (name, n), t in base.items() for r in range(7)])
+    ratio = explain_numpy(table, [], {362: 1e-3, 724: 8e-3, 1024: 0.02})["sweep_ratio"]
+    assert ratio == {"lo": pytest.approx(1.0), "hi": pytest.approx(2.0), "n_hi": 362, "sizes": 2}
+    assert explain_numpy(table, [])["sweep_ratio"] is None
+
+
 def test_common_sizes_prefer_those_confirmed_in_both_series():
     table = _rows({"numpy": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 9.0], 512: [5.0, 5.0]},
                    "torch": {64: [1.0, 1.0], 128: [2.0, 2.0], 256: [3.0, 3.0], 1024: [6.0, 6.0]}})

@@ -207,11 +207,13 @@ def refuted_caches(steps: list[dict]) -> dict:
     return out
 
 
-def explain_numpy(table, main_breaks) -> dict:
+def explain_numpy(table, main_breaks, sweep_times: dict | None = None) -> dict:
     """Allocating vs preallocated NumPy convolution: per size whether the allocation costs time
     (paired) and how many page faults each run caused; per change of growth of the main series
     (``main_breaks``: the (n_left, n_right) of its fitted law), whether the step remains without
-    allocation."""
+    allocation; ``sweep_ratio``: how the allocating version's fastest time compares with the
+    sweep's estimate of the same computation at the sizes both ran (``sweep_times``: N → seconds),
+    since the experiment alternates two versions where the sweep repeats one size back to back."""
     ok = table[table.status == "ok"]
     per_size = {}
     for n, g in ok.groupby("N"):
@@ -234,7 +236,10 @@ def explain_numpy(table, main_breaks) -> dict:
     def where(outcome):
         return [n for n in sorted(per_size) if per_size[n]["alloc_slower"]["outcome"] == outcome]
     slower = where(verdicts.YES)
-    return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP,
+    both = {n: per_size[n]["alloc_s"] / sweep_times[n] for n in per_size if (sweep_times or {}).get(n)}
+    sweep_ratio = ({"lo": min(both.values()), "hi": max(both.values()), "n_hi": max(both, key=both.get),
+                    "sizes": len(both)} if both else None)
+    return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP, "sweep_ratio": sweep_ratio,
             "slower_at": slower, "same_at": where(verdicts.NO),
             "more_faults_where_slower": more_faults(per_size, slower)}
 
@@ -287,7 +292,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     sure = raw.confirmed(table, settings["timing"]["agreement"])
     experiments = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
     numpy_law = laws.get("conv", {}).get("numpy")
-    numpy_conv = explain_numpy(experiments["numpy_conv"], numpy_law["regimes"]["breaks"] if numpy_law else [])
+    sweep_numpy = raw.series_of(summary, op="conv", implementation="numpy")
+    numpy_conv = explain_numpy(experiments["numpy_conv"], numpy_law["regimes"]["breaks"] if numpy_law else [],
+                               {int(n): float(t) for n, t in sweep_numpy.items()})
     refuted = {("conv", "numpy"): refuted_caches(numpy_conv["breaks"])}
     ops_out = {}
     for op in EXPECTED:
