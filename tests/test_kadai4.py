@@ -142,6 +142,11 @@ def test_the_kadai3_and_kadai2_combined_decisions():
                                                  [1.15, 1.4, 1.2, 1.35, 1.3, 1.45, 1.25])])])
     # no step without allocation (data size ruled out), the allocating version's step undecided
     assert step_causes(noisy, 1024, 2048)["cause"] == "not_data_size"
+    # the bracket reaches one experiment size beyond the sweep's where it can: a rise just before n_left counts
+    early = rows({("numpy_alloc", 512): 1.0, ("numpy_alloc", 1024): 1.5, ("numpy_alloc", 2048): 1.5,
+                  ("numpy_inplace", 512): 1.0, ("numpy_inplace", 1024): 1.5, ("numpy_inplace", 2048): 1.5})
+    wide = step_causes(early, 1024, 2048)
+    assert (wide["lo"], wide["hi"], wide["cause"]) == (512, 2048, "data_size")
 
 
 def test_a_change_is_reported_as_direction_and_size():

@@ -231,6 +231,10 @@ def test_a_cache_explains_a_change_only_where_each_operation_got_slower():
     assert cache_verdict(1.5 * mib, 3 * mib, caches, 3.8, 3.0)["outcome"] == "yes"
     fell = cache_verdict(1.5 * mib, 3 * mib, caches, 2.4, 3.0)   # time per operation fell across L2
     assert (fell["outcome"], fell["reason"], fell["numbers"]["was"]) == ("no", "per_op_fell", "straddles")
+    # … but less steeply than before (the fixed cost still spreading while something added cost): undecided
+    slowed = cache_verdict(1.5 * mib, 3 * mib, caches, 2.9, 3.0, k_before=2.7)
+    assert (slowed["outcome"], slowed["reason"], slowed["numbers"]["k_before"]) == ("unknown", "fall_slowed", 2.7)
+    assert cache_verdict(1.5 * mib, 3 * mib, caches, 2.4, 3.0, k_before=2.7)["reason"] == "per_op_fell"
     near = cache_verdict(2.5 * mib, 3.5 * mib, caches, 3.8, 3.0)
     assert (near["outcome"], near["reason"]) == ("unknown", "near")
     assert cache_verdict(2.5 * mib, 3.5 * mib, caches, 2.9, 3.0)["numbers"]["was"] == "near"

@@ -503,7 +503,7 @@ def _term_name(j: int) -> str:
 
 CANCELS = 1.5  # Σ|terms| over |Σ terms| above this: terms of opposite signs cancel, none dominates
 MODEL_TIE = 0.1  # held-out errors within this share of the best one's: the comparison cannot rank them
-MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2次多項式", "poly3": "3次多項式"}
+MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2 次多項式", "poly3": "3 次多項式"}
 
 
 def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = None) -> dict:

@@ -92,7 +92,7 @@ def local_slope(n_left, t_left, n_right, t_right) -> float | None:
 
 
 def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float,
-                  refuted: dict | None = None) -> dict:
+                  refuted: dict | None = None, k_before: float | None = None) -> dict:
     """Whether a cache explains a change of growth between two sizes: its size lies between the
     working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
     them (a local slope ``local_k`` above ``expected``); outgrowing a cache never makes each
@@ -100,12 +100,18 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
     ``refuted``: an experiment's finding about this change (``{"reason", "numbers"}``, and
     ``"outcome"``, NO by default): e.g. no step in a version that allocates nothing rules out a
     cache that the sizes alone would have offered (NO), and an experiment that does not reproduce
-    the change leaves it undecided (UNKNOWN)."""
+    the change leaves it undecided (UNKNOWN). ``k_before``: the slope of the fitted piece before
+    the change; where the time per operation still fell but less steeply than there (``local_k``
+    between ``k_before`` and ``expected``: the fixed cost still being spread while something added
+    cost), the cache is neither shown nor ruled out (UNKNOWN "fall_slowed")."""
     v = verdicts.boundary(b_left, b_right, cache_marks(caches))
     if v.outcome == verdicts.NO or v.reason == "no_marks":
         return v.to_dict()
     slope = {"local_k": local_k} if local_k is not None and math.isfinite(local_k) else {}
     if slope and local_k <= expected:
+        if k_before is not None and math.isfinite(k_before) and local_k > k_before:
+            return verdicts.Verdict(verdicts.UNKNOWN, "fall_slowed", {**v.numbers, **slope, "k_before": k_before,
+                                                                        "was": v.reason}).to_dict()
         return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, **slope, "was": v.reason}).to_dict()
     if refuted:
         return verdicts.Verdict(refuted.get("outcome", verdicts.NO), refuted["reason"],
@@ -149,9 +155,11 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
         t_l, t_r = ((times or {}).get(n_left), (times or {}).get(n_right))
         local_k = local_slope(n_left, t_l, n_right, t_r)
+        before = [sg for sg in segments if sg["n_first"] < n_left]  # the fitted piece the change follows
+        k_before = float(max(before, key=lambda sg: sg["n_first"])["k"]) if before else None
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
                        "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected,
-                                                      (refuted or {}).get((n_left, n_right))),
+                                                      (refuted or {}).get((n_left, n_right)), k_before),
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
                                                 page).to_dict()})
     return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,

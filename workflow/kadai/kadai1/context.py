@@ -34,12 +34,13 @@ def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
 
 
 def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
-    """The series whose growth changed where B crosses a cache size (``yes``), and those where it
-    changed near one without crossing it (``near``: cannot tell), from each break's verdict."""
+    """The series whose growth changed where B crosses a cache size (``yes``), those where it
+    changed near one without crossing it (``near``: cannot tell), and those where the change there
+    only slowed the fall of the time per operation (``unsure``), from each break's verdict."""
     def having(reason):
         return [names[i] for i in impls
                 if any(b["cache"]["reason"] == reason for b in (series[i].get("relation") or {}).get("breaks", []))]
-    return {"yes": having("straddles"), "near": having("near")}
+    return {"yes": having("straddles"), "near": having("near"), "unsure": having("fall_slowed")}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:

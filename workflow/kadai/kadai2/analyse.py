@@ -160,12 +160,15 @@ def conv2d_method_at(torch_conv: dict) -> list[int]:
 
 
 def step_causes(ok, n_left: int, n_right: int) -> dict:
-    """Across a change of growth of NumPy's convolution (sizes of the experiment nearest outside
-    [n_left, n_right]): does the time per operation step up with and without allocating temporary
+    """Across a change of growth of NumPy's convolution (the experiment's sizes nearest strictly
+    outside [n_left, n_right]): does the time per operation step up with and without allocating temporary
     arrays, and what explains the step (decided here, worded in the template)."""
+    # the experiment's sizes strictly outside the sweep's bracket where it has them: the sweep places
+    # a change to within one of its sizes, so a bracket that starts at n_left itself can miss half of it
+    # (NumPy conv on this machine: the rise came at 256→362 for a break placed at 362–609)
     sizes = sorted(ok.N.unique())
-    lo = max([n for n in sizes if n <= n_left] or sizes[:1])
-    hi = min([n for n in sizes if n >= n_right] or sizes[-1:])
+    lo = max([n for n in sizes if n < n_left] or [n for n in sizes if n <= n_left] or sizes[:1])
+    hi = min([n for n in sizes if n > n_right] or [n for n in sizes if n >= n_right] or sizes[-1:])
 
     def per_op(name, n):
         return ok[(ok.implementation == name) & (ok.N == n)].seconds.to_numpy() / float(ops.conv_flops(n))
