@@ -194,6 +194,26 @@ def test_a_wide_interval_adds_midpoints_while_the_budget_allows():
     assert clock.now <= 600
 
 
+def test_one_slow_run_does_not_end_the_series():
+    # the first run at N = 64 is 5× slow (another process): predicted from it, N = 128 would overrun
+    # the per-run budget; the size is timed once more and the series goes on from its faster run
+    clock = FakeClock()
+    first = {}
+
+    def slow(call, n):
+        first.setdefault(n, call)
+        return 5.0 if n == 64 and call == first[n] else 1.0
+    table = run_series(cubic_series(clock, slow=slow), cfg(n_max=256, per_run_budget_s=5.0, warmup=0), clock=clock,
+                       progress=quiet)
+    assert {8, 16, 32, 64, 128} <= set(table[table.status == "ok"].N)  # 256: 16.8 s, rightly not run
+    assert (table.note == measure.RETIMED).sum() >= 1
+    # where the size is slow again, the series stops as before
+    clock = FakeClock()
+    always = run_series(cubic_series(clock, slow=lambda call, n: 5.0 if n == 64 else 1.0),
+                        cfg(n_max=256, per_run_budget_s=5.0, warmup=0), clock=clock, progress=quiet)
+    assert 128 not in set(always[always.status == "ok"].N) and raw.stop_reason(always)["kind"] == "budget_run"
+
+
 def test_midpoints_join_the_same_rounds_as_the_other_sizes():
     # a midpoint timed after the other sizes' rounds carries whatever the machine's speed did in
     # between (a sawtooth of fast and slow sizes): every round visits the added sizes among the others
