@@ -59,7 +59,7 @@ def summarise(raw: pd.DataFrame, agreement: float) -> pd.DataFrame:
                 runs="count").reset_index()
     out["paired"] = out["paired"].astype(bool)
     out["iqr"] = out.q3 - out.q1
-    out["spread"] = out["median"] / out["time"] - 1.0  # how far the typical run lies above the fastest
+    out["spread"] = out["median"] / out["time"] - 1.0  # how far the typical run lies above the estimate
     outliers = raw[raw.status == OUTLIER].groupby(KEYS).size().rename("outliers")
     out = out.join(outliers, on=KEYS).fillna({"outliers": 0})
     if "faults" in ok:
@@ -127,7 +127,7 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
     fewest runs of one size."""
     ok = raw[raw.status == OK]
     runs = ok.groupby(["implementation", "op", "N"]).size()
-    short = [1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats]
+    short = sum(1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats)
     lift = unpaired = None
     if agreement is not None and len(ok):
         est = summarise(raw, agreement)
@@ -142,7 +142,7 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreem
             "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift,
-            "short": len(short), "fewest": int(runs.min()) if len(runs) else None, "unpaired": unpaired}
+            "short": short, "fewest": int(runs.min()) if len(runs) else None, "unpaired": unpaired}
 
 
 def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:
