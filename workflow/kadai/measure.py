@@ -294,10 +294,10 @@ class _Sweep:
 
     def retime(self, n: int) -> bool:
         """One more timed run of the last scouted size before the series stops on a prediction made
-        from its single run: a run slowed by another process must not end the series (NumPy matmul
-        on this project's machine: a first run of 2.98 s at N = 4096 whose later runs took 0.51 s
-        predicted 22.9 s for the next size). The faster run then is the size's scouting time. False
-        where that run would not fit the budgets."""
+        from its single run: a run slowed by another process must not end the series (PyTorch conv2d
+        on this project's machine: a first run of 2.98 s at N = 4096 whose later runs took
+        0.51–0.57 s predicted 22.9 s for N = 4871). The faster run then is the size's scouting time.
+        False where that run would not fit the budgets."""
         t = self.first[n]
         if t > self.cfg.per_run_budget_s or self.spent() + self.owed() + t > self.cfg.total_budget_s:
             return False
