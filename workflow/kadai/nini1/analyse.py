@@ -475,6 +475,16 @@ def instruction_counts(cache_sim: dict, builds: dict) -> dict | None:
             "isa": contrast, "vectorised": contrast["kind"] in ("wider", "vector_vs_scalar")}
 
 
+def unconfirmed_facts(ladder, n: int, agreement: float) -> dict:
+    """The sweep's sizes whose minimum was not reproduced (:func:`kadai.raw.confirmed`): how many
+    (``unconfirmed``), how far their estimate lies above the minimum at most (``lift_max``), and
+    which implementations at the ladder's ``n`` (``unconfirmed_at_n``: marked in its table)."""
+    sure = raw.confirmed(ladder, agreement)
+    facts = raw.sweep_facts(ladder, {}, sure, agreement)
+    at_n = sorted(i for i, _, m in (tuple(x) for x in facts["unconfirmed_sizes"]) if m == n)
+    return {"unconfirmed": facts["unconfirmed"], "lift_max": facts["lift_max"], "unconfirmed_at_n": at_n}
+
+
 def repeated_kernels(tables: dict, n: int, drift_: float | None = None, agreement: float = 0.05) -> dict:
     """The same O3 kernels at ``n`` timed in several experiments (the sweep and the alternated
     experiments, each in rounds of its own): GFLOPS of each one's estimate (the sweep's as its
@@ -592,7 +602,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "ijk_dip": dip_at(ladder, "c_ijk", n, dr), "drift": machine,
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
-        "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h, "sweep": sweep_facts(tables["ladder"]),
+        "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h,
+        "sweep": {**sweep_facts(tables["ladder"]),
+                  **unconfirmed_facts(tables["ladder"], n, settings["timing"]["agreement"])},
         "repeated": repeated_kernels(tables, n, dr, settings["timing"]["agreement"]),
         "ladder_within_drift": ladder_within_drift(values, dr),
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),

@@ -57,15 +57,19 @@ def repeated_rows(repeated: dict) -> list[dict]:
     return out
 
 
-def ladder_table(values: dict, with_numpy: bool) -> dict:
+def ladder_table(values: dict, with_numpy: bool, unconfirmed=()) -> dict:
     """The sweep at the ladder's N: every C step and its speed-up over i-j-k. NumPy's rows only
     where the sweep agrees with the alternated comparison (``with_numpy``); never a ratio to
-    NumPy, which the sweep timed minutes apart from C."""
+    NumPy, which the sweep timed minutes apart from C. A step in ``unconfirmed`` (its minimum not
+    reproduced) has its speed marked, as 課題1/2 mark their tables."""
     naive = values["c_ijk"]
     keys = LADDER_STEPS + (["numpy_1thread", "numpy_all"] if with_numpy else [])
-    rows = [[step_name(k), v, v / naive if v and naive else None] for k in keys for v in [values[k]]]
+    rows = [[step_name(k), {"value": v, "mark": tables.UNCONFIRMED_MARK} if k in unconfirmed else v,
+             v / naive if v and naive else None] for k in keys for v in [values[k]]]
+    marked = sum(1 for k in keys if k in unconfirmed)
     return {"columns": [{"name": "実装", "kind": "text"}, {"name": "計算速度", "unit": "GFLOPS", "kind": "sig"},
-                        {"name": "i-j-k に対する速度比", "unit": "倍", "kind": "sig"}], "rows": rows}
+                        {"name": "i-j-k に対する速度比", "unit": "倍", "kind": "sig"}], "rows": rows,
+            "marked": marked, "mark": tables.UNCONFIRMED_MARK}
 
 
 def _part(h: dict, path: tuple) -> dict:
@@ -132,7 +136,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["nini1"]
     values = findings["ladder_values"]
     with_numpy = findings["ladder_check"]["outcome"] == "agree"
-    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "ladder": ladder_table(values, with_numpy),
+    unsure = findings["sweep"].get("unconfirmed_at_n", ())
+    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "ladder": ladder_table(values, with_numpy, unsure),
            "ladder_with_numpy": with_numpy,
            "stop_groups": stop_groups(findings.get("stops", {})),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"],
