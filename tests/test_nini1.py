@@ -666,3 +666,24 @@ def test_an_alternated_contender_times_the_product_alone():
     ticks = iter([10.0, 10.5])
     out = contender(None, None, 1, a, b, clock=lambda: next(ticks))()
     assert out["seconds"] == 0.5 and np.array_equal(out["product"], b)
+
+
+def test_the_ladder_marks_a_step_whose_minimum_was_not_reproduced():
+    import pandas as pd
+    from kadai.nini1.analyse import unconfirmed_facts
+    from kadai.nini1.context import ladder_table
+    from kadai.nini1.labels import LADDER_STEPS
+
+    rows = [{"implementation": impl, "op": "matmul", "N": n, "dtype": "float64", "device": "cpu", "repeat": r,
+             "seconds": t, "status": "ok", "note": "", "faults": 0.0, "busy": 0.0, "cores": 1.0}
+            for impl, n, times in (("c_ijk", 512, [1.0, 1.2, 1.25]), ("c_ikj", 512, [0.10, 0.101]),
+                                   ("c_ikj", 256, [0.02, 0.03, 0.04]))
+            for r, t in enumerate(times)]
+    facts = unconfirmed_facts(pd.DataFrame(rows), 512, 0.05)
+    # c_ijk's fastest run (1.0) was not seen again: its estimate is the pair 1.2/1.25; c_ikj at 256 has no pair
+    assert facts["unconfirmed"] == 2 and facts["lift_max"] == pytest.approx(1.2)
+    assert facts["unconfirmed_at_n"] == ["c_ijk"]
+    values = {k: 1.0 + i for i, k in enumerate(LADDER_STEPS + ["numpy_1thread", "numpy_all"])}
+    table = ladder_table(values, False, facts["unconfirmed_at_n"])
+    assert table["marked"] == 1 and table["rows"][0][1] == {"value": 1.0, "mark": "*"}
+    assert all(not isinstance(row[1], dict) for row in table["rows"][1:])
