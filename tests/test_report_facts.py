@@ -71,7 +71,7 @@ def test_the_estimate_is_the_fastest_time_seen_twice():
     sure = raw.confirmed(table, 0.05)
     assert sure == {("numpy", "matmul", 128)}
     cfg = SweepConfig(n_min=64, n_max=128, points_per_octave=1)
-    facts = raw.sweep_facts(table, {"matmul": cfg}, sure, 0.05)
+    facts = raw.sweep_facts(table, {"matmul": cfg}, sure, raw.summarise(table, 0.05))
     assert facts["unconfirmed"] == 1 and facts["lift_max"] == pytest.approx(0.90 / 0.61)
 
 
@@ -109,7 +109,8 @@ def test_a_size_whose_runs_never_agree_stays_out_of_the_fit():
     assert sorted(fitted[fitted.implementation == "torch"].N) == [64, 128, 256]
     cfg = SweepConfig(n_min=64, n_max=512, points_per_octave=1)
     # the method counts the sizes the fits left out (torch kept its two unpaired sizes)
-    assert raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05), 0.05)["unpaired"] == 1
+    facts = raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05), raw.summarise(table, 0.05))
+    assert facts["unpaired"] == 1
 
 
 def test_the_numpy_experiment_states_how_its_times_compare_with_the_sweep():

@@ -29,23 +29,29 @@ def load_raw(paths) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def reproduced(seconds, agreement: float) -> float:
-    """The fastest time that another sample matched within ``agreement`` (a share): the smaller of
-    the fastest two neighbouring samples (sorted) that agree; the minimum where no two agree. Never
-    above the median: where the fast samples come in a pair just wider than ``agreement`` and the
-    slow ones agree, the typical run is the better summary than a slow pair."""
+def _first_pair(seconds, agreement: float) -> float | None:
+    """The smaller of the fastest two neighbouring samples (sorted) that agree within ``agreement``
+    (a share); None where no two agree."""
     s = sorted(float(v) for v in seconds)
+    return next((a for a, b in zip(s, s[1:]) if b <= (1 + agreement) * a), None)
+
+
+def reproduced(seconds, agreement: float) -> float:
+    """The fastest time that another sample matched within ``agreement`` (:func:`_first_pair`); the
+    minimum where no two agree. Never above the median: where the fast samples come in a pair just
+    wider than ``agreement`` and the slow ones agree, the typical run is the better summary than a
+    slow pair."""
+    s = [float(v) for v in seconds]
     if not s:
         return float("nan")
-    pair = next((a for a, b in zip(s, s[1:]) if b <= (1 + agreement) * a), s[0])
-    return min(pair, float(np.median(s)))
+    pair = _first_pair(s, agreement)
+    return min(min(s) if pair is None else pair, float(np.median(s)))
 
 
 def paired(seconds, agreement: float) -> bool:
     """Do two of the samples agree within ``agreement``? Where none do, the size has no time that
     was seen twice: its estimate is a single run (:func:`reproduced`), and a fit leaves it out."""
-    s = sorted(float(v) for v in seconds)
-    return any(b <= (1 + agreement) * a for a, b in zip(s, s[1:]))
+    return _first_pair(seconds, agreement) is not None
 
 
 def summarise(raw: pd.DataFrame, agreement: float) -> pd.DataFrame:
@@ -112,27 +118,28 @@ def common_sizes(raw: pd.DataFrame, op: str, a: str, b: str, sure: set | None = 
     return [n for n in both if {(a, op, n), (b, op, n)} <= sure] or both
 
 
-def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None, agreement: float | None = None) -> dict:
+def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None,
+                summary: pd.DataFrame | None = None) -> dict:
     """How the sizes were actually measured, for the method's sentences (``sweeps``: op →
     :class:`kadai.measure.SweepConfig`): ``sizes`` (series × N with an ok sample); ``no_warmup``,
     those whose first run had no untimed run before it (predicted over ``warmup_max_s``, the
     largest of the ops' values); ``added``, sizes off the op's geometric grid (midpoints that the
     refinement added); ``unconfirmed`` (given ``sure``, the sizes :func:`confirmed` found), how
     many still have two fastest samples that disagree, and ``unconfirmed_sizes``, which
-    ([implementation, op, N]); ``lift_max`` (given ``agreement``), the largest factor by which a
-    size's estimate (:func:`reproduced`) lies above its single fastest sample (1 where every
-    minimum was reproduced) and ``unpaired``, how many sizes the fits left out for having no two
-    agreeing samples (:func:`fit_rows`); ``short``, how many sizes kept fewer timed runs than their op's
+    ([implementation, op, N]); given ``summary`` (:func:`summarise` of ``raw``), ``lift_max``, the
+    largest factor by which a size's estimate (:func:`reproduced`) lies above its single fastest
+    sample (None where no estimate does), and ``unpaired``, how many sizes the fits left out for
+    having no two agreeing samples (:func:`fit_rows`); ``short``, how many sizes kept fewer timed runs than their op's
     ``min_repeats`` (a round skipped when the series' total budget ran out), and ``fewest``, the
     fewest runs of one size."""
     ok = raw[raw.status == OK]
     runs = ok.groupby(["implementation", "op", "N"]).size()
     short = sum(1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats)
     lift = unpaired = None
-    if agreement is not None and len(ok):
-        est = summarise(raw, agreement)
-        lift = float((est["time"] / est["fastest"]).max())
-        unpaired = int(len(est) - len(fit_rows(est)))
+    if summary is not None and len(summary):
+        ratio = float((summary["time"] / summary["fastest"]).max())
+        lift = ratio if ratio > 1 else None
+        unpaired = int(len(summary) - len(fit_rows(summary)))
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}

@@ -81,12 +81,12 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         grp = grp.sort_values("N")
         faults = dict(zip(grp.N.astype(int), grp.faults)) if "faults" in grp else {}
         rows = table[table.implementation == impl]
+        times = dict(zip(grp.N.astype(int), grp["time"]))
         rel = scaling.relation(laws[impl], EXPECTED, working_set, caches, faults,
-                               sysinfo.get("page_bytes", 4096), raw.load_of(rows),
-                               dict(zip(grp.N.astype(int), grp["time"])))
-        series[impl] = {**series_facts(grp, table[table.implementation == impl]), "fit": laws[impl], "relation": rel,
-                        "inversions": raw.inversions(dict(zip(grp.N.astype(int), grp["time"])),
-                                                     settings["timing"]["agreement"], laws[impl]["power"]["n_first"])}
+                               sysinfo.get("page_bytes", 4096), raw.load_of(rows), times)
+        series[impl] = {**series_facts(grp, rows), "fit": laws[impl], "relation": rel,
+                        "inversions": raw.inversions(times, settings["timing"]["agreement"],
+                                                     laws[impl]["power"]["n_first"])}
         records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)
     sure = raw.confirmed(table, settings["timing"]["agreement"])
     both = {"python_naive", "python_fast"} <= set(series)
@@ -96,7 +96,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                        ratio["verdict"]))
     # which sizes had no warm-up, which were added between the grid's, which stayed unconfirmed
     measured = raw.sweep_facts(table, {"matmul": SweepConfig.from_config(settings["sweep"], settings["timing"])},
-                               sure, settings["timing"]["agreement"])
+                               sure, summary)
     findings = {"series": series, "impls": sorted(series), "ratio": ratio, "verdicts": records, "measured": measured,
                 "tally": scaling.tally([s["relation"] for s in series.values()])}
     write_json(out_json, findings)

@@ -120,13 +120,13 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["faster_than_numpy_from"] = crossover(summary, op, impl)
     if law:
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
+        times = dict(zip(g.N.astype(int), g["time"]))
         entry["fit"] = law
-        entry["inversions"] = raw.inversions(dict(zip(g.N.astype(int), g["time"])), agreement,
-                                             law["power"]["n_first"])
+        entry["inversions"] = raw.inversions(times, agreement, law["power"]["n_first"])
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
-                                             dict(zip(g.N.astype(int), g["time"])), refuted)
+                                             times, refuted)
     return entry
 
 
@@ -313,7 +313,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv)}
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
-                "measured": raw.sweep_facts(table, sweeps, sure, settings["timing"]["agreement"]),
+                "measured": raw.sweep_facts(table, sweeps, sure, summary),
                 "overhead_excluded": any(s.get("fit", {}).get("power", {}).get("n_excluded", 0) > 0
                                          for o in ops_out.values() for s in o["series"].values()),
                 "gpu_measured": any(s["measured"] and s["device"] == "cuda"

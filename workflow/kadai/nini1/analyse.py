@@ -475,13 +475,14 @@ def instruction_counts(cache_sim: dict, builds: dict) -> dict | None:
             "isa": contrast, "vectorised": contrast["kind"] in ("wider", "vector_vs_scalar")}
 
 
-def unconfirmed_facts(ladder, n: int, agreement: float) -> dict:
+def unconfirmed_facts(ladder, n: int, agreement: float, summary=None) -> dict:
     """The sweep's sizes whose minimum was not reproduced (:func:`kadai.raw.confirmed`): how many
     (``unconfirmed``), how far their estimate lies above the minimum at most (``lift_max``), and
-    which implementations at the ladder's ``n`` (``unconfirmed_at_n``: marked in its table)."""
+    which implementations at the ladder's ``n`` (``unconfirmed_at_n``: marked in its table).
+    ``summary``: the sweep's :func:`kadai.raw.summarise`, where the caller has it."""
     sure = raw.confirmed(ladder, agreement)
-    facts = raw.sweep_facts(ladder, {}, sure, agreement)
-    at_n = sorted(i for i, _, m in (tuple(x) for x in facts["unconfirmed_sizes"]) if m == n)
+    facts = raw.sweep_facts(ladder, {}, sure, raw.summarise(ladder, agreement) if summary is None else summary)
+    at_n = sorted(i for i, _, m in facts["unconfirmed_sizes"] if m == n)
     return {"unconfirmed": facts["unconfirmed"], "lift_max": facts["lift_max"], "unconfirmed_at_n": at_n}
 
 
@@ -604,7 +605,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                   for impl in tables["ladder"].implementation.unique()},
         "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h,
         "sweep": {**sweep_facts(tables["ladder"]),
-                  **unconfirmed_facts(tables["ladder"], n, settings["timing"]["agreement"])},
+                  **unconfirmed_facts(tables["ladder"], n, settings["timing"]["agreement"], ladder)},
         "repeated": repeated_kernels(tables, n, dr, settings["timing"]["agreement"]),
         "ladder_within_drift": ladder_within_drift(values, dr),
         "simd": contender_gflops(tables["simd"]), "opt": contender_gflops(tables["opt"]),
