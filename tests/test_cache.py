@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT
@@ -189,3 +190,67 @@ def test_the_fast_yaml_parser_reads_every_config_file_as_the_pure_python_one():
     assert kconfig.FAST_LOADER is yaml.CSafeLoader and len(files) >= 4
     for f in files:
         assert kconfig.read_yaml(f) == (yaml.safe_load(f.read_text(encoding="utf-8")) or {}), f
+
+
+def _module(tmp_path, monkeypatch, text, mtime_s=None):
+    """workflow/kadai/m.py under ``tmp_path`` (as the repository root), with ``text``."""
+    monkeypatch.setattr(deps, "ROOT", tmp_path)
+    monkeypatch.setattr(deps, "_FOUND", cache.Table("deps"))
+    path = tmp_path / "workflow" / "kadai" / "m.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mtime_s is not None:
+        os.utime(path, (mtime_s, mtime_s))
+    return path
+
+
+CODE = '"""Module doc."""\n\ndef f(x):\n    """Twice x."""\n    return 2 * x  # why\n'
+
+
+@pytest.mark.parametrize("edit,same", [
+    ('"""Module doc, reworded."""\n\ndef f(x):\n    """Twice x."""\n    return 2 * x  # why\n', True),
+    ('"""Module doc."""\n\n\ndef f(x):\n    """Two times x."""\n    # a new comment\n    return 2*x\n', True),
+    ('"""Module doc."""\n\ndef f(x):\n    """Twice x."""\n    return 3 * x  # why\n', False),
+    ('"""Module doc."""\n\ndef f(y):\n    """Twice x."""\n    return 2 * y  # why\n', False),
+    ('def f(x):\n    return 2 * x\n', True),  # both docstrings gone
+    ('"""Module doc."""\n\ndef f(x):\n    return 2 * x\n\nf.__doc__\n', False),
+])
+def test_the_digest_sees_what_the_code_does_and_not_its_docstrings_or_comments(cache_root, tmp_path,
+                                                                                 monkeypatch, edit, same):
+    path = _module(tmp_path, monkeypatch, CODE)
+    before = deps.digest(path)
+    path.write_text(edit)
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # a later version even on a coarse clock
+    assert (deps.digest(path) == before) is same
+
+
+def test_a_module_that_reads_docstrings_keeps_them_in_its_digest(cache_root, tmp_path, monkeypatch):
+    path = _module(tmp_path, monkeypatch, '"""Usage: m."""\nHELP = __doc__\n')
+    before = deps.digest(path)
+    path.write_text('"""Usage: m [-v]."""\nHELP = __doc__\n')
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    assert deps.digest(path) != before
+
+
+def test_a_signature_changes_only_with_the_code_and_then_is_newer_than_the_results(cache_root, tmp_path,
+                                                                                    monkeypatch):
+    past = 1_700_000_000
+    path = _module(tmp_path, monkeypatch, CODE, mtime_s=past)
+    rel = "workflow/kadai/m.py"
+    sig = tmp_path / deps.signature(rel)
+    assert sig == tmp_path / ".snakemake/kadai-code/workflow/kadai/m.py.sig"
+    # first made: the module's own time, so results made after the module's last edit stay current
+    assert sig.stat().st_mtime_ns == path.stat().st_mtime_ns
+    result_time = past + 100  # a result made after that edit
+    # a docstring and a comment edited: the signature keeps its content and its time
+    path.write_text(CODE.replace("Twice x.", "Two times x.").replace("# why", "# because"))
+    os.utime(path, (past + 200, past + 200))
+    content = sig.read_text()
+    assert deps.signature(rel) == sig.relative_to(tmp_path).as_posix()
+    assert sig.read_text() == content and sig.stat().st_mtime == past
+    # the code edited, even with an old modification time (copied with its time kept): rewritten, now
+    path.write_text(CODE.replace("2 * x", "3 * x"))
+    os.utime(path, (past + 300, past + 300))
+    deps.signature(rel)
+    assert sig.read_text() != content
+    assert sig.stat().st_mtime > result_time and sig.stat().st_mtime >= time.time() - 60

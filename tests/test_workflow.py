@@ -405,11 +405,39 @@ def test_template_edit_reruns_only_markdown_and_pdf(built):
     "workflow/kadai/kadai3/analyse.py", "workflow/kadai/kadai4/figures.py", "workflow/kadai/kadai4/context.py",
     "workflow/kadai/fit.py", "workflow/kadai/raw.py", "workflow/kadai/tables.py", "workflow/kadai/render.py",
     "workflow/kadai/rubric.py", "templates/_macros.md.j2"])
-def test_a_comment_in_presentation_code_measures_and_trains_nothing(built, rel):
-    comment = "\n{# a comment #}\n" if rel.endswith(".j2") else "\n# a comment\n"
-    jobs = plan_after(built, rel, extra=comment)
+def test_an_edit_of_presentation_code_measures_and_trains_nothing(built, rel):
+    edit = "\n{# a comment #}\n" if rel.endswith(".j2") else "\nEDITED = True\n"
+    jobs = plan_after(built, rel, extra=edit)
     assert jobs, f"editing {rel} must rerun the stages that run it"
     assert not {r for r, _ in jobs} & EXPENSIVE, jobs
+
+
+@pytest.mark.parametrize("rel,edit", [
+    ("workflow/kadai/measure.py", {"extra": "\n# a comment\n"}),
+    ("workflow/kadai/measure.py", {"old": '"""Size sweeps that', "new": '"""Sweeps of sizes that'}),  # its docstring
+    ("workflow/kadai/kadai3/timing.py", {"old": "def cases(", "new": "\ndef cases("}),
+    ("workflow/kadai/raw.py", {"extra": "\n\n\n# a comment\n"}),
+])
+def test_a_comment_docstring_or_layout_edit_reruns_nothing(built, rel, edit):
+    assert plan_after(built, rel, **edit) == []
+
+
+def test_a_comment_in_a_quoted_listing_rerenders_only_the_reports_that_quote_it(built):
+    jobs = plan_after(built, "workflow/kadai/train/loops.py", extra="\n# a comment\n")
+    assert jobs == sorted((rule, f"report/{r}.{ext}") for r in ("kadai3", "kadai4")
+                          for rule, ext in (("render_markdown", "md"), ("render_pdf", "pdf")))
+
+
+def test_a_reverted_edit_reruns_nothing(built):
+    """The signature is rewritten at the edit and again at its undoing (both newer than the results),
+    but its content is again the one the results were made with, which Snakemake checks."""
+    f = built / "workflow/kadai/kadai1/measure.py"
+    original = edited(f, extra="\nEDITED = True\n")
+    try:
+        assert "kadai1_measure" in measured(planned_jobs(built, *TARGETS))
+    finally:
+        f.write_text(original, encoding="utf-8")
+    assert planned_jobs(built, *TARGETS) == []
 
 
 def kadai2_series(jobs):
@@ -430,7 +458,8 @@ GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
     ("workflow/kadai/backends/torch_ops.py", {"old": "    return a @ b\n", "new": "    out = a @ b\n    return out\n"},
      [f"{op}_{i}" for op in ("conv", "matmul") for i in ("torch_cpu", "torch_cuda", "torch_cuda_transfer")],
      ["kadai2_explain"]),
-    ("workflow/kadai/backends/python.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"], []),
+    ("workflow/kadai/backends/python.py", {"extra": "\nEDITED = True\n"},
+     ["conv_python_naive", "matmul_python_naive"], []),
     # one registry entry: exactly that implementation's series
     ("workflow/kadai/backends/registry.py",
      {"old": '"torch_cpu": {"library": "torch", "device": "cpu", "transfer": False',
@@ -444,10 +473,10 @@ GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
     ("workflow/kadai/checks.py", {"old": '"float32": 1e-3', "new": '"float32": 2e-3'}, "all",
      ["kadai1_measure", "kadai2_explain", "nini1_measure"]),
     # the loader of the 課題1 program: 課題1 and the pure-Python matrix product of 課題2
-    ("workflow/kadai/submission.py", {"extra": "\n# edit\n"}, ["conv_python_naive", "matmul_python_naive"],
+    ("workflow/kadai/submission.py", {"extra": "\nEDITED = True\n"}, ["conv_python_naive", "matmul_python_naive"],
      ["kadai1_measure"]),
     # the training loops: every training job of 課題3 and 課題4
-    ("workflow/kadai/train/loops.py", {"extra": "\n# edit\n"}, [],
+    ("workflow/kadai/train/loops.py", {"extra": "\nEDITED = True\n"}, [],
      ["kadai3_loader", "kadai3_timing", "kadai3_train", "kadai4_timing", "kadai4_train"]),
 ])
 def test_a_functional_edit_reruns_exactly_the_affected_series(built, rel, edit, series, others):
@@ -498,7 +527,8 @@ def test_every_job_loaded_only_code_among_its_inputs(built):
         text = (built / log.group(1).strip()).read_text(encoding="utf-8")
         loaded = re.search(r"^kadai modules loaded: (.*)$", text, re.M)
         assert loaded, f"{log.group(1)} does not list the modules its job loaded"
-        files = {deps.module_path(m).relative_to(deps.ROOT).as_posix() for m in loaded.group(1).split()}
+        files = {f"{deps.SIGNATURES}/{deps.module_path(m).relative_to(deps.ROOT).as_posix()}.sig"
+                 for m in loaded.group(1).split()}
         missing = files - inputs
         assert not missing, f"rule {rule.group(1)} ({log.group(1)}) loaded {sorted(missing)} without depending on it"
         checked.add(rule.group(1))

@@ -15,16 +15,28 @@ code inputs are therefore computed, never listed by hand:
 Because measurement, analysis and drawing live in separate modules, a comment in figure code
 is not in a measurement's closure and re-measures nothing, while a helper that measurement code
 starts to call is in the closure the moment the import is written.
+
+A job's inputs are not the package modules themselves but their *signatures*
+(:func:`signature`): one small file per module, ``.snakemake/kadai-code/<path>.sig``, holding a
+digest of what the module executes (its syntax tree without docstrings; comments and layout are
+not in the tree). The file is rewritten, and so made newer than the results, only when that
+digest changes, so a comment, a docstring or a reformatting re-measures nothing, while any change
+to what the code does reruns every job that executes it. A module that reads a docstring
+(``__doc__``) keeps its docstrings in the digest. The declared non-Python files stay inputs as
+they are.
 """
 
 from __future__ import annotations
 
 import ast
 import atexit
+import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
 from . import cache as disk
+from .io import write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "workflow"
@@ -132,15 +144,74 @@ def closure(*modules: str) -> list[str]:
     return list(_closure(tuple(sorted(modules))))
 
 
-def code_files(script: str | Path | None = None, *modules: str) -> list[str]:
+def code_files(script: str | Path | None = None, *modules: str, signed: bool = False) -> list[str]:
     """Repository-relative files a job executes: ``script`` (a file outside the package, such as
-    a rule's entry script), the modules it and ``modules`` import, and their declared files."""
+    a rule's entry script), the modules it and ``modules`` import, and their declared files.
+    ``signed``: each module as its :func:`signature` instead (a job's inputs)."""
     roots = set(modules)
     if script is not None:
         roots |= imports_in(ROOT / script)
     files: list[str] = []
     for name in closure(*roots):
         path = module_path(name)
-        files.append(path.relative_to(ROOT).as_posix())
+        rel = path.relative_to(ROOT).as_posix()
+        files.append(signature(rel) if signed else rel)
         files += declared_files(path)
     return sorted(set(files))
+
+
+SIGNATURES = ".snakemake/kadai-code"  # where the signature of each module is kept (repository-relative)
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    """``tree`` with the docstring of the module and of every class and function taken out."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return tree
+
+
+def digest(path: Path) -> str:
+    """What module ``path`` executes, as a SHA-256 of its syntax tree (no positions, no comments;
+    no docstrings unless the module reads ``__doc__``)."""
+    return _digest(*_version(path))
+
+
+@cache
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    def derive() -> str:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))  # a tree of its own: the cached one is shared
+        if "__doc__" not in text:
+            tree = _without_docstrings(tree)
+        return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+    return _FOUND.derived(f"{disk.version_key(path, mtime_ns, size)}|digest", derive)
+
+
+def signature(rel: str) -> str:
+    """The input that stands for module ``rel`` (repository-relative) in a job:
+    ``.snakemake/kadai-code/<rel>.sig``, holding :func:`digest`. Rewritten only when the digest
+    changes: then with the time of the change (now, or the module's own modification time if that
+    is later), so the jobs that execute the module rerun. A signature made for the first time (a
+    new checkout, a deleted ``.snakemake``) gets the module's modification time, so results made
+    after the module's last edit stay current, as they would with the module as the input."""
+    path = ROOT / rel
+    sig = ROOT / SIGNATURES / f"{rel}.sig"
+    text = digest(path) + "\n"
+    try:
+        old = sig.read_text(encoding="utf-8")
+    except OSError:
+        old = None
+    if old != text:
+        sig.parent.mkdir(parents=True, exist_ok=True)
+        write_text(sig, text)
+        changed = path.stat().st_mtime_ns
+        if old is not None:
+            changed = max(changed, sig.stat().st_mtime_ns)  # the write's own time: now
+        os.utime(sig, ns=(changed, changed))
+    return sig.relative_to(ROOT).as_posix()
+

@@ -20,9 +20,10 @@ TEMPLATE_PARTIALS = sorted(str(p) for p in Path("templates").glob("_*.j2"))
 
 
 def code(script, *modules):
-    """The package files a rule's job executes: everything the entry script ``script``
-    (workflow/scripts/<script>.py) and ``modules`` import, derived from the import graph."""
-    return deps.code_files(f"workflow/scripts/{script}.py", *modules)
+    """The code inputs of a rule's job: everything the entry script ``script``
+    (workflow/scripts/<script>.py) and ``modules`` import, derived from the import graph, each
+    package module as its signature (a comment or docstring edit reruns nothing; kadai.deps)."""
+    return deps.code_files(f"workflow/scripts/{script}.py", *modules, signed=True)
 
 
 def figure_files(report):
