@@ -35,7 +35,8 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
                   note_at={("a", 32), ("b", 64)})
     facts = raw.sweep_facts(table, {"matmul": cfg})
     assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
-                     "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3, "unpaired": None}
+                     "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3, "unfitted": None,
+                     "fit_least": raw.FIT_LEAST}
     # a size left with fewer runs than min_repeats (its round skipped for the budget) is counted
     two = _rows({"a": {8: [1e-3] * 3, 16: [8e-3] * 2}})
     assert (raw.sweep_facts(two, {"matmul": cfg})["short"], raw.sweep_facts(two, {"matmul": cfg})["fewest"]) == (1, 2)
@@ -98,19 +99,22 @@ def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():
     assert caches_inside({**steep, "k_lo": 3.04, "verdict": {"outcome": "yes"}}, 3.0, b, caches) == []
 
 
-def test_a_size_whose_runs_never_agree_stays_out_of_the_fit():
-    table = _rows({"numpy": {64: [1.0, 1.02, 1.3], 128: [8.0, 8.1], 256: [60.0, 75.0], 512: [500.0, 510.0]},
+def test_a_size_whose_minimum_was_not_seen_twice_stays_out_of_the_fit():
+    # numpy 1024: two slow runs agree (a slow period), the fastest one was never matched
+    table = _rows({"numpy": {64: [1.0, 1.02, 1.3], 128: [8.0, 8.1], 256: [60.0, 75.0], 512: [500.0, 510.0],
+                             1024: [3900.0, 4500.0, 4510.0]},
                    "torch": {64: [1.0, 1.5], 128: [8.0, 9.0], 256: [60.0, 61.0]}})
-    summary = raw.summarise(table, 0.05)
-    assert summary.set_index(["implementation", "N"]).loc[("numpy", 256), "paired"] == False  # noqa: E712
-    fitted = raw.fit_rows(summary)
+    summary = raw.summarise(table, 0.05).set_index(["implementation", "N"])
+    assert not summary.loc[("numpy", 256), "confirmed"] and not summary.loc[("numpy", 1024), "confirmed"]
+    assert summary.loc[("numpy", 1024), "time"] == 4500.0  # the estimate is the slow pair, marked unconfirmed
+    fitted = raw.fit_rows(summary.reset_index())
     assert sorted(fitted[fitted.implementation == "numpy"].N) == [64, 128, 512]
-    # a series with too few paired sizes keeps all of them (a fit needs points)
+    # a series with too few confirmed sizes keeps all of them (a fit needs points)
     assert sorted(fitted[fitted.implementation == "torch"].N) == [64, 128, 256]
-    cfg = SweepConfig(n_min=64, n_max=512, points_per_octave=1)
-    # the method counts the sizes the fits left out (torch kept its two unpaired sizes)
+    cfg = SweepConfig(n_min=64, n_max=1024, points_per_octave=1)
+    # the method counts the sizes the fits left out (torch kept its two unconfirmed sizes)
     facts = raw.sweep_facts(table, {"matmul": cfg}, raw.confirmed(table, 0.05), raw.summarise(table, 0.05))
-    assert facts["unpaired"] == 1
+    assert facts["unfitted"] == 2 and facts["unconfirmed"] == 4 and facts["fit_least"] == raw.FIT_LEAST
 
 
 def test_the_numpy_experiment_states_how_its_times_compare_with_the_sweep():
@@ -166,19 +170,27 @@ def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
     assert g["N"] == 16 and g["ratio"] == pytest.approx(1.6)
 
 
-def test_a_stub_of_largest_sizes_is_named_as_outside_the_verdict():
-    from kadai.kadai1.context import trailing_edges
+def test_the_stretches_past_the_largest_regime_are_named_as_outside_the_verdict():
+    from kadai import scaling
 
-    def rel(regimes, transitions):
-        return {"relation": {"regimes": [{"n_first": a, "n_last": b} for a, b in regimes],
-                             "transitions": [{"n_first": a, "n_last": b, "k": 4.3, "n_points": 3, "edge": e,
-                                              "k_halfwidth": 0.3} for a, b, e in transitions], "expected": 3}}
-    series = {"fast": {"name": "F", **rel([(76, 362)], [(362, 512, True), (8, 19, True)])},
-              "naive": {"name": "N", **rel([(16, 362)], [])},
-              "mid": {"name": "M", **rel([(8, 64), (128, 512)], [(64, 128, False)])}}
-    edges = trailing_edges(series, ["fast", "naive", "mid"])
-    assert edges == [{"name": "F", "n_first": 362, "n_last": 512, "k": 4.3, "n_points": 3, "k_halfwidth": 0.3,
-                      "above": True}]   # 4.3 ± 0.3 lies above 3: each operation got slower there
+    def seg(a, b, points, k, transition=False, edge=False, half=0.1):
+        return {"n_first": a, "n_last": b, "n_points": points, "k": k, "k_lo": k - half, "k_hi": k + half,
+                "k_halfwidth": half, "a": 1e-9, "transition": transition, "edge": edge}
+
+    def rel(*segments):
+        law = {"power": seg(8, 512, 20, 3.1), "regimes": {"segments": list(segments), "breaks": []}}
+        return scaling.relation(law, 3, lambda n: 32.0 * n * n, [], {}, 4096)
+
+    # 課題1's naive series: regime 19–181, then a transition and an edge stub that grow faster than N^3
+    r = rel(seg(8, 19, 3, 1.0, True, True), seg(19, 181, 11, 2.98, half=0.03), seg(181, 362, 5, 3.34, True, half=0.09),
+            seg(362, 512, 3, 4.26, True, True, half=0.24))
+    assert [(b["n_first"], b["n_last"], b["edge"], b["above"]) for b in r["beyond"]] == \
+        [(181, 362, False, True), (362, 512, True, True)]  # the stub before the regime is not past it
+    # a stretch whose slope's interval reaches down to 3 is past the regime but not surely slower per operation
+    r = rel(seg(19, 181, 11, 2.98), seg(181, 512, 4, 3.2, True, True, half=0.3))
+    assert [(b["n_first"], b["above"]) for b in r["beyond"]] == [(181, False)]
+    # a stretch between two regimes is not past the largest one
+    assert rel(seg(8, 64, 6, 3.0), seg(64, 128, 3, 3.5, True), seg(128, 512, 5, 3.0))["beyond"] == []
 
 
 def test_threads_per_training_run_and_the_medians_that_disagree_with_the_paired_ratio():
@@ -377,3 +389,20 @@ def test_a_two_point_transition_is_told_by_its_measured_time_ratio():
     assert tr["two_points"] and tr["k_halfwidth"] is None
     assert tr["time_ratio"] == pytest.approx(0.0387 / 0.00386)  # the measured minima, not the fitted line
     assert scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096)["transitions"][0]["time_ratio"] is None
+
+
+def test_sizes_past_the_fitted_range_are_named_with_their_time_per_operation():
+    from kadai import scaling
+
+    seg = {"n_first": 1024, "n_last": 4096, "n_points": 5, "k": 2.0, "k_lo": 1.9, "k_hi": 2.1, "k_halfwidth": 0.1,
+           "a": 1e-9, "transition": False, "edge": False}
+    law = {"power": seg, "regimes": {"segments": [seg], "breaks": []}}
+    # 課題2's PyTorch convolution: the two largest sizes were not confirmed, and one of them stepped up
+    times = {1024: 0.05, 2048: 0.2, 4096: 0.8, 5793: 1.6, 6317: 3.8}
+    rel = scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096, times=times)
+    u = rel["unfitted_above"]
+    assert (u["n_first"], u["n_last"], u["count"], u["from"]) == (5793, 6317, 2, 4096)
+    assert u["per_op_lo"] == pytest.approx(1.6 / 0.8 / (5793 / 4096) ** 2)  # ≈ 1.0: as fast per operation
+    assert u["per_op_hi"] == pytest.approx(3.8 / 0.8 / (6317 / 4096) ** 2)  # ≈ 2.0: each operation slower
+    assert scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096,
+                            times={n: t for n, t in times.items() if n <= 4096})["unfitted_above"] is None

@@ -29,6 +29,9 @@ def load_raw(paths) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+FIT_LEAST = 3  # a series with fewer confirmed sizes is fitted on all of them (raw.fit_rows)
+
+
 def _first_pair(seconds, agreement: float) -> float | None:
     """The smaller of the fastest two neighbouring samples (sorted) that agree within ``agreement``
     (a share); None where no two agree."""
@@ -48,22 +51,24 @@ def reproduced(seconds, agreement: float) -> float:
     return min(min(s) if pair is None else pair, float(np.median(s)))
 
 
-def paired(seconds, agreement: float) -> bool:
-    """Do two of the samples agree within ``agreement``? Where none do, the size has no time that
-    was seen twice: its estimate is a single run (:func:`reproduced`), and a fit leaves it out."""
-    return _first_pair(seconds, agreement) is not None
+def agree(seconds, agreement: float) -> bool:
+    """Do the two fastest samples agree within ``agreement`` (a share)? Then the minimum was seen
+    twice, not once in a fast moment that no other run saw again, and the estimate
+    (:func:`reproduced`) is the minimum itself."""
+    two = sorted(float(v) for v in seconds)[:2]
+    return len(two) == 2 and two[1] <= (1 + agreement) * two[0]
 
 
 def summarise(raw: pd.DataFrame, agreement: float) -> pd.DataFrame:
     """Per implementation × op × N: ``time`` (the estimate: :func:`reproduced`), ``fastest`` (the
-    minimum), ``paired`` (:func:`paired`: the sizes a fit may use), the median, quartiles and
-    count of the ok samples, the outliers, and the minor page faults per run."""
+    minimum), ``confirmed`` (:func:`agree`: the minimum was seen twice; the sizes a fit uses), the
+    median, quartiles and count of the ok samples, the outliers, and the minor page faults per run."""
     ok = raw[raw.status == OK]
     g = ok.groupby(KEYS, sort=True)["seconds"]
-    out = g.agg(time=lambda s: reproduced(s, agreement), fastest="min", paired=lambda s: paired(s, agreement),
+    out = g.agg(time=lambda s: reproduced(s, agreement), fastest="min", confirmed=lambda s: agree(s, agreement),
                 median="median", q1=lambda s: s.quantile(0.25), q3=lambda s: s.quantile(0.75),
                 runs="count").reset_index()
-    out["paired"] = out["paired"].astype(bool)
+    out["confirmed"] = out["confirmed"].astype(bool)
     out["iqr"] = out.q3 - out.q1
     out["spread"] = out["median"] / out["time"] - 1.0  # how far the typical run lies above the estimate
     outliers = raw[raw.status == OUTLIER].groupby(KEYS).size().rename("outliers")
@@ -87,10 +92,12 @@ def stop_reason(raw: pd.DataFrame) -> dict:
             "note": note}
 
 
-def fit_rows(summary: pd.DataFrame, least: int = 3) -> pd.DataFrame:
-    """The summary rows a growth law is fitted to: the :func:`paired` sizes of every series, or all
-    of its sizes where fewer than ``least`` are paired (too few to fit without them)."""
-    keep = summary.groupby(["implementation", "op"])["paired"].transform(lambda p: p if p.sum() >= least else True)
+def fit_rows(summary: pd.DataFrame, least: int = FIT_LEAST) -> pd.DataFrame:
+    """The summary rows a growth law is fitted to: the ``confirmed`` sizes of every series (whose
+    minimum was seen twice: an exponent then rests on no time that a slow or fast period of the
+    machine alone produced), or all of its sizes where fewer than ``least`` are confirmed (too few
+    to fit without them)."""
+    keep = summary.groupby(["implementation", "op"])["confirmed"].transform(lambda c: c if c.sum() >= least else True)
     return summary[keep.astype(bool)]
 
 
@@ -100,12 +107,8 @@ def confirmed(raw: pd.DataFrame, agreement: float) -> set:
     other samples never saw again, so the estimate (:func:`summarise`) is the minimum itself. A
     comparison between series uses these sizes."""
     ok = raw[raw.status == OK]
-    out = set()
-    for (impl, op, n), s in ok.groupby(["implementation", "op", "N"]).seconds:
-        two = s.nsmallest(2).to_numpy()
-        if len(two) == 2 and two[1] <= (1 + agreement) * two[0]:
-            out.add((impl, op, int(n)))
-    return out
+    return {(impl, op, int(n)) for (impl, op, n), s in ok.groupby(["implementation", "op", "N"]).seconds
+            if agree(s, agreement)}
 
 
 def common_sizes(raw: pd.DataFrame, op: str, a: str, b: str, sure: set | None = None) -> list[int]:
@@ -128,18 +131,19 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None,
     many still have two fastest samples that disagree, and ``unconfirmed_sizes``, which
     ([implementation, op, N]); given ``summary`` (:func:`summarise` of ``raw``), ``lift_max``, the
     largest factor by which a size's estimate (:func:`reproduced`) lies above its single fastest
-    sample (None where no estimate does), and ``unpaired``, how many sizes the fits left out for
-    having no two agreeing samples (:func:`fit_rows`); ``short``, how many sizes kept fewer timed runs than their op's
-    ``min_repeats`` (a round skipped when the series' total budget ran out), and ``fewest``, the
-    fewest runs of one size."""
+    sample (None where no estimate does), and ``unfitted``, how many sizes the growth-law fits
+    left out (:func:`fit_rows`: their minimum was not seen twice) and ``fit_least``, the fewest
+    confirmed sizes a series is fitted on alone; ``short``, how many sizes kept fewer timed runs
+    than their op's ``min_repeats`` (a round skipped when the series' total budget ran out), and
+    ``fewest``, the fewest runs of one size."""
     ok = raw[raw.status == OK]
     runs = ok.groupby(["implementation", "op", "N"]).size()
     short = sum(1 for (_, op, _), count in runs.items() if op in sweeps and count < sweeps[op].min_repeats)
-    lift = unpaired = None
+    lift = unfitted = None
     if summary is not None and len(summary):
         ratio = float((summary["time"] / summary["fastest"]).max())
         lift = ratio if ratio > 1 else None
-        unpaired = int(len(summary) - len(fit_rows(summary)))
+        unfitted = int(len(summary) - len(fit_rows(summary)))
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
     cold = ok[ok.note.fillna("") == NO_WARMUP]
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
@@ -149,7 +153,8 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None,
             "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
             "added": sum(1 for _, op, n in measured if op in grids and n not in grids[op]), "lift_max": lift,
-            "short": short, "fewest": int(runs.min()) if len(runs) else None, "unpaired": unpaired}
+            "short": short, "fewest": int(runs.min()) if len(runs) else None, "unfitted": unfitted,
+            "fit_least": FIT_LEAST}
 
 
 def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:

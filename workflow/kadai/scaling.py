@@ -132,7 +132,11 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     n_right) of a break → an experiment's finding that rules out its data's size (:func:`cache_verdict`).
     Regimes are the stretches of at least ``min_points`` sizes over more than an octave;
     transitions, the shorter ones between them (or, with ``edge``, stubs at either end of the
-    fitted range), are described but carry no claim.
+    fitted range), are described but carry no claim. ``beyond``: the transitions past the largest
+    regime, which the series' verdict does not cover, each with ``above`` (its slope's interval
+    lies wholly above ``expected``: each operation got slower there). ``unfitted_above``: the sizes
+    in ``times`` past the fitted range (their minimum not seen twice, so left out of the fit), with
+    the range of their time per operation over that of the largest fitted size (None if none).
     """
     reg = law["regimes"]
     segments = reg["segments"]
@@ -150,6 +154,19 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                                    if fastest.get(s["n_first"]) and fastest.get(s["n_last"]) else None),
                     "two_points": s["n_points"] == 2, "edge": bool(s.get("edge"))}
                    for s in segments if s.get("transition")]
+    # what lies past the largest regime (the sizes its verdict does not cover), each stretch saying
+    # whether each operation surely got slower there (the slope's interval wholly above expected)
+    last = max(r["n_last"] for r in regimes)
+    beyond = [{**t, "above": t["k_halfwidth"] is not None and t["k"] - t["k_halfwidth"] > expected}
+              for t in transitions if t["n_first"] >= last]
+    # measured sizes past the fitted range (left out of the fit: raw.fit_rows), with how their time
+    # per operation compares with that of the largest fitted size
+    top = max(s["n_last"] for s in segments)
+    above = sorted(n for n in fastest if n > top)
+    per_op = [fastest[n] / fastest[top] / (n / top) ** expected for n in above if fastest.get(top)]
+    unfitted_above = {"n_first": int(above[0]), "n_last": int(above[-1]), "count": len(above), "from": int(top),
+                      "per_op_lo": min(per_op, default=None), "per_op_hi": max(per_op, default=None)} \
+        if above else None
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
@@ -163,7 +180,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
                                                 page).to_dict()})
     return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,
-            "transitions": transitions, "breaks": breaks, "verdict": regimes[-1]["verdict"],
+            "transitions": transitions, "beyond": beyond, "unfitted_above": unfitted_above, "breaks": breaks,
+            "verdict": regimes[-1]["verdict"],
             "widest_halfwidth": max((r["k_halfwidth"] for r in regimes if r["k_halfwidth"] is not None),
                                     default=None)}
 

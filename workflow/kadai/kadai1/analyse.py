@@ -73,7 +73,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     sysinfo = read_json(inputs["sysinfo"])
     caches = sysinfo.get("caches", [])
     hints = scaling.crossings(working_set, caches)
-    # a size with no two agreeing runs has no time seen twice: the fits leave it out (raw.fit_rows)
+    # a size whose minimum was not seen twice: the fits leave it out (raw.fit_rows)
     laws = fit.by_series(raw.fit_rows(summary), settings["fit"], keys=("implementation",), hints=lambda key: hints,
                          expected=lambda key: EXPECTED)
     series, records = {}, []

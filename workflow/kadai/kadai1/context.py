@@ -18,21 +18,6 @@ def model_table(series: dict, impls: list[str]) -> dict:
                         {"name": "検証点の相対誤差", "unit": "%", "kind": "percent"}], "rows": rows}
 
 
-def trailing_edges(series: dict, impls: list[str]) -> list[dict]:
-    """The largest sizes of a series that form an edge stub (too few points for a regime of their
-    own): the series' verdict, made on its largest regime, does not cover them."""
-    out = []
-    for impl in impls:
-        rel = series[impl].get("relation") or {}
-        last = max((r["n_last"] for r in rel.get("regimes", [])), default=None)
-        out += [{"name": series[impl]["name"], **{k: t[k] for k in ("n_first", "n_last", "k", "n_points")},
-                 "k_halfwidth": t.get("k_halfwidth"),
-                 # each operation got slower there: the slope's interval lies above the expected exponent
-                 "above": t.get("k_halfwidth") is not None and t["k"] - t["k_halfwidth"] > rel["expected"]}
-                for t in rel.get("transitions", []) if t["edge"] and last is not None and t["n_first"] >= last]
-    return out
-
-
 def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
     """The series whose growth changed where B crosses a cache size (``yes``), those where it
     changed near one without crossing it (``near``: cannot tell), and those where the change there
@@ -65,7 +50,6 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "fit_config": fit.method(settings["fit"]),
         "program": submission.DEPENDS_ON_FILES[0],
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against
-        "trailing_edges": trailing_edges(series, impls),
         # the results section predicts a change where B outgrows a cache: the series that showed one
         "cache_breaks": cache_breaks(series, impls, names),
     }

@@ -289,7 +289,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     summary = raw.summarise(table, settings["timing"]["agreement"])
     sysinfo = read_json(inputs["sysinfo"])
     caches = sysinfo.get("caches", [])
-    # a size with no two agreeing runs has no time seen twice: the fits leave it out (raw.fit_rows)
+    # a size whose minimum was not seen twice: the fits leave it out (raw.fit_rows)
     laws = fit.by_series(raw.fit_rows(summary), settings["fit"], hints=lambda key: scaling.crossings(
         working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches), expected=lambda key: EXPECTED[key[0]])
     sure = raw.confirmed(table, settings["timing"]["agreement"])

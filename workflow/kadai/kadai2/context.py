@@ -71,7 +71,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
             s["name"] = figures.impl_name(impl, op)
         measured = [k for k, s in o["series"].items() if s["measured"]]
         s_op = summary[summary.op == op]
-        o["unpaired"] = int(len(s_op) - len(raw.fit_rows(s_op)))  # open markers in this op's figures
+        o["unfitted"] = int(len(s_op) - len(raw.fit_rows(s_op)))  # open markers in this op's figures
         o["table"] = tables.by_size(summary[summary.op == op], measured, [("time", "{}", "s")],
                                     {k: figures.impl_name(k, op) for k in measured},
                                     keep=SweepConfig.from_config(cfg[op], settings["timing"]).sizes(),
