@@ -139,7 +139,17 @@ def test_crossover():
     rows = [("numpy", n, t) for n, t in [(8, 1.0), (16, 2.0), (32, 4.0), (64, 8.0)]]
     rows += [("torch_cpu", n, t) for n, t in [(8, 3.0), (16, 1.0), (32, 5.0), (64, 2.0)]]
     s = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "time": t} for i, n, t in rows])
+    assert analyse.crossover(s, "matmul", "torch_cpu", least=1) == 64
+    # "every size from N on" needs 3 sizes there: torch is faster at 64 alone, which says nothing
+    assert analyse.crossover(s, "matmul", "torch_cpu") is None
+    rows += [("numpy", 128, 16.0), ("torch_cpu", 128, 4.0), ("numpy", 256, 32.0), ("torch_cpu", 256, 31.0)]
+    s = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "time": t} for i, n, t in rows])
     assert analyse.crossover(s, "matmul", "torch_cpu") == 64
+    # … faster by more than the margin: 31 against 32 at N = 256 is within 5 %
+    assert analyse.crossover(s, "matmul", "torch_cpu", margin=0.05) is None
+    # only the given sizes count (those confirmed in both series)
+    assert analyse.crossover(s, "matmul", "torch_cpu", sizes={8, 32, 64, 128}) is None
+    assert analyse.crossover(s, "matmul", "torch_cpu", sizes={8, 16, 64, 128}) == 16
 
 
 def test_a_multi_threaded_series_squeezed_by_a_busy_machine_decides_nothing():

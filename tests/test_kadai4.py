@@ -1,5 +1,6 @@
 """課題4: the generated dataset, the one-at-a-time settings and the effect rule."""
 import numpy as np
+import pandas as pd
 import pytest
 from kadai.kadai4 import analyse, dataset, settings, train
 
@@ -316,6 +317,11 @@ def test_the_largest_difference_is_reported_even_where_a_smaller_one_decides():
     assert row[1].startswith(f"4 で −{100 * (np.mean(accs['64']) - np.mean(accs['4'])):.1f}")
     assert row[3] == "あり（16 の差による）"
     assert analyse.strength(big) == pytest.approx(abs(big["estimate"]) / analyse.ACC_EFFECT)
+    # the effects figure shows the difference the verdict rests on (16), beyond the threshold
+    shown = st["acc_shown"]
+    assert shown["b"] == "16" and not shown["note"] and shown["outcome"] == "yes"
+    assert shown["estimate"] == pytest.approx(decided["estimate"])
+    assert min(abs(shown["lo"]), abs(shown["hi"])) > decided["min_effect"]
     # the seed spread of 4 is noted: its sd against the pooled sd of the other three settings
     (sv,) = st["spread"]
     pooled = np.sqrt(np.mean([np.var(accs[v], ddof=1) for v in ("16", "64", "256")]))
@@ -327,6 +333,7 @@ def test_where_the_largest_difference_decides_there_is_no_note_and_no_spread():
     assert st["acc_effect"]["numbers"]["b"] == st["acc_largest"]["b"] == "4"
     assert not st["acc_largest"]["note"] and st["spread"] == []
     assert st["acc_largest"]["estimate"] == pytest.approx(st["acc_effect"]["numbers"]["estimate"])
+    assert st["acc_shown"] == st["acc_largest"] and st["time_shown"] == st["time_largest"]
     # the time: every setting as fast as the baseline round by round, nothing to note either
     assert st["time_effect"]["outcome"] == "no" and not st["time_largest"]["note"]
 
@@ -486,7 +493,7 @@ def test_the_effects_figure_follows_the_tables_order(tmp_path, monkeypatch):
 
     def st(name, est):
         pair = {"estimate": est, "lo": est * 0.8, "hi": est * 1.2, "min_effect": 0.005}
-        return {"name": name, "acc_largest": pair, "time_largest": {**pair, "min_effect": 0.1}}
+        return {"name": name, "acc_shown": pair, "time_shown": {**pair, "min_effect": 0.1}}
     write_json(tmp_path / "f.json", {"study": {"a": st("A", 0.01), "b": st("B", 0.2), "c": st("C", 0.05)},
                                      "ranking": ["b", "c", "a"]})
     drawn = {}
@@ -616,3 +623,16 @@ def test_a_layer_study_compares_its_time_change_with_its_added_arithmetic(lo, hi
     assert out["where"] == where
     assert size_vs_time({**st, "time_effect": {"reason": "busy"}}, line) is None
     assert size_vs_time(st, None) is None
+
+
+def test_the_fixed_time_is_set_against_the_cost_of_the_updates():
+    line = {"fixed_s": 0.34, "fixed_lo": 0.326, "fixed_hi": 0.358}
+    uc = {"per_update": 0.731e-3, "per_update_lo": 0.691e-3, "per_update_hi": 0.883e-3}
+    timing = pd.DataFrame({"updates": [470, 470, 470], "status": ["ok", "ok", "outlier"]})
+    fu = analyse.fixed_by_updates(line, uc, timing)
+    assert fu["updates"] == 470 and fu["time"] == pytest.approx(0.731e-3 * 470)
+    assert (fu["lo"], fu["hi"]) == (pytest.approx(0.691e-3 * 470), pytest.approx(0.883e-3 * 470))
+    assert fu["consistent"]  # 0.325–0.415 s against 0.326–0.358 s
+    assert not analyse.fixed_by_updates({**line, "fixed_lo": 0.5, "fixed_hi": 0.6}, uc, timing)["consistent"]
+    assert analyse.fixed_by_updates(line, None, timing) is None
+    assert analyse.fixed_by_updates(line, uc, pd.DataFrame({"updates": [470, 118], "status": ["ok", "ok"]})) is None

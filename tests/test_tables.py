@@ -58,6 +58,8 @@ def test_cache_sizes_print_in_their_binary_unit():
     # a measured size: significant figures in the unit that keeps it in [1, 1024)
     assert [tables.size(b) for b in (393216, 1.5 * 2**20, 5.67 * 2**20, 100, float("nan"))] == \
         ["384 KiB", "1.50 MiB", "5.67 MiB", "100 B", "—"]
+    # … and below 1000 as printed: 課題1's B at N = 181 (≈ 32 bytes per float) is 1.00 MiB, not 1020 KiB
+    assert [tables.size(b) for b in (1048352, 1023 * 2**10, 999 * 2**10)] == ["1.00 MiB", "0.999 MiB", "999 KiB"]
 
 
 def test_regime_table_prints_a_narrow_interval_and_names_stubs_and_transitions():

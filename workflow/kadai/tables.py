@@ -87,14 +87,15 @@ def pad(word, lead: bool = True, trail: bool = True) -> str:
 
 
 def size(n_bytes, n: int | None = 3) -> str:
-    """A size in bytes with the binary unit that keeps it between 1 and 1024: a measured one to
+    """A size in bytes with the binary unit that keeps it between 1 and 1000 as printed: a measured one to
     ``n`` significant figures (``48.0 KiB``, ``2.00 MiB``), or with ``n=None`` an exact one, such as
     a cache, in the unit it is sold in (``48 KiB``, ``2 MiB``, ``1.5 MiB``)."""
     if n_bytes is None or not math.isfinite(float(n_bytes)):
         return "—"
     value, unit = float(n_bytes), "B"
     for bigger in ("KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024:
+        # … and below 1000 as printed: 1 048 352 B is 1.00 MiB, not 1020 KiB
+        if abs(value) < 1024 and (n is None or abs(float(f"{value:.{n}g}")) < 1000):
             break
         value, unit = value / 1024, bigger
     return f"{value:g} {unit}" if n is None else f"{sig(value, n)} {unit}"

@@ -33,13 +33,20 @@ def working_set(op: str, impl: str, dtype: str):
     return lambda n: float(ops.operand_bytes(op, n, size))
 
 
-def crossover(summary, op: str, impl: str, other: str = "numpy") -> int | None:
-    """Smallest measured N from which ``impl`` stays faster than ``other`` (None if never)."""
+CROSSOVER_SIZES = 3  # "faster at every size from N on" needs this many sizes from N on
+
+
+def crossover(summary, op: str, impl: str, other: str = "numpy", margin: float = 0.0, sizes=None,
+              least: int = CROSSOVER_SIZES) -> int | None:
+    """Smallest N from which ``impl`` stays faster than ``other`` by more than ``margin`` (a share)
+    at every size both measured (only ``sizes``, where given: e.g. those confirmed in both), with
+    at least ``least`` such sizes from there on; None where there is none (a claim about "every
+    size from N on" resting on one or two sizes says nothing)."""
     a = raw.series_of(summary, "time", op=op, implementation=impl)
     b = raw.series_of(summary, "time", op=op, implementation=other)
-    common = sorted(a.index.intersection(b.index))
-    for i, n in enumerate(common):
-        if all(a[m] < b[m] for m in common[i:]):
+    common = sorted(n for n in a.index.intersection(b.index) if sizes is None or n in sizes)
+    for i, n in enumerate(common[:len(common) - least + 1] if least > 0 else common):
+        if all(a[m] * (1 + margin) < b[m] for m in common[i:]):
             return int(n)
     return None
 
@@ -117,7 +124,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     vs = versus_numpy(table, op, impl, max(threads_of(op, impl, sysinfo), threads_of(op, "numpy", sysinfo)), sure)
     if vs:
         entry["vs_numpy"] = vs
-        entry["faster_than_numpy_from"] = crossover(summary, op, impl)
+        entry["faster_than_numpy_from"] = crossover(summary, op, impl, margin=agreement,
+                                                    sizes=set(raw.common_sizes(table, op, impl, "numpy", sure)))
     if law:
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         times = dict(zip(g.N.astype(int), g["time"]))

@@ -132,6 +132,23 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
             "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
 
 
+def less_work_more_time(pm: pd.DataFrame, times: dict, load=(float("nan"), float("nan"))) -> dict | None:
+    """Does a convolutional model take longer than a fully connected one that does more
+    multiply-adds? The convolutional model with the fewest mult-adds against the fully connected
+    model with the most mult-adds beyond them, round by round (:func:`slower`): where it is surely
+    slower, the extra time is not the arithmetic's. None where no such pair exists."""
+    cnn, fc = pm[pm.kind == "cnn"], pm[pm.kind == "fc"]
+    if not len(cnn) or not len(fc):
+        return None
+    c = cnn.loc[cnn.macs.idxmin()]
+    more = fc[fc.macs > c.macs]
+    if not len(more):
+        return None
+    f = more.loc[more.macs.idxmax()]
+    return {"cnn": c.model, "fc": f.model, "cnn_macs": int(c.macs), "fc_macs": int(f.macs),
+            "macs_ratio": float(f.macs / c.macs), "slower": slower(times, c.model, f.model, load)}
+
+
 def family_lines(pm: pd.DataFrame) -> dict:
     """Each kind of model on its own: a straight line through its epoch times against the
     parameter count (:func:`kadai.fit.straight_line`), whose intercept is the time no parameter
@@ -218,6 +235,10 @@ def records(f: dict) -> list[dict]:
            verdicts.record("kadai3/loop_same_accuracy", "both loops reach the same accuracy", f["loop"]["acc_same"])]
     out += [verdicts.record(f"kadai3/keeps/{m}", f"{m} keeps the course CNN's accuracy", v)
             for m, v in f["keeps"].items()]
+    if f.get("less_work_more_time"):
+        lw = f["less_work_more_time"]
+        out.append(verdicts.record("kadai3/conv_slower_with_less_work",
+                                   f"{lw['cnn']} is slower than {lw['fc']}, which does more mult-adds", lw["slower"]))
     return out
 
 
@@ -247,6 +268,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f["smaller_than_base"] = kept_below(f["smallest"], f["base"]["params"])
     f["size_matched"] = size_matched(pm, runs)
     f["family_lines"] = family_lines(pm)
+    f["less_work_more_time"] = less_work_more_time(pm, times, load)
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

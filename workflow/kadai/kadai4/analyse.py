@@ -90,7 +90,8 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     acc_effect["numbers"]["wide"] = beyond_range(acc_effect["numbers"], ACC_RANGE)
     acc_pairs = pair_intervals(acc_effect)
     acc_largest = largest(acc_effect, acc_pairs, limit=ACC_RANGE)
-    time_largest = largest(time_effect, pair_intervals(time_effect))
+    time_pairs = pair_intervals(time_effect)
+    time_largest = largest(time_effect, time_pairs)
     best, worst = df.loc[df.acc.idxmax()].to_dict(), df.loc[df.acc.idxmin()].to_dict()
     spread = seed_spread(accs)
     for sv in spread:  # does the seeds' spread of accuracy go with how far their training loss fell?
@@ -101,6 +102,8 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     return {"name": PARAMS[param][0], "numeric": PARAMS[param][1], "rows": df.to_dict("records"),
             "acc_effect": acc_effect, "time_effect": time_effect,
             "acc_largest": acc_largest, "time_largest": time_largest, "spread": spread,
+            "acc_shown": deciding(acc_effect, acc_pairs, acc_largest, limit=ACC_RANGE),
+            "time_shown": deciding(time_effect, time_pairs, time_largest),
             "acc_bounds": bounds(acc_pairs, ACC_RANGE),
             "best_vs_base": None if best["value"] in described else best_vs_base(acc_pairs, best["value"]),
             "best": best, "worst": worst,
@@ -201,11 +204,25 @@ def largest(effect: dict, pairs: list[dict], *, limit: float | None = None) -> d
         return out
     # the scale verdicts.effect ranks pairs on
     q = max(pairs, key=lambda q: abs(np.log1p(q["estimate"])) if n["relative"] else abs(q["estimate"]))
-    out.update(a=q["a"], b=q["b"], a_label=q["a_label"], b_label=q["b_label"], estimate=q["estimate"],
-               lo=q["lo"], hi=q["hi"], outcome=q["outcome"],
-               note=effect["outcome"] == "yes" and (q["a"], q["b"]) != (n.get("a"), n.get("b")))
+    return _entry(out, q, limit, note=effect["outcome"] == "yes" and (q["a"], q["b"]) != (n.get("a"), n.get("b")))
+
+
+def _entry(out: dict, q: dict, limit: float | None, note: bool) -> dict:
+    out = {**out, "a": q["a"], "b": q["b"], "a_label": q["a_label"], "b_label": q["b_label"],
+           "estimate": q["estimate"], "lo": q["lo"], "hi": q["hi"], "outcome": q["outcome"], "note": note}
     out.update(magnitude(out), wide=beyond_range(out, limit))
     return out
+
+
+def deciding(effect: dict, pairs: list[dict], biggest: dict, *, limit: float | None = None) -> dict:
+    """The pair the effects figure shows for a parameter: the one its verdict rests on where that is
+    not the largest difference (``biggest``, :func:`largest`, with ``note``), else ``biggest``: the
+    figure then shows, like the table's verdict column, the difference that decided."""
+    if not biggest["note"]:
+        return biggest
+    n = effect["numbers"]
+    q = next(q for q in pairs if (q["a"], q["b"]) == (n.get("a"), n.get("b")))
+    return _entry(biggest, q, limit, note=False)
 
 
 def seed_spread(accs: dict, factor: float = SPREAD_FACTOR) -> list[dict]:
@@ -382,6 +399,21 @@ def update_cost(timing: pd.DataFrame) -> dict | None:
             "verdict": verdicts.guard(verdict, *raw.load_of(timing))}
 
 
+def fixed_by_updates(line: dict | None, uc: dict | None, timing: pd.DataFrame) -> dict | None:
+    """Is the hidden-size line's fixed time (``line``, :func:`time_line`) the time its runs spend
+    per update, measured apart in the batch-size study (``uc``, :func:`update_cost`)? The cost of
+    one update times the updates of one hidden-size run (``timing``, all runs the same count), with
+    its interval; ``consistent``: that interval and the fixed time's overlap. None where either is
+    missing or the runs' update counts differ."""
+    counts = timing[timing.status == "ok"].updates.unique()
+    if not line or not uc or len(counts) != 1:
+        return None
+    u = int(counts[0])
+    lo, mid, hi = (uc[k] * u for k in ("per_update_lo", "per_update", "per_update_hi"))
+    return {"updates": u, "time": mid, "lo": lo, "hi": hi,
+            "consistent": bool(lo <= line["fixed_hi"] and line["fixed_lo"] <= hi)}
+
+
 def scale_free(optimizer: str) -> bool:
     """Does the optimiser divide each parameter's step by the running size of that parameter's own
     gradient (Adam)? Then gradients all scaled by one factor give the same steps, and smaller
@@ -503,6 +535,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "update_cost": update_cost(timing["batch_size"]) if "batch_size" in study else None,
          # the textbook's expectation (Sigmoid's gradient ≤ 0.25 per layer) against the data
          "contrasts": {"activation": contrast(study["activation"]["accs"], "relu", "sigmoid")
+                       if "activation" in study else None,
+                       # Tanh saturates as Sigmoid does but keeps slope 1 near 0
+                       "tanh_sigmoid": contrast(study["activation"]["accs"], "tanh", "sigmoid")
                        if "activation" in study else None},
          "order": dominance(study, ranking),
          "proportional": None}
@@ -512,6 +547,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        if "layers" in study and f["proportional"] else None)
     if f["update_cost"]:
         f["update_cost"].update(fewest_updates_least_accurate(study["batch_size"], cfg["baseline"]))
+    f["fixed_by_updates"] = (fixed_by_updates(f["proportional"]["line"], f["update_cost"], timing["hidden"])
+                             if f["proportional"] else None)
     # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
     f["optimizer_loss"] = (loss_trend(runs, "optimizer", study["optimizer"]["worst"]["value"], cfg["baseline"])
                            if "optimizer" in study else None)

@@ -59,16 +59,17 @@ EFFECT_FLOOR = 1e-2  # the effects figure's bottom: an interval's lower end 0 is
 
 
 def draw_effects(inputs: dict, settings: dict, out) -> None:
-    """Per parameter, in the order of the effects table (findings' ranking), the largest accuracy
-    and time difference ÷ its threshold with its 95 % interval."""
+    """Per parameter, in the order of the effects table (findings' ranking), the accuracy and time
+    difference its verdict rests on (the largest one unless a smaller one decided: analyse.deciding)
+    ÷ its threshold, with its interval."""
     findings = read_json(inputs["findings"])
     study = findings["study"]
     order = findings.get("ranking") or list(study)
-    size = Axis("効果の大きさ（最大の差 ÷ 判定の閾値）", NO_UNIT, "log")
+    size = Axis("効果の大きさ（判定した差 ÷ 判定の閾値）", NO_UNIT, "log")
     fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
     xs = np.arange(len(order))
-    for shift, key, label, color, limit in ((-0.2, "acc_largest", "テスト精度", "#1f77b4", ACC_RANGE),
-                                            (0.2, "time_largest", "学習時間", "#d62728", None)):
+    for shift, key, label, color, limit in ((-0.2, "acc_shown", "テスト精度", "#1f77b4", ACC_RANGE),
+                                            (0.2, "time_shown", "学習時間", "#d62728", None)):
         bars = np.array([strength_bar(study[p][key], limit) for p in order])
         # points, not bars: a bar's length on a log axis means nothing; an interval that holds 0
         # runs to the bottom of the axis, and a ▼ there says that its lower end is 0
