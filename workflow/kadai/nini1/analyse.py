@@ -287,6 +287,17 @@ def back_to_back(table, impl: str, n: int) -> dict:
     return {"runs": int(sum(at_n)), "stretches": len(at_n), "most": max(at_n, default=0)}
 
 
+def shared_rounds(table, impl: str, a: int, b: int) -> int:
+    """In how many of the sweep's rounds (:mod:`kadai.measure`: each visits every size; a run's
+    note names its round, e.g. "round 2", "re-measured (defence round 1)") ``impl`` ran timed
+    runs at both sizes ``a`` and ``b``: the machine's slow and fast periods then reach both."""
+    if "note" not in table:
+        return 0
+    ok = table[(table.implementation == impl) & (table.status == "ok")]
+    rounds = {n: {str(x) for x in ok[ok.N == n].note.dropna() if "round" in str(x)} for n in (a, b)}
+    return len(rounds[a] & rounds[b])
+
+
 def sweep_facts(table) -> dict:
     """The size sweep as it ran, for the method: the rounds its repeats were spread over (notes
     ``round k``), the fewest and most timed runs of one size, the most runs of one size taken
@@ -325,6 +336,7 @@ def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
     return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
             "runs": {"small": back_to_back(ladder, "c_ikj", small), "big": back_to_back(ladder, "c_ikj", big)},
+            "shared_rounds": shared_rounds(ladder, "c_ikj", small, big),
             "slows": slows, "helps": helps, **drift_facts,
             "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
                                         {"slows": slows["outcome"], "helps": helps["outcome"]}).to_dict()}
