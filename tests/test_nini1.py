@@ -578,9 +578,12 @@ def test_the_sweep_runs_a_size_back_to_back_and_is_counted_so():
     # 64: round 1 ends and round 2 starts at the smallest size: one stretch of 5 timed runs
     assert analyse.back_to_back(t, "c_ikj", 64) == {"runs": 6, "stretches": 2, "most": 5}
     assert analyse.sweep_facts(t) == {"rounds": 2, "runs_min": 4, "runs_max": 6, "most_in_a_row": 5}
-    # both sizes ran in rounds 1 and 2 (the scouting runs carry no round)
-    assert analyse.shared_rounds(t, "c_ikj", 64, 128) == 2
-    assert analyse.shared_rounds(t[~((t.N == 128) & (t.note == "round 2"))], "c_ikj", 64, 128) == 1
+    # both sizes ran in rounds 1 and 2 (the scouting runs carry no round): one ratio per round,
+    # of the medians of time per operation (128 does 8 × the operations of 64)
+    t.loc[(t.N == 128) & (t.note == "round 2"), "seconds"] = 16.0
+    assert analyse.round_ratios(t, "c_ikj", 64, 128) == [pytest.approx(1 / 8), pytest.approx(2.0)]
+    assert analyse.round_ratios(t[~((t.N == 128) & (t.note == "round 2"))], "c_ikj", 64, 128) == \
+        [pytest.approx(1 / 8)]
 
 
 def test_the_cache_ratio_has_an_interval_around_its_estimate():

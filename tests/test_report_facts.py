@@ -404,5 +404,11 @@ def test_sizes_past_the_fitted_range_are_named_with_their_time_per_operation():
     assert (u["n_first"], u["n_last"], u["count"], u["from"]) == (5793, 6317, 2, 4096)
     assert u["per_op_lo"] == pytest.approx(1.6 / 0.8 / (5793 / 4096) ** 2)  # ≈ 1.0: as fast per operation
     assert u["per_op_hi"] == pytest.approx(3.8 / 0.8 / (6317 / 4096) ** 2)  # ≈ 2.0: each operation slower
+    assert u["per_op_min_lo"] is None  # no minima given
+    # with the minima, both are told: the estimate of a size left out may be a slow pair
+    minima = {**times, 5793: 1.5, 6317: 2.9}
+    u = scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096, times=times, minima=minima)["unfitted_above"]
+    assert u["per_op_min_lo"] == pytest.approx(1.5 / 0.8 / (5793 / 4096) ** 2)
+    assert u["per_op_min_hi"] == pytest.approx(2.9 / 0.8 / (6317 / 4096) ** 2)
     assert scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096,
                             times={n: t for n, t in times.items() if n <= 4096})["unfitted_above"] is None

@@ -121,7 +121,7 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
 
 def relation(law: dict, expected: float, working_set, caches: list, faults: dict, page: int,
              load: tuple[float, float] = (float("nan"), float("nan")), times: dict | None = None,
-             refuted: dict | None = None) -> dict:
+             refuted: dict | None = None, minima: dict | None = None) -> dict:
     """The relation sentence's content for one series.
 
     ``working_set(n)``: bytes of operands and result at size n; ``faults``: median minor page
@@ -136,7 +136,9 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     regime, which the series' verdict does not cover, each with ``above`` (its slope's interval
     lies wholly above ``expected``: each operation got slower there). ``unfitted_above``: the sizes
     in ``times`` past the fitted range (their minimum not seen twice, so left out of the fit), with
-    the range of their time per operation over that of the largest fitted size (None if none).
+    the range of their time per operation over that of the largest fitted size, from the estimates
+    (``per_op_lo``/``_hi``) and, given ``minima`` (the fastest run by size), from the minima
+    (``per_op_min_lo``/``_hi``): neither is reproduced there, so both are told (None if no such size).
     """
     reg = law["regimes"]
     segments = reg["segments"]
@@ -163,9 +165,12 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
     # per operation compares with that of the largest fitted size
     top = max(s["n_last"] for s in segments)
     above = sorted(n for n in fastest if n > top)
-    per_op = [fastest[n] / fastest[top] / (n / top) ** expected for n in above if fastest.get(top)]
+    def per_op(t: dict) -> list[float]:
+        return [t[n] / t[top] / (n / top) ** expected for n in above if t.get(top) and t.get(n)]
+    est, low = per_op(fastest), per_op(minima or {})
     unfitted_above = {"n_first": int(above[0]), "n_last": int(above[-1]), "count": len(above), "from": int(top),
-                      "per_op_lo": min(per_op, default=None), "per_op_hi": max(per_op, default=None)} \
+                      "per_op_lo": min(est, default=None), "per_op_hi": max(est, default=None),
+                      "per_op_min_lo": min(low, default=None), "per_op_min_hi": max(low, default=None)} \
         if above else None
     breaks = []
     for (n_left, n_right) in reg["breaks"]:

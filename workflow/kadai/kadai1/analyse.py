@@ -83,7 +83,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         rows = table[table.implementation == impl]
         times = dict(zip(grp.N.astype(int), grp["time"]))
         rel = scaling.relation(laws[impl], EXPECTED, working_set, caches, faults,
-                               sysinfo.get("page_bytes", 4096), raw.load_of(rows), times)
+                               sysinfo.get("page_bytes", 4096), raw.load_of(rows), times,
+                               minima=dict(zip(grp.N.astype(int), grp["fastest"])))
         series[impl] = {**series_facts(grp, rows), "fit": laws[impl], "relation": rel,
                         "inversions": raw.inversions(times, settings["timing"]["agreement"],
                                                      laws[impl]["power"]["n_first"])}

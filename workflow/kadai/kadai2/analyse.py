@@ -134,7 +134,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
-                                             times, refuted)
+                                             times, refuted, minima=dict(zip(g.N.astype(int), g["fastest"])))
     return entry
 
 

@@ -287,15 +287,20 @@ def back_to_back(table, impl: str, n: int) -> dict:
     return {"runs": int(sum(at_n)), "stretches": len(at_n), "most": max(at_n, default=0)}
 
 
-def shared_rounds(table, impl: str, a: int, b: int) -> int:
-    """In how many of the sweep's rounds (:mod:`kadai.measure`: each visits every size; a run's
-    note names its round, e.g. "round 2", "re-measured (defence round 1)") ``impl`` ran timed
-    runs at both sizes ``a`` and ``b``: the machine's slow and fast periods then reach both."""
+def round_ratios(table, impl: str, small: int, big: int) -> list[float]:
+    """The slow-down per operation from ``small`` to ``big`` within each of the sweep's rounds
+    (:mod:`kadai.measure`: each visits every size; a run's note names its round, e.g. "round 2",
+    "re-measured (defence round 1)") in which ``impl`` ran at both sizes: the ratio of their median
+    times per operation, in the order of the rounds' names. A period of the machine that slows a
+    whole round cancels in it; one that slows one size's visit does not."""
     if "note" not in table:
-        return 0
+        return []
     ok = table[(table.implementation == impl) & (table.status == "ok")]
-    rounds = {n: {str(x) for x in ok[ok.N == n].note.dropna() if "round" in str(x)} for n in (a, b)}
-    return len(rounds[a] & rounds[b])
+    per_op = {n: ok[ok.N == n].assign(t=ok[ok.N == n].seconds / float(ops.matmul_flops(n))) for n in (small, big)}
+    rounds = sorted({str(x) for x in per_op[small].note.dropna() if "round" in str(x)}
+                    & {str(x) for x in per_op[big].note.dropna() if "round" in str(x)})
+    return [float(per_op[big][per_op[big].note == r].t.median() / per_op[small][per_op[small].note == r].t.median())
+            for r in rounds]
 
 
 def sweep_facts(table) -> dict:
@@ -336,7 +341,7 @@ def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
     return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
             "runs": {"small": back_to_back(ladder, "c_ikj", small), "big": back_to_back(ladder, "c_ikj", big)},
-            "shared_rounds": shared_rounds(ladder, "c_ikj", small, big),
+            "round_ratios": round_ratios(ladder, "c_ikj", small, big),
             "slows": slows, "helps": helps, **drift_facts,
             "verdict": verdicts.Verdict(outcome, "both" if outcome != verdicts.UNKNOWN else "undecided",
                                         {"slows": slows["outcome"], "helps": helps["outcome"]}).to_dict()}
