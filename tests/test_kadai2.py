@@ -206,3 +206,23 @@ def test_page_faults_blamed_only_where_recorded_and_higher():
     assert analyse.more_faults(per_size, [256]) is True
     assert analyse.more_faults(per_size, [256, 512]) is False
     assert analyse.more_faults(per_size, [256, 1024]) is None and analyse.more_faults(per_size, []) is None
+
+
+def test_the_memory_each_formulation_touches_is_set_against_the_unfold_matrix():
+    import pandas as pd
+
+    n, page = 1024, 4096
+    image = n * n * 4  # float32
+    matrix_pages = 9 * (n - 2) ** 2 * 4 / page
+    rows = [{"implementation": impl, "N": n, "dtype": "float32", "faults": f, "status": "ok"}
+            for impl, f in (("numpy_shift", 0.0), ("torch_shift", 0.0), ("torch_unfold", round(matrix_pages)),
+                            ("torch_conv2d", 16321.0))]
+    f = analyse.fresh_memory(pd.DataFrame(rows), n, page)
+    assert f["share"]["torch_unfold"] == pytest.approx(matrix_pages * page / image, rel=1e-3)
+    assert f["share"]["torch_conv2d"] == pytest.approx(16321 * page / image)
+    assert f["unfold_is_matrix"] and f["conv2d_beyond_unfold"]
+    # half the matrix's pages: the faults are not that allocation
+    half = pd.DataFrame([{**r, "faults": r["faults"] / 2} if r["implementation"] == "torch_unfold" else r
+                         for r in rows])
+    assert not analyse.fresh_memory(half, n, page)["unfold_is_matrix"]
+    assert analyse.fresh_memory(pd.DataFrame(rows).drop(columns="faults"), n, page) is None

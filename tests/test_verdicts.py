@@ -293,6 +293,11 @@ def test_boundary_names_the_cache_between_two_working_sets():
     marks = {"L1": 48 * 2**10, "L2": 2 * 2**20, "L3": 480 * 2**20}
     yes = verdicts.boundary(1.5 * 2**20, 3 * 2**20, marks)
     assert yes.outcome == verdicts.YES and yes.reason == "straddles" and yes.numbers["mark"] == "L2"
+    assert yes.numbers["touch"] is None
+    # 課題2's 512 KiB → 2.00 MiB: the range reaches L2 rather than lying across it
+    reach = verdicts.boundary(512 * 2**10, 2 * 2**20, marks)
+    assert reach.outcome == verdicts.YES and reach.numbers["touch"] == "hi"
+    assert verdicts.boundary(2 * 2**20, 6 * 2**20, marks).numbers["touch"] == "lo"
     # both sides above 2 MiB (the kadai1 case: 2.82 → 5.67 MiB): near L2, but not crossed → cannot tell
     near = verdicts.boundary(2.82 * 2**20, 5.67 * 2**20, marks)
     assert near.outcome == verdicts.UNKNOWN and near.reason == "near" and near.numbers["mark"] == "L2"

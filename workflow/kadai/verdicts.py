@@ -429,15 +429,18 @@ def better_predictor(x_a, x_b, y, *, n_boot: int = 2000, seed: int = 0, confiden
 def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -> Verdict:
     """Does a mark (e.g. ``{"L2": 2097152, "L3": …}`` bytes) lie between ``lo`` and ``hi`` (e.g. the
     working sets on both sides of a change of growth)? Only near it (within a factor ``slack``
-    outside) cannot tell; ``numbers["ratio_lo"]`` / ``["ratio_hi"]``: lo and hi over the mark."""
+    outside) cannot tell; ``numbers["ratio_lo"]`` / ``["ratio_hi"]``: lo and hi over the mark;
+    ``numbers["touch"]``: "hi" or "lo" where that end is the mark itself (the range reaches the
+    mark, or starts at it, rather than lying across it), else None."""
     numbers = {"lo": lo, "hi": hi, "slack": slack, "marks": dict(marks), "mark": None, "value": None,
-               "ratio_lo": None, "ratio_hi": None}
+               "ratio_lo": None, "ratio_hi": None, "touch": None}
     if not marks:
         return Verdict(UNKNOWN, "no_marks", numbers)
 
     def closest(cands):
         name, value = min(cands, key=lambda m: abs(math.log(m[1] / math.sqrt(lo * hi))))
-        numbers.update(mark=name, value=value, ratio_lo=lo / value, ratio_hi=hi / value)
+        numbers.update(mark=name, value=value, ratio_lo=lo / value, ratio_hi=hi / value,
+                       touch="hi" if hi == value else ("lo" if lo == value else None))
 
     inside = [(name, v) for name, v in marks.items() if lo <= v <= hi]
     if inside:

@@ -138,8 +138,30 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     return entry
 
 
-def explain_torch(table, threads: int = 1) -> dict:
-    """Per size: each formulation's fastest time and the paired verdicts that locate the cost."""
+UNFOLD_COPIES = 9  # unfold lays out each 3×3 patch as a column: a matrix of 9 × the output's elements
+FAULTS_MATCH = 0.1  # "the faults are that matrix": within this share of its size
+
+
+def fresh_memory(g, n: int, page: int) -> dict | None:
+    """Per formulation at size ``n`` (``g``: its ok rows), the memory a run touched for the first
+    time (median minor page faults × ``page``) over the input image's bytes, and whether unfold's
+    equals the matrix it lays out (``UNFOLD_COPIES`` × the output, within ``FAULTS_MATCH``): the
+    faults then measure that allocation; ``conv2d_beyond_unfold``: conv2d touched at least as much
+    (so it, too, lays out or converts its input each run). None where faults were not recorded."""
+    if "faults" not in g or g.faults.isna().all():
+        return None
+    image = float(n) * n * np.dtype(str(g.dtype.iloc[0])).itemsize
+    share = {k: float(s.median()) * page / image for k, s in g.groupby("implementation").faults}
+    matrix = UNFOLD_COPIES * (n - 2) ** 2 / float(n) ** 2  # in images: the valid output is (n − 2)²
+    unfold, conv2d = share.get("torch_unfold"), share.get("torch_conv2d")
+    return {"share": share, "unfold_matrix": matrix,
+            "unfold_is_matrix": unfold is not None and abs(unfold / matrix - 1) <= FAULTS_MATCH,
+            "conv2d_beyond_unfold": unfold is not None and conv2d is not None and conv2d >= unfold > 0}
+
+
+def explain_torch(table, threads: int = 1, page: int = 4096) -> dict:
+    """Per size: each formulation's fastest time, the paired verdicts that locate the cost, and the
+    memory each run touched afresh (:func:`fresh_memory`)."""
     out = {}
     for n, g in table[table.status == "ok"].groupby("N"):
         t = {name: s.sort_values("repeat").seconds.to_numpy() for name, s in g.groupby("implementation")}
@@ -154,7 +176,8 @@ def explain_torch(table, threads: int = 1) -> dict:
                        "torch_shift_vs_numpy": slower("torch_shift", "numpy_shift"),
                        "one_thread_vs_all": slower("torch_conv2d_1thread", "torch_conv2d"),
                        "all_vs_one_thread": slower("torch_conv2d", "torch_conv2d_1thread"),
-                       "conv2d_vs_unfold": slower("torch_conv2d", "torch_unfold")}
+                       "conv2d_vs_unfold": slower("torch_conv2d", "torch_unfold"),
+                       "fresh": fresh_memory(g, int(n), page)}
     return out
 
 
@@ -317,7 +340,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
         ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
-    torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo))
+    torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
+                               sysinfo.get("page_bytes", 4096))
     explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv)}
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
