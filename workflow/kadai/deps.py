@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import copy
 import hashlib
 import os
 from functools import cache
@@ -183,9 +184,10 @@ def digest(path: Path) -> str:
 @cache
 def _digest(path: Path, mtime_ns: int, size: int) -> str:
     def derive() -> str:
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text, filename=str(path))  # a tree of its own: the cached one is shared
-        if "__doc__" not in text:
+        tree = copy.deepcopy(_parsed(path, mtime_ns, size))  # a tree of its own: the cached one is shared
+        reads_doc = any((isinstance(node, ast.Name) and node.id == "__doc__")
+                        or (isinstance(node, ast.Attribute) and node.attr == "__doc__") for node in ast.walk(tree))
+        if not reads_doc:
             tree = _without_docstrings(tree)
         return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
 

@@ -296,7 +296,10 @@ def round_ratios(table, impl: str, small: int, big: int) -> list[float]:
     if "note" not in table:
         return []
     ok = table[(table.implementation == impl) & (table.status == "ok")]
-    per_op = {n: ok[ok.N == n].assign(t=ok[ok.N == n].seconds / float(ops.matmul_flops(n))) for n in (small, big)}
+    per_op = {}
+    for n in (small, big):
+        g = ok[ok.N == n]
+        per_op[n] = g.assign(t=g.seconds / float(ops.matmul_flops(n)))
     rounds = sorted({str(x) for x in per_op[small].note.dropna() if "round" in str(x)}
                     & {str(x) for x in per_op[big].note.dropna() if "round" in str(x)})
     return [float(per_op[big][per_op[big].note == r].t.median() / per_op[small][per_op[small].note == r].t.median())
