@@ -174,6 +174,7 @@ def test_a_multi_threaded_series_squeezed_by_a_busy_machine_decides_nothing():
     ([3.1, 3.0, 3.2], "yes"),   # the transfers take twice the computing time
     ([1.3, 1.25, 1.4], "no"),   # a quarter of it
     ([1.9, 2.1, 4.0, 1.5], "unknown"),
+    ([2.5], "unknown"),         # run once: no interval, but the ratio of the minima is still told
 ])
 def test_transfer_cost_at_the_largest_size_both_series_reached(moved, outcome):
     import pandas as pd
@@ -184,8 +185,9 @@ def test_transfer_cost_at_the_largest_size_both_series_reached(moved, outcome):
                           for i, n, t in rows])
     found = analyse.transfer_cost(table, "conv", "cupy")
     assert found["N"] == 1024 and found["t"] == 1.0 and found["t_transfer"] == min(moved)
-    assert found["dominates"]["numbers"]["ratio"] == pytest.approx(min(moved) / 1.0)
+    assert found["ratio"] == pytest.approx(min(moved) / 1.0)
     assert found["dominates"]["outcome"] == outcome
+    assert (found["dominates"]["reason"] == "too_few") == (len(moved) == 1)
     assert analyse.transfer_cost(table, "conv", "torch_cuda") is None
     assert analyse.transfer_cost(table, "matmul", "cupy") is None
 

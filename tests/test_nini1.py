@@ -94,11 +94,20 @@ def test_a_kernel_that_does_not_compile_names_nvrtcs_error(tmp_path, monkeypatch
 def test_every_kernel_launch_covers_the_matrix(n):
     from kadai.nini1 import gpu
 
-    tiles = {"mm_naive": (1, 1), "mm_shared": (1, 1), "mm_regtile": (8, 8)}  # elements per thread
+    tiles = {"mm_naive": (1, 1), "mm_shared": (1, 1), "mm_regtile": (8, 8), "mm_vec": (8, 8)}  # per thread
     for k in gpu.KERNELS:
         grid, block = gpu.launch(k, n)
         per_block = (block[0] * tiles[k][0], block[1] * tiles[k][1]) if len(block) == 2 else (128, 128)
         assert grid[0] * per_block[0] >= n and grid[1] * per_block[1] >= n
+
+
+@pytest.mark.parametrize("check_n", [99, 999, 1000])
+def test_the_correctness_check_covers_the_tile_guards_and_the_float4_path(check_n):
+    from kadai.nini1 import gpu
+
+    sizes = gpu.check_sizes(check_n)
+    assert sizes[0] == check_n and sizes[1] % 4 == 0 and sizes[1] > check_n  # float4 path, partial tiles
+    assert sizes[1] % 128 != 0  # and a partial 128×128 tile
 
 
 def test_without_a_gpu_the_gpu_part_says_why(tmp_path):
@@ -118,18 +127,23 @@ def test_gpu_steps_are_decided_on_paired_rounds():
     rng = np.random.default_rng(0)
     noise = lambda: 1 + 0.01 * rng.random(8)  # noqa: E731
     samples = {"cublas": 1.0 * noise(), "mm_naive": 10.0 * noise(), "mm_shared": 4.0 * noise(),
-               "mm_regtile": 1.05 * noise()}
-    gpu = {"available": True, "device": "fake", "N": 1024, "rounds": 8, "samples": samples,
+               "mm_regtile": 2.0 * noise(), "mm_vec": 1.05 * noise()}
+    gpu = {"available": True, "device": "fake", "N": 1024, "rounds": 8, "samples": samples, "check_n": 99,
            "correct": {k: {"relative_error": 1e-6, "ok": True} for k in samples}}
     facts = analyse.gpu_facts(gpu)
-    assert [facts["steps"][k]["outcome"] for k in ("shared", "regtile", "goal")] == ["yes", "yes", "yes"]
+    assert [facts["steps"][k]["outcome"] for k in ("shared", "regtile", "vec", "goal")] == ["yes"] * 4
     assert facts["gflops"]["cublas"] == pytest.approx(2 * 1024**3 / np.median(samples["cublas"]) / 1e9)
-    slow = {**samples, "mm_regtile": 3.0 * noise()}
+    assert facts["check_n"] == [99] and facts["same_error"] == 1e-6
+    slow = {**samples, "mm_vec": 1.9 * noise()}  # no faster than the register tiles by 1.2×
     facts = analyse.gpu_facts({**gpu, "samples": slow})
-    assert facts["steps"]["regtile"]["outcome"] == "no" and facts["steps"]["goal"]["outcome"] == "no"
+    assert facts["steps"]["vec"]["outcome"] == "no" and facts["steps"]["goal"]["outcome"] == "no"
+    near = {**samples, "mm_vec": np.array([1.0, 1.2] * 4) * noise()}  # 0.83–1.0 of cuBLAS: straddles 0.9
+    assert analyse.gpu_facts({**gpu, "samples": near})["steps"]["goal"]["outcome"] == "unknown"
     wrong = {k: v for k, v in samples.items() if k != "mm_shared"}  # failed its check: not timed
     facts = analyse.gpu_facts({**gpu, "samples": wrong})
     assert facts["steps"]["shared"]["reason"] == "wrong_result"
+    differ = {**gpu["correct"], "mm_naive": {"relative_error": 3e-6, "ok": True}}
+    assert analyse.gpu_facts({**gpu, "correct": differ})["same_error"] is None
     assert analyse.gpu_facts({"available": False, "reason": "x"}) == {"available": False, "reason": "x"}
 
 

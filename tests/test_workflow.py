@@ -312,7 +312,7 @@ def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
     ctx["gpu_measured"] = True
     dominates = {"outcome": outcome, "reason": "x", "numbers": {"ratio": 3.27, "lo": 2.5, "hi": 4.1, "threshold": 2.0}}
     ctx["ops"]["conv"]["transfer"] = {"cupy": {"N": 4096, "t": 0.00123, "t_transfer": 0.00402,
-                                               "dominates": dominates}}
+                                               "ratio": 0.00402 / 0.00123, "dominates": dominates}}
     text, _ = render.render_markdown("kadai2.md.j2", ctx, config, sysinfo, built / "report/kadai2.gpu.md",
                                      root=built, templates=built / "templates",
                                      typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
@@ -322,6 +322,95 @@ def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
     ends = {"yes": "転送込みの時間の半分以上を占める", "no": "転送の時間は計算の時間より短い",
             "unknown": "ばらつきのため判定できない"}
     assert [w for w in ends.values() if w in text] == [ends[outcome]]
+
+
+H100 = ROOT / "tests/data/h100"  # what `python -m kadai.gpucheck` measured on an H100 (2026-11-28)
+GPU_SERIES = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
+
+
+@pytest.fixture(scope="module")
+def on_h100(built, tmp_path_factory):
+    """A copy of the quick build whose GPU results are those an H100 measured, in place of the
+    skips this machine wrote; its 課題2 and 任意課題1 findings and contexts made again from them."""
+    import shutil
+
+    repo = tmp_path_factory.mktemp("h100") / "kadai"
+    shutil.copytree(built, repo, symlinks=True)
+    for f in H100.glob("*.csv"):
+        shutil.copy(f, repo / "results/kadai2/raw" / f.name)
+    shutil.copy(H100 / "gpu.json", repo / "results/nini1/gpu.json")
+    snakemake(repo, "results/kadai2/context.json", "results/nini1/context.json", "--configfile", *QUICK[1:],
+              "--cores", "2", "--rerun-triggers", "mtime")
+    return repo
+
+
+def _render(repo, report: str) -> tuple[str, dict]:
+    from kadai import render, rubric
+    config = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((repo / "results/sysinfo.json").read_text(encoding="utf-8"))
+    ctx = json.loads((repo / f"results/{report}/context.json").read_text(encoding="utf-8"))
+    text, _ = render.render_markdown(f"{report}.md.j2", ctx, config, sysinfo, repo / f"report/{report}.md",
+                                     root=repo, templates=repo / "templates",
+                                     typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
+    assert rubric.check_text(text) == [], report
+    return text, ctx
+
+
+def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
+    """Each GPU series against NumPy and against its own transfers: the times are the raw minima,
+    and a size run once says it cannot tell which is faster (never "neither is faster")."""
+    from kadai.io import read_csv
+    from kadai.rows import RAW
+    from kadai.tables import sig
+
+    text, ctx = _render(on_h100, "kadai2")
+    raw = {(op, impl): read_csv(on_h100 / f"results/kadai2/raw/{op}_{impl}.csv", RAW)
+           for op in ("matmul", "conv") for impl in (*GPU_SERIES, "numpy")}
+    fastest = lambda op, impl, n: raw[op, impl].query("status == 'ok' and N == @n").seconds.min()  # noqa: E731
+    told = 0
+    for op, o in ctx["ops"].items():
+        for impl in GPU_SERIES:
+            v = o["series"][impl].get("vs_numpy")
+            if not v:
+                continue
+            t, t_np = fastest(op, impl, v["N"]), fastest(op, "numpy", v["N"])
+            head = (f"{o['label']}の N = {v['N']} では、{o['series'][impl]['name']}は {sig(t)} s、"
+                    f"NumPy は {sig(t_np)} s かかった")
+            assert head in text
+            after = text.split(head, 1)[1].split("\n")[0:2]
+            if v["numpy_faster"]["reason"] == "too_few":
+                assert f"（最小値の比 {sig(t_np / t)} 倍）" in after[0]
+                assert "どちらが速いかは判定できない" in after[1] and "以上速いとは言えない" not in after[1]
+                told += 1
+            elif v["impl_faster"]["outcome"] == "yes":
+                assert f"NumPy の {sig(t_np / t)} 倍速い" in after[0]
+        for impl, tr in o.get("transfer", {}).items():
+            n = tr["N"]
+            ratio = fastest(op, f"{impl}_transfer", n) / fastest(op, impl, n)
+            assert f"計算のみの {sig(fastest(op, impl, n))} s の {sig(ratio)} 倍である" in text
+    assert told, "the H100 data hold sizes run once: the too-few sentence must be exercised"
+    assert "—" not in "".join(line for line in text.splitlines() if "倍である" in line)
+
+
+def test_nini1_on_gpu_data_reports_the_kernels_from_their_samples(on_h100):
+    """The GPU part of 任意課題1 on an H100's samples: each speed is 2N³ over the median time,
+    each step's words follow its verdict, and the shared error is told once."""
+    from kadai.nini1 import analyse
+    from kadai.tables import sig
+
+    text, ctx = _render(on_h100, "nini1")
+    gpu = json.loads((H100 / "gpu.json").read_text(encoding="utf-8"))
+    n = gpu["N"]
+    rows = {r[0]: r for r in md_table(text, "GPU での単精度の行列積")}
+    for name, label in (("cublas", "cuBLAS（CuPy の @）"), ("mm_vec", "128 ビット転送と二重バッファ")):
+        assert rows[label][1] == sig(2 * n**3 / statistics.median(gpu["samples"][name]) / 1e9)
+    facts = analyse.gpu_facts(gpu)
+    goal = facts["steps"]["goal"]
+    words = {"yes": "目標の 0.9 倍を超え", "no": "目標の 0.9 倍には届かない", "unknown": "目標に達したかは判定できない"}
+    assert f"cuBLAS の {sig(goal['numbers']['ratio'])} 倍" in text and words[goal["outcome"]] in text
+    assert [w for k, w in words.items() if k != goal["outcome"] and w in text] == []
+    assert f"相対誤差はどの実装でも {sig(facts['same_error'])} で一致した" in text
+    assert "N = 999 と 1000 で float64 の参照と比べ" in text
 
 
 def test_a_timing_left_with_one_undisturbed_round_is_reported_not_crashed(built):

@@ -14,7 +14,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-LIBRARIES = ["numpy", "scipy", "pandas", "matplotlib", "torch", "torchvision", "cupy-cuda12x",
+LIBRARIES = ["numpy", "scipy", "pandas", "matplotlib", "torch", "torchvision", "cupy-cuda13x", "cupy-cuda12x",
              "snakemake", "jinja2", "typst", "pypandoc-binary", "threadpoolctl"]
 
 

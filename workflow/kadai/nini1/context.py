@@ -107,7 +107,7 @@ def verdict_table(h: dict, n: int, bn: int, cache_sim: dict) -> dict:
 
 
 GPU_NAMES = {"cublas": "cuBLAS（CuPy の @）", "mm_naive": "素朴なカーネル", "mm_shared": "共有メモリのタイル",
-             "mm_regtile": "レジスタのタイル"}
+             "mm_regtile": "レジスタのタイル", "mm_vec": "128 ビット転送と二重バッファ"}
 
 
 def gpu_table(gpu: dict) -> dict | None:
