@@ -640,6 +640,28 @@ def test_a_tool_installed_later_reruns_only_the_jobs_that_use_it(built, tmp_path
     assert all("nini1" in out for _, out in jobs), jobs
 
 
+def test_a_gpu_that_appears_brings_back_the_gpu_series_and_kadai3_asks_for_it(built, tmp_path):
+    """The driver lists a GPU: the GPU series (課題2's CUDA series, 任意課題1's kernels, 課題3's
+    training with device `auto`) rerun and declare the `gpu` resource a cluster turns into a
+    GPU request; no CPU series reruns."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)'\n")
+    fake.chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    proc = snakemake(built, *TARGETS, "-n", "--configfile", *QUICK[1:], env=env)
+    blocks = re.findall(r"^rule (\w+):\n(.*?)(?=^\[|^rule |\Z)", proc.stdout + proc.stderr, re.M | re.S)
+    gpu = {rule: m.group(1) for rule, body in blocks if (m := re.search(r"gpu=(\d)", body))}
+    gpu_rules = {"kadai3_timing", "kadai3_train", "kadai3_loader", "nini1_gpu", "kadai2_measure"}
+    measured = {rule for rule, _ in blocks} & (EXPENSIVE | {"nini1_gpu"})
+    assert gpu_rules <= measured
+    assert {gpu[r] for r in ("kadai3_timing", "kadai3_train", "kadai3_loader", "nini1_gpu")} == {"1"}
+    reruns = re.findall(r"output: (results/kadai2/raw/\S+)\.csv", proc.stdout + proc.stderr)
+    assert reruns and all("cuda" in r or "cupy" in r for r in reruns), reruns
+    assert measured <= gpu_rules | {"kadai3_summaries"}, measured - gpu_rules
+
+
 def test_budget_change_reruns_the_measurement(built, tmp_path):
     cfg = (built / "config/quick.yaml").read_text()
     assert "per_run_budget_s: 0.5" in cfg

@@ -4,6 +4,9 @@ from kadai.kadai3 import plan as kadai3_plan
 KADAI3 = config["kadai3"]
 KADAI3_RUNS = [f"results/kadai3/runs/{m}__s{s}.csv" for m in kadai3_plan.models(KADAI3) for s in KADAI3["seeds"]]
 KADAI3_LOADER = [f"results/kadai3/loader/s{s}.csv" for s in KADAI3["seeds"]]
+# a job that trains on the GPU asks for it (the `gpu` resource: --gpus on SLURM, ngpus on PBS);
+# `auto` trains on the GPU exactly where the driver lists one (kadai.tools)
+KADAI3_GPU = 1 if KADAI3["device"] == "cuda" or (KADAI3["device"] == "auto" and TOOLS["gpu"]) else 0
 STAGES["kadai3"] = {
     "analyse": {"runs": KADAI3_RUNS, "loader": KADAI3_LOADER, "models": "results/kadai3/models.json",
                 "timing": "results/kadai3/timing.csv"},
@@ -36,7 +39,7 @@ rule kadai3_train:
     # comes from kadai3_timing), so two of them may share the machine, one thread each.
     threads: lambda wc: workflow.cores if kadai3_plan.timed(KADAI3, wc.model) else 1
     resources:
-        gpu=1 if KADAI3["device"] == "cuda" else 0,
+        gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/train_{model}__s{seed}.log",
     conda:
@@ -61,6 +64,8 @@ rule kadai3_loader:
         batch_size=KADAI3["batch_size"],
         baseline=KADAI3["baseline"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
+    resources:
+        gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/loader_s{seed}.log",
     conda:
@@ -104,7 +109,7 @@ rule kadai3_timing:
         outlier_factor=config["timing"]["outlier_factor"],
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     resources:
-        gpu=1 if KADAI3["device"] == "cuda" else 0,
+        gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/timing.log",
     conda:
