@@ -228,3 +228,26 @@ def test_the_memory_each_formulation_touches_is_set_against_the_unfold_matrix():
                          for r in rows])
     assert not analyse.fresh_memory(half, n, page)["unfold_is_matrix"]
     assert analyse.fresh_memory(pd.DataFrame(rows).drop(columns="faults"), n, page) is None
+
+
+@pytest.mark.parametrize("driver", [None, "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)"])
+def test_an_unusable_gpu_is_explained_by_whether_a_driver_is_there(monkeypatch, driver):
+    """No driver at all: the reason says so (not CUDA's "driver insufficient"); a driver that is
+    there: CUDA's own words and what to update."""
+    import sys
+    from types import SimpleNamespace
+
+    from kadai import tools
+    from kadai.backends import availability as av
+
+    def refuse():
+        raise RuntimeError("cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime version")
+
+    monkeypatch.setitem(sys.modules, "cupy", SimpleNamespace(cuda=SimpleNamespace(
+        runtime=SimpleNamespace(getDeviceCount=refuse))))
+    monkeypatch.setattr(tools, "gpus", lambda: driver)
+    reason = av.cupy_status.__wrapped__().reason
+    if driver is None:
+        assert reason == av.NO_DRIVER
+    else:
+        assert "cudaErrorInsufficientDriver" in reason and reason.endswith(av.DRIVER_HINT)

@@ -13,6 +13,20 @@ class Availability:
     reason: str = ""
 
 
+NO_DRIVER = "NVIDIA のドライバがない（nvidia-smi が見つからない）ので、CUDA の GPU は使えない"
+DRIVER_HINT = "ドライバが CUDA 13 に足りないなら 580 以上に更新する（nvidia-smi で版を確かめる）"
+
+
+def _unusable(what: str) -> str:
+    """Why a GPU library cannot use the GPU: no driver at all, or the library's own words with
+    what to check (a driver too old for the CUDA runtime is the common case)."""
+    from ..tools import gpus
+
+    if gpus() is None:
+        return NO_DRIVER
+    return f"{what}。{DRIVER_HINT}"
+
+
 @cache
 def cupy_status() -> Availability:
     try:
@@ -22,9 +36,9 @@ def cupy_status() -> Availability:
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001
-        return Availability(False, f"CUDA の GPU が使えない（{str(exc).splitlines()[0][:120]}）")
+        return Availability(False, _unusable(f"CUDA の GPU が使えない（{str(exc).splitlines()[0][:120]}）"))
     if count < 1:
-        return Availability(False, "CUDA の GPU が 1 台もない")
+        return Availability(False, _unusable("CUDA の GPU が 1 台もない"))
     return Availability(True)
 
 
@@ -35,7 +49,8 @@ def torch_cuda_status() -> Availability:
     except Exception as exc:  # noqa: BLE001
         return Availability(False, f"PyTorch を import できない（{exc}）")
     if not torch.cuda.is_available():
-        return Availability(False, "torch.cuda.is_available() が False（CUDA の GPU またはドライバがない）")
+        return Availability(False, _unusable(f"torch.cuda.is_available() が False（torch {torch.__version__}、"
+                                             f"CUDA {torch.version.cuda or 'なし'}）"))
     return Availability(True)
 
 
