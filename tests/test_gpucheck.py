@@ -65,3 +65,21 @@ def test_config_files_are_laid_over_the_defaults_key_by_key(tmp_path, monkeypatc
     defaults = read_yaml(ROOT / "config/config.yaml")
     assert config["nini1"]["gpu"] == {**defaults["nini1"]["gpu"], "n": 64}
     assert config["nini1"]["ladder_n"] == defaults["nini1"]["ladder_n"]
+
+
+def test_the_gpu_kernels_are_summed_up_from_their_samples(monkeypatch, capsys):
+    """The H100's samples in place of a measurement: speeds and step verdicts as analyse decides."""
+    import statistics
+
+    from kadai import gpucheck
+    from kadai.nini1 import analyse, gpu
+
+    measured = json.loads((H100 / "gpu.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(gpu, "measure", lambda *a: measured)
+    lines = gpucheck.nini1({"nini1": {"gpu": {"n": measured["N"], "rounds": 30, "check_n": 999}}}, ROOT)
+    n = measured["N"]
+    speed = 2 * n**3 / statistics.median(measured["samples"]["mm_vec"]) / 1e9
+    assert f"  mm_vec: {speed:.0f} GFLOPS, relative error 4.21e-07, checked at N = {n}: True" in lines
+    goal = analyse.gpu_facts(measured)["steps"]["goal"]
+    assert f"  step goal: ratio {goal['numbers']['ratio']:.3g}" in next(x for x in lines if "step goal" in x)
+    assert next(x for x in lines if "step goal" in x).split(": ")[-1].startswith(goal["outcome"])

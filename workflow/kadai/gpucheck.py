@@ -90,10 +90,11 @@ def nini1(config: dict, out: Path) -> list[str]:
         shown = f"{speed:.0f} GFLOPS" if speed else "not timed"
         lines.append(f"  {name}: {shown}, relative error {c['relative_error']:.2e}, "
                      f"checked at N = {facts['N']}: {c.get('timed_size_ok')}")
+    num3 = lambda x: "—" if x is None else f"{x:.3g}"  # noqa: E731 - too few rounds: no number
     for key, v in facts["steps"].items():
         num = v.get("numbers", {})
-        lines.append(f"  step {key}: ratio {num.get('ratio', float('nan')):.3g} "
-                     f"(95 % {num.get('lo', float('nan')):.3g}–{num.get('hi', float('nan')):.3g}): {v['outcome']}")
+        lines.append(f"  step {key}: ratio {num3(num.get('ratio'))} (95 % {num3(num.get('lo'))}–"
+                     f"{num3(num.get('hi'))}): {v['outcome']} {v.get('reason', '')}".rstrip())
     return lines
 
 
@@ -113,9 +114,9 @@ def kadai3(config: dict, out: Path) -> list[str]:
     timing.run(plan.models(k3), k3, path)
     t = read_csv(path, TIMING3)
     t = t[t.status == "ok"]
-    per_epoch = (t.seconds / t.steps * (t.train_size / t.batch_size)).groupby(t.name).median().sort_values()
-    lines += [f"  {name}: {s:.2f} s/epoch (median of {k3['timing_rounds']} rounds of {k3['timing_steps']} batches)"
-              for name, s in per_epoch.items()]
+    epoch = (t.seconds / t.steps * (t.train_size / t.batch_size)).groupby(t.name)
+    lines += [f"  {name}: {s:.2f} s/epoch (median of {epoch.size()[name]} rounds of {k3['timing_steps']} batches)"
+              for name, s in epoch.median().sort_values().items()]
     return lines
 
 
