@@ -95,3 +95,23 @@ def test_a_minimum_seen_once_is_marked_in_the_size_table():
     text = tables.md_table(t)
     assert "| 5793 | 1.82* | — |" in text and "| 4096 | 0.980 | 0.600 |" in text
     assert tables.by_size(summary, ["numpy"], [("time", "{}", "s")], {"numpy": "NumPy"})["marked"] == 0
+
+
+def test_kadai3_model_tables_fit_six_columns_with_mean_sd_and_interval_in_one_cell():
+    """課題3's model tables: accuracy as mean ± sd (the mean to the sd's decimal, as the text writes
+    it), time as median（95 % interval）, and those text cells right-aligned like numbers."""
+    from kadai.kadai3.context import model_table, pairs_table
+
+    rows = [{"kind": "fc", "model": "fc8", "params": 6370, "macs": 6370, "acc": 0.85187, "acc_sd": 0.00095,
+             "time": 0.6187, "time_lo": 0.549, "time_hi": 0.767},
+            {"kind": "fc", "model": "fc16", "params": 12730, "macs": 12730, "acc": 0.8612, "acc_sd": None,
+             "time": 0.689, "time_lo": 0.617, "time_hi": 0.920}]
+    t = model_table(rows, "fc", {"fc8": {"outcome": "no"}})
+    assert len(t["columns"]) == 6
+    assert t["rows"][0][3:] == ["85.187 ± 0.095", "0.619（0.549〜0.767）", "保たない"]
+    assert t["rows"][1][3] == "86.1"  # no sd: the mean alone, 3 figures
+    assert tables.md_table(t).splitlines()[1] == "|:---|---:|---:|---:|---:|:---|"
+    pairs = pairs_table({"pairs": [{"cnn": "conv8-conv8-fc128", "params_cnn": 591906, "fc": "fc512",
+                                    "params_fc": 407050, "diff": 0.0271, "lo": 0.0183, "hi": 0.0352,
+                                    "higher": "cnn"}], "pair_confidence": 0.992})
+    assert pairs["rows"][0][4:] == ["2.7（1.8〜3.5）", "畳み込み"]

@@ -154,7 +154,8 @@ def md_table(table: dict, n: int = 3) -> str:
     body = [[cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)] for row in table["rows"]]
     # column widths come from the content: render.markdown_to_pdf lets pandoc see no table as
     # "wide", so Typst sizes every column to its content and wraps only the widest ones
-    align = ["---:" if c.get("kind", "sig") != "text" else ":---" for c in cols]
+    # numbers right-aligned, and text that reads as numbers (``"right": True``: 83.8 ± 0.43)
+    align = ["---:" if c.get("kind", "sig") != "text" or c.get("right") else ":---" for c in cols]
     lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)

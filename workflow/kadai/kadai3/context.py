@@ -10,37 +10,44 @@ KEEPS = {"yes": "保つ", "no": "保たない", "unknown": "判定できない"}
 
 
 def model_table(per_model: list, kind: str, keeps: dict) -> dict:
+    """One row per model: size, mult-adds, accuracy as mean ± sd over seeds (%), time per epoch as
+    the median over rounds with its 95 % interval in brackets (s), and whether the model keeps the
+    course CNN's accuracy. Six columns, so that the model names and intervals fit the text width."""
     rows = sorted((r for r in per_model if r["kind"] == kind), key=lambda r: r["params"])
-    # short headers (the caption says what each number is), so that the model names keep their width;
-    # the standard deviation of a percentage is in points, to fewer figures than the mean it qualifies
+
+    def accuracy(r) -> str:
+        # the mean to the decimal of its sd, as the text writes it (88.53 ± 0.81)
+        return tables.pm(100 * r["acc"], None if r["acc_sd"] is None else 100 * r["acc_sd"])
+
     return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "パラメータ数", "kind": "int"},
                         {"name": "積和回数", "kind": "int"},
-                        {"name": "精度", "unit": "%", "kind": "percent"},
-                        {"name": "標準偏差", "unit": "ポイント", "kind": "percent", "sig": 2},
-                        {"name": "時間", "unit": "s", "kind": "sig"},
-                        {"name": "時間の 95 % 区間", "unit": "s", "kind": "text"},
+                        {"name": "精度", "unit": "%", "kind": "text", "right": True},
+                        {"name": "時間", "unit": "s", "kind": "text", "right": True},
                         {"name": "精度の維持", "kind": "text"}],
-            "rows": [[r["model"], r["params"], r["macs"], r["acc"], r["acc_sd"], r["time"],
-                      tables.interval(r["time_lo"], r["time_hi"]),
+            "rows": [[r["model"], r["params"], r["macs"], accuracy(r),
+                      f"{tables.sig(r['time'])}（{tables.interval(r['time_lo'], r['time_hi'])}）",
                       KEEPS[keeps[r["model"]]["outcome"]] if r["model"] in keeps else "（基準）"]
                      for r in rows]}
 
 
 def pairs_table(sm: dict) -> dict:
     """The size-matched pairs (kadai3.analyse.size_matched): both models, the accuracy difference
-    (Conv2d minus fully connected, points) with its interval, and which is higher."""
+    (Conv2d minus fully connected, points) with its interval in brackets, and which is higher."""
     words = {"cnn": "畳み込み", "fc": "全結合", None: "判定できない"}
+
+    def difference(p) -> str:
+        if p["diff"] is None:
+            return "—"
+        ends = tables.interval(100 * p["lo"], 100 * p["hi"], 2) if p["lo"] is not None else "—"
+        return f"{tables.sig(100 * p['diff'], 2)}（{ends}）"
+
     # short headers (the caption explains them): the model names keep their width
     return {"columns": [{"name": "畳み込みあり", "kind": "text"}, {"name": "パラメータ", "kind": "int"},
                         {"name": "全結合のみ", "kind": "text"}, {"name": "パラメータ", "kind": "int"},
-                        {"name": "差", "unit": "ポイント", "kind": "sig", "sig": 2},
-                        {"name": f"{tables.sig(100 * sm['pair_confidence'])} % 区間", "unit": "ポイント",
-                         "kind": "text"},
+                        {"name": "差", "unit": "ポイント", "kind": "text", "right": True},
                         {"name": "高い方", "kind": "text"}],
-            "rows": [[p["cnn"], p["params_cnn"], p["fc"], p["params_fc"],
-                      None if p["diff"] is None else 100 * p["diff"],
-                      tables.interval(100 * p["lo"], 100 * p["hi"], 2) if p["lo"] is not None else "—",
-                      words[p["higher"]]] for p in sm["pairs"]]}
+            "rows": [[p["cnn"], p["params_cnn"], p["fc"], p["params_fc"], difference(p), words[p["higher"]]]
+                     for p in sm["pairs"]]}
 
 
 def summary_table(s: dict) -> dict:
