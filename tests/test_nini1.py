@@ -101,13 +101,74 @@ def test_every_kernel_launch_covers_the_matrix(n):
         assert grid[0] * per_block[0] >= n and grid[1] * per_block[1] >= n
 
 
-@pytest.mark.parametrize("check_n", [99, 999, 1000])
+@pytest.mark.parametrize("check_n", [99, 124, 127, 999, 1000, 1023])
 def test_the_correctness_check_covers_the_tile_guards_and_the_float4_path(check_n):
     from kadai.nini1 import gpu
 
-    sizes = gpu.check_sizes(check_n)
-    assert sizes[0] == check_n and sizes[1] % 4 == 0 and sizes[1] > check_n  # float4 path, partial tiles
-    assert sizes[1] % 128 != 0  # and a partial 128×128 tile
+    odd, aligned = gpu.check_sizes(check_n)
+    assert odd % 2 == 1 and odd >= check_n  # the scalar path and every guard
+    assert aligned % 4 == 0 and aligned % 32  # float4 loads, and a partial tile of every kernel
+
+
+class _DeviceArray(np.ndarray):
+    """A NumPy array that answers ``.get()`` like a CuPy one."""
+
+    def get(self):
+        return np.asarray(self)
+
+
+def _fake_cupy(skip_last_row: set):
+    """Enough of CuPy for nini1.gpu on the CPU: the kernels compute A·B with NumPy, except those in
+    ``skip_last_row``, which leave the last row of C unwritten at every size (a missing guard)."""
+    from types import SimpleNamespace
+
+    wrap = lambda x: np.asarray(x).view(_DeviceArray)  # noqa: E731
+    pool = {}  # like CuPy's memory pool: an empty array may still hold an earlier product
+
+    def function(name):
+        def run(grid, block, args):
+            a, b, c, n = args
+            rows = slice(0, int(n) - 1) if name in skip_last_row else slice(None)
+            c[rows] = (np.asarray(a) @ np.asarray(b))[rows]
+            pool[c.shape] = np.array(c)
+        return run
+
+    def matmul(a, b, out):
+        np.matmul(a, b, out=out)
+        pool[out.shape] = np.array(out)
+
+    class Event:
+        def record(self):
+            pass
+
+        def synchronize(self):
+            pass
+
+    device = SimpleNamespace(synchronize=lambda: None, id=0)
+    cuda = SimpleNamespace(Device=lambda *a: device, Event=Event, get_elapsed_time=lambda s, e: 1.0,
+                           runtime=SimpleNamespace(getDeviceProperties=lambda i: {"name": b"fake"}))
+    return SimpleNamespace(RawModule=lambda **kw: SimpleNamespace(get_function=function), cuda=cuda,
+                           float32=np.float32, asarray=wrap,
+                           full=lambda shape, v, dtype: wrap(np.full(shape, v, dtype)),
+                           empty=lambda shape, dtype: wrap(pool.get(shape, np.zeros(shape, dtype)).copy()),
+                           matmul=matmul)
+
+
+@pytest.mark.parametrize("broken", [set(), {"mm_shared"}, {"mm_vec"}])
+def test_a_kernel_that_leaves_an_edge_unwritten_fails_its_check_and_is_not_timed(monkeypatch, broken):
+    """Every contender writes into its own NaN-filled output: a kernel that skips the last row
+    fails (before, a pooled buffer could still hold another contender's correct product), and it
+    is neither run at the timed size nor timed."""
+    import sys
+
+    from kadai.nini1 import gpu
+
+    monkeypatch.setitem(sys.modules, "cupy", _fake_cupy(broken))
+    result = gpu._run(64, 2, 9)
+    for name in gpu.CONTENDERS:
+        assert result["correct"][name]["ok"] is (name not in broken), name
+        assert (name in result["samples"]) is (name not in broken), name
+        assert ("timed_size_ok" in result["correct"][name]) is (name not in broken), name
 
 
 def test_without_a_gpu_the_gpu_part_says_why(tmp_path):

@@ -115,3 +115,9 @@ def test_kadai3_model_tables_fit_six_columns_with_mean_sd_and_interval_in_one_ce
                                     "params_fc": 407050, "diff": 0.0271, "lo": 0.0183, "hi": 0.0352,
                                     "higher": "cnn"}], "pair_confidence": 0.992})
     assert pairs["rows"][0][4:] == ["2.7（1.8〜3.5）", "畳み込み"]
+
+
+def test_an_estimate_is_printed_to_the_figures_of_its_interval():
+    assert tables.interval(1.5962, 1.5991) == "1.596〜1.599"
+    assert tables.estimate(1.5973, 1.5962, 1.5991) == "1.597"
+    assert tables.estimate(1.35, 1.08, 1.65) == "1.35"

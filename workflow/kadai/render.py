@@ -154,6 +154,7 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["pm"] = tables.pm
     env.filters["size"] = lambda b, n=sig_figs: tables.size(b, n)
     env.filters["interval"] = lambda lo, hi, n=sig_figs: tables.interval(lo, hi, n)
+    env.filters["estimate"] = lambda x, lo, hi, n=sig_figs: tables.estimate(x, lo, hi, n)
     env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
     env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)

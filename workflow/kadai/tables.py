@@ -110,14 +110,26 @@ def pm(value, err, n: int = 2) -> str:
     return signed(f"{value:.{decimals}f} ± {err:.{decimals}f}")
 
 
+def interval_digits(lo, hi, n: int = 3) -> int:
+    """The significant figures :func:`interval` prints ``lo`` and ``hi`` with: ``n``, or more where
+    ``n`` would print both ends the same."""
+    for digits in range(n, 8):
+        if sig(lo, digits) != sig(hi, digits):
+            return digits
+    return 7
+
+
 def interval(lo, hi, n: int = 3, sep: str = "〜") -> str:
     """``lo〜hi`` with ``n`` significant figures, or more where ``n`` would print both ends the same
     (2.077〜2.084 rather than 2.08〜2.08)."""
-    for digits in range(n, 8):
-        a, b = sig(lo, digits), sig(hi, digits)
-        if a != b:
-            break
-    return f"{a}{sep}{b}"
+    digits = interval_digits(lo, hi, n)
+    return f"{sig(lo, digits)}{sep}{sig(hi, digits)}"
+
+
+def estimate(x, lo, hi, n: int = 3) -> str:
+    """``x`` to as many figures as its interval ``lo``–``hi`` is printed with (1.597 within
+    1.596〜1.599, not 1.60)."""
+    return sig(x, interval_digits(lo, hi, n))
 
 
 def header(col: dict) -> str:

@@ -13,8 +13,8 @@ class Availability:
     reason: str = ""
 
 
-NO_DRIVER = "NVIDIA のドライバがない（nvidia-smi が見つからない）ので、CUDA の GPU は使えない"
-DRIVER_HINT = "ドライバが CUDA 13 に足りないなら 580 以上に更新する（nvidia-smi で版を確かめる）"
+NO_DRIVER = "nvidia-smi が見つからず（NVIDIA のドライバが入っていないとみられる）、CUDA の GPU は使えない"
+DRIVER_HINT = "ドライバが古いなら、CUDA 13 用の torch と CuPy には 580 以上に更新する（nvidia-smi で版を確かめる）"
 
 
 def _unusable(what: str) -> str:

@@ -89,24 +89,28 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None =
     t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
     return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
+            "confirmed": sure is None or {(impl, op, n), ("numpy", op, n)} <= sure,
             "speedup": float(t_numpy.min() / t_mine.min()),
             "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
             "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
 
 
-def transfer_cost(table, op: str, impl: str) -> dict | None:
+def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | None:
     """At the largest N where a GPU series was measured both without and with the transfers
-    between host and GPU (``impl`` and ``impl``_transfer): the two fastest times and whether the
+    between host and GPU (``impl`` and ``impl``_transfer), among those confirmed in both where
+    there are any (``sure``, as :func:`versus_numpy`): the two fastest times and whether the
     transfers take at least as long as the computation (``dominates``)."""
     ok = table[(table.status == "ok") & (table.op == op)]
-    alone, moved = ok[ok.implementation == impl], ok[ok.implementation == f"{impl}_transfer"]
-    common = raw.common_sizes(table, op, impl, f"{impl}_transfer")
+    moved_impl = f"{impl}_transfer"
+    alone, moved = ok[ok.implementation == impl], ok[ok.implementation == moved_impl]
+    common = raw.common_sizes(table, op, impl, moved_impl, sure)
     if not common:
         return None
     n = common[-1]
     t_alone, t_moved = alone[alone.N == n].seconds.to_numpy(), moved[moved.N == n].seconds.to_numpy()
     return {"N": int(n), "t": float(t_alone.min()), "t_transfer": float(t_moved.min()),
             "ratio": float(t_moved.min() / t_alone.min()),  # told even where too few runs decide nothing
+            "confirmed": sure is None or {(impl, op, n), (moved_impl, op, n)} <= sure,
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
@@ -338,7 +342,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                         sysinfo, sure, refuted.get((op, impl)), settings["timing"]["agreement"])
                   for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
-                    and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl))}
+                    and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl, sure))}
         ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),

@@ -1,4 +1,4 @@
-// 任意課題1, GPU part: C = A·B for row-major N×N float32 matrices, in three steps, each one
+// 任意課題1, GPU part: C = A·B for row-major N×N float32 matrices, in four steps, each one
 // hypothesis (workflow/kadai/nini1/gpu.py runs them through cupy.RawModule against cuBLAS):
 //   mm_naive    one thread per element of C, A and B read from global memory every time;
 //   mm_shared   32×32 tiles of A and B staged in shared memory: each element read from global
@@ -102,9 +102,10 @@ mm_regtile(const float* __restrict__ A, const float* __restrict__ B, float* __re
 // on the H100 and not faster there: launch order swizzled in groups of 4, 8 or 16 tile rows (for
 // L2 reuse), and warps owning 32×64 blocks (fewer shared-memory wavefronts per read).
 #ifndef VBK
-// VBK, APAD, MINB: the fastest of six settings tried on an H100 at N = 4096 (2026-11-28: depth 8
-// or 16, padding 0 or 4, 1 or 2 blocks per multiprocessor); each can be set with -D to try others.
-#define VBK 16  // k-depth of a tile: 32 KiB of shared memory for the two buffers
+// VBK, APAD, MINB: the fastest of six settings tried on an H100 at N = 4096 (2026-11-28; six of
+// the eight combinations of depth 8 or 16, padding 0 or 4, 1 or 2 blocks per multiprocessor);
+// each can be set with -D to try others (the static_assert below says which values work).
+#define VBK 16  // k-depth of a tile: 2 × (16·132 + 16·128) floats = 33 280 B of shared memory
 #endif
 #define VLOADS (BM * VBK / 4 / THREADS)  // float4 pieces of A's (and B's) tile per thread
 #ifndef APAD
@@ -113,6 +114,8 @@ mm_regtile(const float* __restrict__ A, const float* __restrict__ B, float* __re
 #ifndef MINB
 #define MINB 1  // blocks per multiprocessor the compiler must leave registers for
 #endif
+static_assert(APAD % 4 == 0 && VBK % 4 == 0 && (BM * VBK) % (4 * THREADS) == 0 && VLOADS >= 1,
+              "mm_vec: float4 reads need APAD % 4 == 0; each thread moves whole float4 pieces of a tile");
 
 __device__ __forceinline__ float4 load4(const float* __restrict__ M, int n, int r, int c, bool vec) {
     if (vec && r < n && c + 3 < n) return *reinterpret_cast<const float4*>(M + (size_t)r * n + c);
@@ -143,7 +146,9 @@ mm_vec(const float* __restrict__ A, const float* __restrict__ B, float* __restri
     const int tid = threadIdx.x;
     const int rb = (tid / 16) * 4, cb = (tid % 16) * 4;  // rows rb + {0..3, 64..67}, columns cb + {0..3, 64..67}
     const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-    const bool vec = (n & 3) == 0;  // every row starts 16-byte aligned
+    // float4 only where every row starts 16-byte aligned: N % 4 == 0 and aligned base pointers
+    const bool vec = (n & 3) == 0 && ((reinterpret_cast<size_t>(A) | reinterpret_cast<size_t>(B) |
+                                       reinterpret_cast<size_t>(C)) & 15) == 0;
     float4 pa[VLOADS], pb[VLOADS];  // the next tiles, on their way from global memory
 
     auto fetch = [&](int k0) {

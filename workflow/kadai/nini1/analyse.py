@@ -574,6 +574,8 @@ GPU_LADDER = (("shared", "mm_naive", "mm_shared", GPU_STEP), ("regtile", "mm_sha
 def same_error(correct: dict) -> float | None:
     """The relative error every contender shares (within 0.1 %), or None where they differ."""
     errors = [c["relative_error"] for c in correct.values()]
+    if None in errors:  # a result that was not finite
+        return None
     lo, hi = min(errors), max(errors)
     return hi if hi <= lo * 1.001 else None
 

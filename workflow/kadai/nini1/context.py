@@ -107,7 +107,7 @@ def verdict_table(h: dict, n: int, bn: int, cache_sim: dict) -> dict:
 
 
 GPU_NAMES = {"cublas": "cuBLAS（CuPy の @）", "mm_naive": "素朴なカーネル", "mm_shared": "共有メモリのタイル",
-             "mm_regtile": "レジスタのタイル", "mm_vec": "128 ビット転送と二重バッファ"}
+             "mm_regtile": "レジスタのタイル", "mm_vec": "128 ビット単位の読み出しと二重バッファ"}
 
 
 def gpu_table(gpu: dict) -> dict | None:
@@ -115,9 +115,10 @@ def gpu_table(gpu: dict) -> dict | None:
     if not gpu["available"]:
         return None
     top = gpu["gflops"].get("cublas")
-    rows = [[GPU_NAMES[k], gpu["gflops"].get(k), gpu["gflops"][k] / top if k in gpu["gflops"] and top else None,
+    rows = [[GPU_NAMES[k], gpu["gflops"][k] / 1e3 if k in gpu["gflops"] else None,
+             gpu["gflops"][k] / top if k in gpu["gflops"] and top else None,
              gpu["correct"][k]["relative_error"]] for k in GPU_NAMES]
-    return {"columns": [{"name": "実装", "kind": "text"}, {"name": "計算速度", "unit": "GFLOPS", "kind": "sig"},
+    return {"columns": [{"name": "実装", "kind": "text"}, {"name": "計算速度", "unit": "TFLOPS", "kind": "sig"},
                         {"name": "cuBLAS に対する比", "unit": "倍", "kind": "sig"},
                         {"name": "相対誤差", "unit": "無次元", "kind": "sig"}], "rows": rows}
 
