@@ -27,8 +27,8 @@ RELATIVE_ERROR = 1e-4  # ‖C − C_ref‖ / ‖C_ref‖ allowed for FP32 agains
 
 def check_sizes(check_n: int) -> tuple[int, int]:
     """The correctness check's sizes: an odd one (``check_n``, or the next odd number: the scalar
-    guards of every tile) and a multiple of 4 that no tile divides (mm_vec's aligned float4 path
-    with partial tiles)."""
+    guards of every tile) and a multiple of 4 that neither 32 nor 128 divides (mm_vec's aligned
+    float4 path, with partial 32- and 128-wide tiles)."""
     aligned = 4 * (check_n // 4 + 1)
     return check_n | 1, aligned + 4 if aligned % 32 == 0 else aligned
 
