@@ -400,7 +400,7 @@ def test_nini1_on_gpu_data_reports_the_kernels_from_their_samples(on_h100):
     gpu = json.loads((H100 / "gpu.json").read_text(encoding="utf-8"))
     n = gpu["N"]
     rows = {r[0]: r for r in md_table(text, "GPU での単精度の行列積")}
-    for name, label in (("cublas", "cuBLAS（CuPy の @）"), ("mm_vec", "128 ビット単位の読み出しと二重バッファ")):
+    for name, label in (("cublas", "cuBLAS（CuPy の @）"), ("mm_vec", "float4 と二重バッファ")):
         assert rows[label][1] == sig(2 * n**3 / statistics.median(gpu["samples"][name]) / 1e12)  # TFLOPS
     facts = analyse.gpu_facts(gpu)
     goal = facts["steps"]["goal"]

@@ -107,7 +107,7 @@ def verdict_table(h: dict, n: int, bn: int, cache_sim: dict) -> dict:
 
 
 GPU_NAMES = {"cublas": "cuBLAS（CuPy の @）", "mm_naive": "素朴なカーネル", "mm_shared": "共有メモリのタイル",
-             "mm_regtile": "レジスタのタイル", "mm_vec": "128 ビット単位の読み出しと二重バッファ"}
+             "mm_regtile": "レジスタのタイル", "mm_vec": "float4 と二重バッファ"}
 
 
 def gpu_table(gpu: dict) -> dict | None:
