@@ -102,6 +102,7 @@ def kadai3(config: dict, out: Path) -> list[str]:
     from .backends.availability import torch_cuda_status
     from .io import read_csv
     from .kadai3 import bench, plan, timing
+    from .kadai3.analyse import epoch_times
     from .rows import TIMING3
 
     status = torch_cuda_status()
@@ -112,11 +113,9 @@ def kadai3(config: dict, out: Path) -> list[str]:
     lines = [f"課題3 GPU: {bench.describe(r)}"]
     path = out / "kadai3" / "timing.csv"
     timing.run(plan.models(k3), k3, path)
-    t = read_csv(path, TIMING3)
-    t = t[t.status == "ok"]
-    epoch = (t.seconds / t.steps * (t.train_size / t.batch_size)).groupby(t.name)
-    lines += [f"  {name}: {s:.2f} s/epoch (median of {epoch.size()[name]} rounds of {k3['timing_steps']} batches)"
-              for name, s in epoch.median().sort_values().items()]
+    times, _ = epoch_times(read_csv(path, TIMING3))
+    lines += [f"  {name}: {s.median():.2f} s/epoch (median of {len(s)} rounds of {k3['timing_steps']} batches)"
+              for name, s in sorted(times.items(), key=lambda kv: kv[1].median())]
     return lines
 
 

@@ -75,42 +75,46 @@ def threads_of(op: str, impl: str, sysinfo: dict) -> int:
     return int(sysinfo.get("usable_cores") or os.cpu_count() or 1) if many else 1
 
 
-def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None = None) -> dict | None:
-    """At the largest N both measured, and whose minima both were confirmed by a second sample
-    (``sure``: (implementation, op, N) from :func:`kadai.raw.confirmed`; the largest common N where
-    no size of both is): the fastest times, NumPy's speed-up over ``impl``, and whether NumPy is
-    faster (``numpy_faster``) or ``impl`` is (``impl_faster``)."""
-    ok = table[(table.status == "ok") & (table.op == op)]
-    mine, numpy = ok[ok.implementation == impl], ok[ok.implementation == "numpy"]
-    common = raw.common_sizes(table, op, impl, "numpy", sure)
-    if impl == "numpy" or not common:
+def largest_common(table, op: str, a: str, b: str, sure: set | None = None):
+    """The largest N both series ``a`` and ``b`` of ``op`` measured, among those confirmed in both
+    where there are any (``sure``: (implementation, op, N) from :func:`kadai.raw.confirmed`): N,
+    the ok times of each there, and whether that N is confirmed in both; None without a common N."""
+    common = raw.common_sizes(table, op, a, b, sure)
+    if not common:
         return None
     n = common[-1]
-    t_mine, t_numpy = mine[mine.N == n].seconds.to_numpy(), numpy[numpy.N == n].seconds.to_numpy()
+    at = table[(table.status == "ok") & (table.op == op) & (table.N == n)]
+    return (int(n), at[at.implementation == a].seconds.to_numpy(), at[at.implementation == b].seconds.to_numpy(),
+            sure is None or {(a, op, n), (b, op, n)} <= sure)
+
+
+def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None = None) -> dict | None:
+    """At the largest common N (:func:`largest_common`): the fastest times, NumPy's speed-up over
+    ``impl``, which is faster by the minima alone (``min_faster``), and whether NumPy is faster
+    (``numpy_faster``) or ``impl`` is (``impl_faster``)."""
+    found = None if impl == "numpy" else largest_common(table, op, impl, "numpy", sure)
+    if found is None:
+        return None
+    n, t_mine, t_numpy, confirmed = found
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
-    return {"N": int(n), "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()),
-            "confirmed": sure is None or {(impl, op, n), ("numpy", op, n)} <= sure,
-            "speedup": float(t_numpy.min() / t_mine.min()),
+    speedup = float(t_numpy.min() / t_mine.min())
+    return {"N": n, "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()), "confirmed": confirmed,
+            "speedup": speedup, "min_faster": "impl" if speedup >= 1 else "numpy",
             "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
             "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
 
 
 def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | None:
     """At the largest N where a GPU series was measured both without and with the transfers
-    between host and GPU (``impl`` and ``impl``_transfer), among those confirmed in both where
-    there are any (``sure``, as :func:`versus_numpy`): the two fastest times and whether the
-    transfers take at least as long as the computation (``dominates``)."""
-    ok = table[(table.status == "ok") & (table.op == op)]
-    moved_impl = f"{impl}_transfer"
-    alone, moved = ok[ok.implementation == impl], ok[ok.implementation == moved_impl]
-    common = raw.common_sizes(table, op, impl, moved_impl, sure)
-    if not common:
+    between host and GPU (``impl`` and ``impl``_transfer; :func:`largest_common`): the two fastest
+    times and whether the transfers take at least as long as the computation (``dominates``)."""
+    found = largest_common(table, op, impl, f"{impl}_transfer", sure)
+    if found is None:
         return None
-    n = common[-1]
-    t_alone, t_moved = alone[alone.N == n].seconds.to_numpy(), moved[moved.N == n].seconds.to_numpy()
-    return {"N": int(n), "t": float(t_alone.min()), "t_transfer": float(t_moved.min()),
+    n, t_alone, t_moved, confirmed = found
+    return {"N": n, "t": float(t_alone.min()), "t_transfer": float(t_moved.min()),
             "ratio": float(t_moved.min() / t_alone.min()),  # told even where too few runs decide nothing
-            "confirmed": sure is None or {(impl, op, n), (moved_impl, op, n)} <= sure,
+            "confirmed": confirmed,
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
