@@ -15,7 +15,12 @@ Decisions and their rules
 * :func:`ratio` — "est(num) / est(den) ≥ threshold" (speed-up of B over A = ratio(times_A, times_B)).
   Paired: median of per-pair ratios, distribution-free interval for the median from binomial order
   statistics; fewer pairs than that interval needs to reach ``confidence`` (6 for 95 %) →
-  UNKNOWN "too_few". Unpaired: ratio of medians (or minima), seeded percentile bootstrap.
+  UNKNOWN "too_few". Unpaired medians: ratio of medians, seeded percentile bootstrap. Unpaired
+  minima (run times, where noise only adds): both sides are compared as the best of the same
+  number of runs k = min(n_num, n_den) (:func:`best_of`: the minimum of a side with more runs
+  would be lower by its count alone), with the interval from inverting a permutation test on the
+  log times (:func:`_min_interval`); runs too few for any permutation test at ``confidence``
+  (C(n_num + n_den, n_num) < 2 / (1 − confidence): 3 against 3, 2 against 7) → UNKNOWN "too_few".
   YES "above": lo ≥ threshold. NO "below": hi < threshold. Else UNKNOWN "straddles".
 * :func:`effect` — "the quantity differs between settings by more than ``min_effect``". For every
   pair of settings (a, b) the difference mean(b) − mean(a) gets a Welch t interval (paired: a
@@ -57,7 +62,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 OUTCOMES = (YES, NO, UNKNOWN)
@@ -217,6 +222,58 @@ def _bootstrap_ratio(num, den, est, confidence, n_boot, seed) -> tuple[float, fl
     return float(lo), float(hi)
 
 
+def best_of(x, k: int) -> np.ndarray:
+    """The expected fastest of ``k`` runs drawn (without replacement) from the runs ``x`` along
+    the last axis: Σ x₍ᵢ₎·C(n − i, k − 1)/C(n, k) over the sorted runs (an unbiased U-statistic;
+    ``k`` = n gives the minimum itself)."""
+    x = np.sort(np.asarray(x, dtype=float), axis=-1)
+    n = x.shape[-1]
+    i = np.arange(1, n + 1)
+    return x @ (special.comb(n - i, k - 1) / special.comb(n, k))
+
+
+def _permutations(n: int, m: int, n_perm: int, seed: int) -> np.ndarray:
+    """Index arrays that split n + m pooled runs into a first group of n: all C(n + m, n)
+    splits where there are at most ``n_perm``, else the observed split and n_perm − 1 random ones."""
+    if math.comb(n + m, n) <= n_perm:
+        firsts = np.array(list(combinations(range(n + m), n)), dtype=int)
+        rest = np.array([[j for j in range(n + m) if j not in set(f)] for f in firsts], dtype=int)
+        return np.hstack([firsts, rest])
+    rng = np.random.default_rng(seed)
+    return np.vstack([np.arange(n + m), rng.permuted(np.tile(np.arange(n + m), (n_perm - 1, 1)), axis=1)])
+
+
+def _min_interval(num: np.ndarray, den: np.ndarray, confidence: float, n_perm: int,
+                  seed: int) -> tuple[float, float, float]:
+    """Ratio of the best of k runs (k = the smaller count, :func:`best_of`) and its interval: the
+    log-ratios θ that a one-sided permutation test of log(num) − θ against log(den) does not
+    reject at (1 − confidence)/2 on either side (statistic: difference of the best-of-k logs),
+    found by bisection. A run-time distribution that only shifts on the log scale is all it assumes."""
+    x, y = np.log(num), np.log(den)
+    n, k = x.size, min(x.size, y.size)
+    perms = _permutations(x.size, y.size, n_perm, seed)
+    observed = float(best_of(x, k) - best_of(y, k))
+    alpha = (1 - confidence) / 2
+
+    def p_values(theta: float) -> tuple[float, float]:
+        z = np.concatenate([x - theta, y])[perms]
+        s = best_of(z[:, :n], k) - best_of(z[:, n:], k)
+        obs = observed - theta
+        return float(np.mean(s >= obs - 1e-12)), float(np.mean(s <= obs + 1e-12))
+
+    def bisect(lo: float, hi: float, inside) -> float:  # inside(lo) False, inside(hi) True
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if inside(mid) else (mid, hi)
+        return (lo + hi) / 2
+
+    span = float(x.max() - x.min() + y.max() - y.min()) + 1.0
+    far_lo, far_hi = observed - span, observed + span
+    lo = bisect(far_lo, observed, lambda t: p_values(t)[0] > alpha)
+    hi = bisect(far_hi, observed, lambda t: p_values(t)[1] > alpha)
+    return math.exp(observed), math.exp(lo), math.exp(hi)
+
+
 def ratio(num, den, threshold: float, *, paired: bool = False, estimator: str = "median",
           confidence: float = CONFIDENCE, n_boot: int = 2000, seed: int = 0,
           min_samples: int = MIN_SAMPLES) -> Verdict:
@@ -240,10 +297,16 @@ def ratio(num, den, threshold: float, *, paired: bool = False, estimator: str = 
         numbers.update(ratio=est, lo=lo, hi=hi, coverage=coverage)
         if coverage < confidence - 1e-12:  # too few pairs for an interval at this confidence
             return Verdict(UNKNOWN, "too_few", numbers)
+    elif estimator == "min":
+        k = numbers["best_of"] = min(num.size, den.size)
+        if math.comb(num.size + den.size, num.size) * (1 - confidence) < 2:  # no split is rare enough
+            numbers["ratio"] = float(best_of(num, k) / best_of(den, k))  # told, not decided on
+            return Verdict(UNKNOWN, "too_few", numbers)
+        est, lo, hi = _min_interval(num, den, confidence, n_boot, seed)
+        numbers["n_perm"], numbers["seed"] = n_boot, seed
     else:
-        f = np.median if estimator == "median" else np.min
-        est = float(f(num) / f(den))
-        lo, hi = _bootstrap_ratio(num, den, f, confidence, n_boot, seed)
+        est = float(np.median(num) / np.median(den))
+        lo, hi = _bootstrap_ratio(num, den, np.median, confidence, n_boot, seed)
         numbers["n_boot"], numbers["seed"] = n_boot, seed
     numbers.update(ratio=est, lo=lo, hi=hi)
     return _against(lo, hi, threshold, numbers)
