@@ -211,6 +211,19 @@ def test_page_faults_blamed_only_where_recorded_and_higher():
     assert analyse.more_faults(per_size, [256, 1024]) is None and analyse.more_faults(per_size, []) is None
 
 
+def test_allocation_faults_start_where_every_larger_size_faults_more():
+    """The real build: no extra faults up to N = 2048 (16 MiB temporaries came back from the heap),
+    more at every size from 2896 on; a size in between that faults no more moves the start up."""
+    def sizes(more_at):
+        return {n: {"faults_alloc": 10.0 if n in more_at else 0.0, "faults_inplace": 0.0}
+                for n in (1024, 2048, 2896, 4096, 5793)}
+    assert analyse.faults_from(sizes({2896, 4096, 5793})) == 2896
+    assert analyse.faults_from(sizes({1024, 4096, 5793})) == 4096
+    assert analyse.faults_from(sizes({1024, 2048})) is None  # not at the largest size: no start
+    nan = float("nan")
+    assert analyse.faults_from({512: {"faults_alloc": nan, "faults_inplace": nan}}) is None
+
+
 def test_the_memory_each_formulation_touches_is_set_against_the_unfold_matrix():
     import pandas as pd
 
@@ -252,3 +265,17 @@ def test_an_unusable_gpu_is_explained_by_whether_a_driver_is_there(monkeypatch, 
         assert reason == av.NO_DRIVER
     else:
         assert "cudaErrorInsufficientDriver" in reason and reason.endswith(av.DRIVER_HINT)
+
+
+def test_why_a_series_was_skipped_reads_as_prose_when_it_is_our_own_japanese():
+    from kadai.backends.availability import NO_DRIVER
+    from kadai.kadai2 import context
+
+    def series(device, note):
+        return {"device": device, "skipped": note is not None, "stop": {"note": note}}
+    ops = {"matmul": {"series": {"numpy": series("cpu", None), "cupy": series("cuda", NO_DRIVER),
+                                 "torch_cuda": series("cuda", "CUDA error: no kernel image is available")}}}
+    rows, skipped = context.registry_rows(ops)
+    assert [r[2] for r in rows] == ["計測した", "計測不可（下記）", "計測不可（下記）"]
+    assert [(s["reason"], s["prose"]) for s in skipped] == [
+        (NO_DRIVER, True), ("CUDA error: no kernel image is available", False)]

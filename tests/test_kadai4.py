@@ -1,4 +1,6 @@
 """課題4: the generated dataset, the one-at-a-time settings and the effect rule."""
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -636,3 +638,17 @@ def test_the_fixed_time_is_set_against_the_cost_of_the_updates():
     assert not analyse.fixed_by_updates({**line, "fixed_lo": 0.5, "fixed_hi": 0.6}, uc, timing)["consistent"]
     assert analyse.fixed_by_updates(line, None, timing) is None
     assert analyse.fixed_by_updates(line, uc, pd.DataFrame({"updates": [470, 118], "status": ["ok", "ok"]})) is None
+
+
+def test_a_time_change_is_drawn_on_the_log_scale_the_verdict_uses():
+    """5 times slower (+400 %) and 5 times faster (−80 %) are equally far from the 10 % threshold
+    on the log scale (16.9 each); on the plain scale they would be 40 and 8."""
+    from kadai.kadai4 import figures
+
+    slower = {"estimate": 4.0, "lo": 3.0, "hi": 5.0, "min_effect": 0.1}
+    faster = {"estimate": -0.8, "lo": -0.83, "hi": -0.75, "min_effect": 0.1}
+    s, f = figures.strength_bar(slower, relative=True), figures.strength_bar(faster, relative=True)
+    assert s[0] == pytest.approx(f[0]) == pytest.approx(math.log(5) / math.log(1.1))
+    assert s[1] == pytest.approx(math.log(4) / math.log(1.1))
+    assert f[2] == pytest.approx(math.log(1 / 0.17) / math.log(1.1))
+    assert figures.strength_bar(slower)[0] == pytest.approx(40) and figures.strength_bar(faster)[0] == pytest.approx(8)

@@ -722,10 +722,34 @@ def test_comparisons_at_two_sizes_differ_only_where_their_intervals_are_apart():
     def bench(lo, hi):
         return {"c_vs_numpy": {"numbers": {"lo": lo, "hi": hi}}}
 
-    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44))
-    assert not sizes_differ(bench(0.95, 1.30), bench(1.28, 1.44))
-    assert not sizes_differ(bench(0.95, 0.99), None)
-    assert not sizes_differ(bench(None, None), bench(1.28, 1.44))
+    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44)) == "differ"
+    assert sizes_differ(bench(0.95, 1.30), bench(1.28, 1.44)) == "overlap"
+    assert sizes_differ(bench(0.95, 0.99), None) is None
+    assert sizes_differ(bench(None, None), bench(1.28, 1.44)) is None
+    # the same comparison repeated at the first size lies 0.02 away from it: a 0.01 gap between the
+    # sizes is no more than the experiments' own spread, a 0.29 gap is
+    assert sizes_differ(bench(0.87, 0.95), bench(0.96, 1.04), {"gap": 0.02}) == "within_repeat"
+    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44), {"gap": 0.02}) == "differ"
+
+
+def test_the_bench_comparison_is_repeated_in_the_peak_rounds():
+    """peak.json times C's product and NumPy at the bench size round by round: a second paired
+    ratio whose interval is compared with the bench's (the real build: 0.874–0.949 against
+    0.964–0.983, apart by 0.015)."""
+    from kadai.nini1.analyse import bench_repeat
+
+    rng = np.random.default_rng(5)
+    numpy_gflops = 70 + rng.normal(0, 2, 9)
+    c_gflops = numpy_gflops * (0.975 + rng.normal(0, 0.004, 9))
+    bench = {"N": 2048, "c_vs_numpy": {"outcome": "no", "numbers": {"lo": 0.874, "hi": 0.949}}}
+    peak = {"c_packed": {"n": 2048, "gflops_samples": list(c_gflops)},
+            "numpy": {"n": 2048, "gflops_samples": list(numpy_gflops)}}
+    r = bench_repeat(peak, bench)
+    ratios = np.sort(c_gflops / numpy_gflops)
+    assert r["c_vs_numpy"]["numbers"]["ratio"] == pytest.approx(np.median(ratios))
+    assert r["gap"] == pytest.approx(r["c_vs_numpy"]["numbers"]["lo"] - 0.949)
+    assert r["gap"] > 0 and r["same_outcome"] == (r["c_vs_numpy"]["outcome"] == "no")
+    assert bench_repeat({**peak, "c_packed": {**peak["c_packed"], "n": 1024}}, bench) is None
 
 
 def test_the_machine_drift_is_the_largest_over_every_alternated_experiment():

@@ -37,6 +37,10 @@ def test_sweep_facts_count_the_cold_and_the_added_sizes():
     assert facts == {"sizes": 7, "no_warmup": 2, "added": 2, "warmup_max_s": cfg.warmup_max_s, "unconfirmed": None,
                      "unconfirmed_sizes": None, "lift_max": None, "short": 0, "fewest": 3, "unfitted": None,
                      "fit_least": raw.FIT_LEAST}
+    # a cold first run later marked an outlier loses its note; the size still had no warm-up
+    first = table.index[(table.implementation == "a") & (table.N == 32) & (table.note == NO_WARMUP)]
+    table.loc[first, ["status", "note"]] = ["outlier", "over 1.5 × the median of its size; re-measured"]
+    assert raw.sweep_facts(table, {"matmul": cfg})["no_warmup"] == 2
     # a size left with fewer runs than min_repeats (its round skipped for the budget) is counted
     two = _rows({"a": {8: [1e-3] * 3, 16: [8e-3] * 2}})
     assert (raw.sweep_facts(two, {"matmul": cfg})["short"], raw.sweep_facts(two, {"matmul": cfg})["fewest"]) == (1, 2)
@@ -82,6 +86,17 @@ def test_a_larger_size_that_ran_faster_is_named_past_the_overhead_region_only():
     assert inv == [{"n_small": 152, "n_large": 181, "ratio": pytest.approx(1.65)}]  # 256 vs 215: within 5 %
     assert raw.inversions(times, 0.05)[0]["n_small"] == 16   # the overhead region counts only when asked
     assert raw.inversions({8: 1.0, 11: 1.04}, 0.05) == []
+
+
+def test_an_inversion_says_whether_both_sizes_were_reproduced_and_what_the_minima_say():
+    """The real kadai2 build: PyTorch's N = 1722 estimate (unreproduced) was 1.19× the N = 2048 time,
+    its minimum only 1.08×."""
+    table = _rows({"torch_cpu": {1448: [0.040, 0.0401], 1722: [0.0586, 0.0645, 0.0660], 2048: [0.0543, 0.0545]}})
+    summary = raw.summarise(table, 0.05)
+    times = dict(zip(summary.N.astype(int), summary["time"]))
+    (inv,) = raw.inversions(times, 0.05, summary=summary)
+    assert (inv["n_small"], inv["n_large"], inv["confirmed"]) == (1722, 2048, False)
+    assert inv["ratio"] == pytest.approx(0.0645 / 0.0543) and inv["min_ratio"] == pytest.approx(0.0586 / 0.0543)
 
 
 def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():
@@ -412,3 +427,19 @@ def test_sizes_past_the_fitted_range_are_named_with_their_time_per_operation():
     assert u["per_op_min_hi"] == pytest.approx(2.9 / 0.8 / (6317 / 4096) ** 2)
     assert scaling.relation(law, 2, lambda n: 8.0 * n * n, [], {}, 4096,
                             times={n: t for n, t in times.items() if n <= 4096})["unfitted_above"] is None
+
+
+def test_a_regime_fitted_across_an_empty_octave_decides_nothing():
+    """The real kadai2 build: PyTorch conv fitted at 861, 1024, 5793 and 8192 only; an exponent
+    that would lie outside the band is not a verdict on the sizes between 1024 and 5793."""
+    from kadai import scaling
+
+    seg = {"n_first": 861, "n_last": 8192, "n_points": 4, "k": 2.31, "k_lo": 2.25, "k_hi": 2.37,
+           "k_halfwidth": 0.06, "a": 1e-9}
+    gapped = scaling.regime(seg, 2.0, [256, 609, 861, 1024, 5793, 8192])
+    assert gapped["gap"] == {"n_from": 1024, "n_to": 5793, "ratio": pytest.approx(5793 / 1024)}
+    assert (gapped["verdict"]["outcome"], gapped["verdict"]["reason"]) == ("unknown", "gap")
+    dense = scaling.regime(seg, 2.0, [861, 1024, 1448, 2048, 2896, 4096, 5793, 8192])
+    assert dense["gap"] is None and (dense["verdict"]["outcome"], dense["verdict"]["reason"]) == ("no", "outside")
+    assert scaling.regime(seg, 2.0)["verdict"]["outcome"] == "no"  # sizes unknown: no gap is claimed
+    assert scaling.widest_gap([512, 1024], 512, 1024) is None  # one octave apart is no gap

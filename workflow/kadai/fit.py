@@ -550,7 +550,7 @@ def _poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:
     coef = fit_polynomial(n, t, 3)
     at = {"n_min": float(n.min()), "n_max": float(n.max())}
     shares = {key: term_shares(coef, v) for key, v in at.items()}
-    return {"coef": [float(c) for c in coef], "shares": shares,
+    return {"coef": [float(c) for c in coef], "shares": shares, "at": at, "n_points": int(len(n)),
             "cancellation": {key: cancellation(coef, v) for key, v in at.items()},
             "cancels": {key: cancellation(coef, v) > CANCELS for key, v in at.items()},
             "dominant_at_n_max": max(shares["n_max"], key=shares["n_max"].get),
@@ -593,7 +593,7 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
     regimes = segmented_fit(kept_n, kept_t, max_knots, min_points, min_gain, confidence, hints, hint_gain,
                             hint_slope)
     out = {"overhead": overhead, "power": _power(kept_n, kept_t, first, confidence),
-           "regimes": regimes.to_dict(), "n_sizes": int(len(n))}
+           "regimes": regimes.to_dict(), "n_sizes": int(len(n)), "sizes": [int(round(x)) for x in kept_n]}
     if len(n) >= 4:
         out["comparison"] = compare_models(n, t, confidence)
         out["poly3"] = _poly3_summary(n, t)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .io import read_csv
-from .rows import ENDS, NO_WARMUP, OK, OUTLIER, RAW, SKIPPED, STOP
+from .rows import ENDS, OK, OUTLIER, RAW, SKIPPED, STOP, WARMUP
 
 KEYS = ["implementation", "op", "N", "dtype", "device"]
 
@@ -145,10 +145,10 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None,
         lift = ratio if ratio > 1 else None
         unfitted = int(len(summary) - len(fit_rows(summary)))
     measured = set(zip(ok.implementation, ok.op, ok.N.astype(int)))
-    cold = ok[ok.note.fillna("") == NO_WARMUP]
+    cold = cold_sizes(raw) & measured
     grids = {op: set(cfg.sizes()) for op, cfg in sweeps.items()}
     unsure = None if sure is None else sorted(measured - sure)
-    return {"sizes": len(measured), "no_warmup": len(set(zip(cold.implementation, cold.op, cold.N.astype(int)))),
+    return {"sizes": len(measured), "no_warmup": len(cold),
             "unconfirmed": None if unsure is None else len(unsure),
             "unconfirmed_sizes": None if unsure is None else [[i, o, int(n)] for i, o, n in unsure],
             "warmup_max_s": max((cfg.warmup_max_s for cfg in sweeps.values()), default=None),
@@ -157,14 +157,36 @@ def sweep_facts(raw: pd.DataFrame, sweeps: dict, sure: set | None = None,
             "fit_least": FIT_LEAST}
 
 
-def inversions(times: dict, agreement: float, n_from: int = 0) -> list[dict]:
+def cold_sizes(raw: pd.DataFrame) -> set:
+    """(implementation, op, N) whose first timed run had no untimed run before it (rows in the order
+    they were written): the size's ``NO_WARMUP`` note names it too, unless that run was later marked
+    an outlier, which rewrites its note."""
+    out = set()
+    for (impl, op, n), rows in raw.groupby(["implementation", "op", "N"], sort=False):
+        status = list(rows.status)
+        first = next((i for i, s in enumerate(status) if s in (OK, OUTLIER)), None)
+        if first is not None and WARMUP not in status[:first]:
+            out.add((impl, op, int(n)))
+    return out
+
+
+def inversions(times: dict, agreement: float, n_from: int = 0, summary: pd.DataFrame | None = None) -> list[dict]:
     """Neighbouring sizes (from ``n_from`` up: past the call-overhead region, where the time hardly
     depends on N) at which the larger N took less time by more than ``agreement`` (``times``: the
     estimate by N): the work grows with N, so such a pair is something the operation count cannot
-    explain. Each as ``{"n_small", "n_large", "ratio"}`` (the smaller N's time over the larger's)."""
+    explain. Each as ``{"n_small", "n_large", "ratio"}`` (the smaller N's time over the larger's);
+    given the series' ``summary`` rows (:func:`summarise`), also ``confirmed`` (both sizes' minima
+    reproduced) and ``min_ratio`` (the same ratio from the minima: an unconfirmed estimate can be
+    slow by chance)."""
     ns = sorted(n for n in times if n >= n_from)
-    return [{"n_small": int(a), "n_large": int(b), "ratio": float(times[a] / times[b])}
-            for a, b in zip(ns, ns[1:]) if times[a] > (1 + agreement) * times[b]]
+    pairs = [{"n_small": int(a), "n_large": int(b), "ratio": float(times[a] / times[b])}
+             for a, b in zip(ns, ns[1:]) if times[a] > (1 + agreement) * times[b]]
+    if summary is not None:
+        rows = summary.set_index(summary.N.astype(int))
+        for p in pairs:
+            a, b = rows.loc[p["n_small"]], rows.loc[p["n_large"]]
+            p.update(confirmed=bool(a.confirmed and b.confirmed), min_ratio=float(a.fastest / b.fastest))
+    return pairs
 
 
 def skipped(raw: pd.DataFrame) -> bool:

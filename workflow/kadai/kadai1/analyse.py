@@ -19,6 +19,14 @@ def working_set(n) -> float:
     return float(PYTHON_FLOAT_BYTES) * float(n) ** 2
 
 
+def top_speed(grp) -> dict:
+    """The speed at the largest size whose minimum was reproduced (``n_top``, ``mflops_top``; the
+    largest size where none was): a larger size's estimate is not reproduced and may be slow by chance."""
+    sure = grp[grp.confirmed] if grp.confirmed.any() else grp
+    n, t = int(sure.N.iloc[-1]), float(sure["time"].iloc[-1])
+    return {"n_top": n, "mflops_top": float(ops.matmul_flops(n) / t / 1e6)}
+
+
 def series_facts(grp, rows) -> dict:
     """Sizes, times and speeds of one series (``grp``: its summary rows sorted by N)."""
     n, t = grp.N.to_numpy(), grp["time"].to_numpy()
@@ -27,6 +35,7 @@ def series_facts(grp, rows) -> dict:
             "spread_max": float(grp.spread.max()),
             "mflops_small": float(ops.matmul_flops(n[0]) / t[0] / 1e6),
             "mflops_max": float(ops.matmul_flops(n[-1]) / t[-1] / 1e6),
+            **top_speed(grp),
             "stop": raw.stop_reason(rows),
             # log–log slope between the two largest sizes: the growth where N is largest
             "k_last": scaling.local_slope(n[-2], t[-2], n[-1], t[-1]) if len(n) > 1 else None}
@@ -87,7 +96,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                minima=dict(zip(grp.N.astype(int), grp["fastest"])))
         series[impl] = {**series_facts(grp, rows), "fit": laws[impl], "relation": rel,
                         "inversions": raw.inversions(times, settings["timing"]["agreement"],
-                                                     laws[impl]["power"]["n_first"])}
+                                                     laws[impl]["power"]["n_first"], grp)}
         records += scaling.records(f"kadai1/{impl}", f"{impl}: t ∝ N^{EXPECTED}", rel)
     sure = raw.confirmed(table, settings["timing"]["agreement"])
     both = {"python_naive", "python_fast"} <= set(series)

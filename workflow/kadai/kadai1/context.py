@@ -20,12 +20,17 @@ def model_table(series: dict, impls: list[str]) -> dict:
 
 def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
     """The series whose growth changed where B crosses a cache size (``yes``), those where it
-    changed near one without crossing it (``near``: cannot tell), and those where the change there
-    only slowed the fall of the time per operation (``unsure``), from each break's verdict."""
-    def having(reason):
+    changed near one without crossing it (``near``: cannot tell, also where the change there only
+    slowed the fall of the time per operation), and those where it crossed one but the change there
+    only slowed that fall (``unsure``), from each break's verdict."""
+    def kind(cache):  # a slowed fall keeps what the sizes alone said: crossing or near
+        return cache["reason"], cache["numbers"].get("was") if cache["reason"] == "fall_slowed" else None
+
+    def having(*kinds):
         return [names[i] for i in impls
-                if any(b["cache"]["reason"] == reason for b in (series[i].get("relation") or {}).get("breaks", []))]
-    return {"yes": having("straddles"), "near": having("near"), "unsure": having("fall_slowed")}
+                if any(kind(b["cache"]) in kinds for b in (series[i].get("relation") or {}).get("breaks", []))]
+    return {"yes": having(("straddles", None)), "near": having(("near", None), ("fall_slowed", "near")),
+            "unsure": having(("fall_slowed", "straddles"))}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:
@@ -52,6 +57,10 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "tolerance": checks.tolerance("float64"),  # what kadai1.measure checks every first run against
         # the results section predicts a change where B outgrows a cache: the series that showed one
         "cache_breaks": cache_breaks(series, impls, names),
+        # past the largest fitted regime, stretches whose slope's interval lies wholly above the
+        # expected exponent (scaling.relation "beyond"): the regime's verdict does not cover them
+        "slower_past_fit": [names[i] for i in impls
+                            if any(b["above"] for b in (series[i].get("relation") or {}).get("beyond", []))],
     }
     write_json(out_json, ctx)
     return ctx

@@ -139,7 +139,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         times = dict(zip(g.N.astype(int), g["time"]))
         entry["fit"] = law
-        entry["inversions"] = raw.inversions(times, agreement, law["power"]["n_first"])
+        entry["inversions"] = raw.inversions(times, agreement, law["power"]["n_first"], g)
         entry["relation"] = scaling.relation(law, EXPECTED[op], working_set(op, impl, settings["dtype"]),
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
@@ -284,7 +284,24 @@ def explain_numpy(table, main_breaks, sweep_times: dict | None = None) -> dict:
                     "sizes": len(both)} if both else None)
     return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP, "sweep_ratio": sweep_ratio,
             "slower_at": slower, "same_at": where(verdicts.NO),
-            "more_faults_where_slower": more_faults(per_size, slower)}
+            "more_faults_where_slower": more_faults(per_size, slower),
+            # the other way round: sizes where allocating faulted more yet was not slower
+            "more_faults_not_slower": [n for n in where(verdicts.NO) if more_faults(per_size, [n])],
+            "faults_from": faults_from(per_size)}
+
+
+def faults_from(per_size: dict) -> int | None:
+    """The smallest N from which the allocating version faults more (medians) at every size
+    measured: below it, its temporary arrays came back from the allocator's free memory (glibc
+    hands blocks of up to 32 MiB back to the heap); None where it never does or faults were not recorded."""
+    sizes = sorted(per_size)
+    more = [more_faults(per_size, [n]) for n in sizes]
+    if not more or None in more or not more[-1]:
+        return None
+    i = len(more) - 1
+    while i > 0 and more[i - 1]:
+        i -= 1
+    return int(sizes[i])
 
 
 def more_faults(per_size: dict, sizes: list[int]) -> bool | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import figures
+from .. import figures, tables
 from ..figures import NO_UNIT, Axis
 from ..io import read_csv, read_json
 from ..rows import TIMING3
@@ -77,7 +77,7 @@ def draw_loader(inputs: dict, settings: dict, out) -> None:
             v = loop[f"{key}_{col}"]
             ax.bar(i, v, bottom=bottom, color=color, label=name if i == 0 else None)
             bottom += v
-        ax.text(i, bottom, f"{bottom:.3g} s", ha="center", va="bottom", fontsize=8)
+        ax.text(i, bottom, f"{tables.sig(bottom, 3)} s", ha="center", va="bottom", fontsize=8)
     ax.set_xticks([0, 1])
     ax.set_xticklabels(["高速ループ", "DataLoader ループ"])
     ax.grid(axis="x", visible=False)

@@ -3,6 +3,8 @@ draws the figure of one studied parameter (``param_hidden`` …)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -44,12 +46,18 @@ def tick_label(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def strength_bar(num: dict, limit: float | None = None) -> tuple[float, float, float]:
+def strength_bar(num: dict, limit: float | None = None, relative: bool = False) -> tuple[float, float, float]:
     """The largest difference's estimate and interval (analyse.largest), each ÷ the threshold, as
     magnitudes; an interval that holds 0 starts at 0, and its far end stops at ``limit`` (the
-    largest difference possible, analyse.ACC_RANGE for accuracy)."""
+    largest difference possible, analyse.ACC_RANGE for accuracy). ``relative`` (times: the change
+    is a ratio − 1, decided on the log scale, kadai.verdicts.effect): log(1 + change) ÷ log(1 +
+    threshold), so that 5 times slower and 5 times faster are equally large, as the verdict has it."""
     m = num["min_effect"]
-    est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
+    if relative:
+        scale = math.log1p(m)
+        est, lo, hi = (abs(math.log1p(num.get(k) or 0.0)) / scale for k in ("estimate", "lo", "hi"))
+    else:
+        est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
     low = 0.0 if (num.get("lo") or 0) * (num.get("hi") or 0) <= 0 else min(lo, hi)
     high = max(lo, hi) if limit is None else min(max(lo, hi), limit / m)
     return est, low, high
@@ -65,12 +73,12 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
     findings = read_json(inputs["findings"])
     study = findings["study"]
     order = findings.get("ranking") or list(study)
-    size = Axis("効果の大きさ（判定した差 ÷ 判定の閾値）", NO_UNIT, "log")
+    size = Axis("効果の大きさ（閾値 = 1）", NO_UNIT, "log")
     fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
     xs = np.arange(len(order))
-    for shift, key, label, color, limit in ((-0.2, "acc_shown", "テスト精度", "#1f77b4", ACC_RANGE),
-                                            (0.2, "time_shown", "学習時間", "#d62728", None)):
-        bars = np.array([strength_bar(study[p][key], limit) for p in order])
+    for shift, key, label, color, limit, relative in ((-0.2, "acc_shown", "テスト精度", "#1f77b4", ACC_RANGE, False),
+                                                      (0.2, "time_shown", "学習時間", "#d62728", None, True)):
+        bars = np.array([strength_bar(study[p][key], limit, relative) for p in order])
         # points, not bars: a bar's length on a log axis means nothing; an interval that holds 0
         # runs to the bottom of the axis, and a ▼ there says that its lower end is 0
         est, lo, hi = (np.maximum(bars[:, i], EFFECT_FLOOR) for i in range(3))

@@ -193,15 +193,45 @@ def bench_facts(table, n: int) -> dict:
             "c_vs_numpy": v, "difference": speed_difference(v)}
 
 
-def sizes_differ(a: dict, b: dict | None) -> bool:
-    """Do two alternated C-vs-NumPy comparisons (:func:`bench_facts`) at different sizes have
-    disjoint intervals of their ratio, i.e. does the ratio change with the size?"""
-    if not b:
-        return False
-    x, y = a["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"]
+def interval_gap(x: dict, y: dict) -> float | None:
+    """How far apart two verdicts' intervals (``numbers`` with lo, hi) lie: 0 where they overlap,
+    None where either has none."""
     if None in (x.get("lo"), x.get("hi"), y.get("lo"), y.get("hi")):
-        return False
-    return bool(x["lo"] > y["hi"] or y["lo"] > x["hi"])
+        return None
+    return float(max(0.0, x["lo"] - y["hi"], y["lo"] - x["hi"]))
+
+
+def bench_repeat(peak: dict, bench: dict) -> dict | None:
+    """The C-vs-NumPy comparison made a second time at ``bench``'s N: peak.json's rounds time C's
+    whole product and NumPy's one thread round by round (:func:`kadai.nini1.peak.run`). Its verdict
+    (the per-round ratio of C's speed over NumPy's), ``gap`` between its interval and the
+    bench's (:func:`interval_gap`: 0 where they overlap; above 0, each interval holds its own
+    experiment's spread only, and how much C differs changes from one experiment to the next) and
+    whether both say the same (``same_outcome``). None where peak.json timed another N or nothing."""
+    c, np_ = peak.get("c_packed") or {}, peak.get("numpy") or {}
+    if c.get("n") != bench["N"] or not c.get("gflops_samples") or not np_.get("gflops_samples"):
+        return None
+    v = verdicts.ratio(c["gflops_samples"], np_["gflops_samples"], C_VS_NUMPY, paired=True).to_dict()
+    return {"N": bench["N"], "rounds": len(c["gflops_samples"]), "c_vs_numpy": v, "difference": speed_difference(v),
+            "gap": interval_gap(v["numbers"], bench["c_vs_numpy"]["numbers"]),
+            "same_outcome": v["outcome"] == bench["c_vs_numpy"]["outcome"]}
+
+
+def sizes_differ(a: dict, b: dict | None, repeat: dict | None = None) -> str | None:
+    """Does the C-vs-NumPy ratio change with the size? Two alternated comparisons (:func:`bench_facts`)
+    at different sizes: "differ" where their intervals lie apart by more than the two comparisons at
+    ``a``'s size lie apart (``repeat``, :func:`bench_repeat`: the experiment-to-experiment spread that
+    neither interval holds), "within_repeat" where they lie apart but not by more than that,
+    "overlap" where they overlap; None without both intervals."""
+    if not b:
+        return None
+    gap = interval_gap(a["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"])
+    if gap is None:
+        return None
+    if gap == 0:
+        return "overlap"
+    same_size = (repeat or {}).get("gap") or 0.0
+    return "differ" if gap > same_size else "within_repeat"
 
 
 def speed_difference(v: dict) -> dict:
@@ -646,7 +676,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         "order": contender_gflops(tables["order"]), "threads": contender_gflops(tables["threads"]),
     }
     findings["gpu"] = gpu_facts(read_json(inputs["gpu"]))
-    findings["bench_sizes_differ"] = sizes_differ(bench, bench_ladder)
+    findings["bench_repeat"] = bench_repeat(peak, bench)
+    findings["bench_sizes_differ"] = sizes_differ(bench, bench_ladder, findings["bench_repeat"])
     findings["verdicts"] = records(h, bench)
     if bench_ladder:
         findings["verdicts"].append(verdicts.record("nini1/bench_ladder/c_vs_numpy",
