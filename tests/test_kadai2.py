@@ -266,16 +266,3 @@ def test_an_unusable_gpu_is_explained_by_whether_a_driver_is_there(monkeypatch, 
     else:
         assert "cudaErrorInsufficientDriver" in reason and reason.endswith(av.DRIVER_HINT)
 
-
-def test_why_a_series_was_skipped_reads_as_prose_when_it_is_our_own_japanese():
-    from kadai.backends.availability import NO_DRIVER
-    from kadai.kadai2 import context
-
-    def series(device, note):
-        return {"device": device, "skipped": note is not None, "stop": {"note": note}}
-    ops = {"matmul": {"series": {"numpy": series("cpu", None), "cupy": series("cuda", NO_DRIVER),
-                                 "torch_cuda": series("cuda", "CUDA error: no kernel image is available")}}}
-    rows, skipped = context.registry_rows(ops)
-    assert [r[2] for r in rows] == ["計測した", "計測不可（下記）", "計測不可（下記）"]
-    assert [(s["reason"], s["prose"]) for s in skipped] == [
-        (NO_DRIVER, True), ("CUDA error: no kernel image is available", False)]

@@ -722,14 +722,19 @@ def test_comparisons_at_two_sizes_differ_only_where_their_intervals_are_apart():
     def bench(lo, hi):
         return {"c_vs_numpy": {"numbers": {"lo": lo, "hi": hi}}}
 
-    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44)) == "differ"
+    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44)) == "apart_no_repeat"  # nothing measured twice
     assert sizes_differ(bench(0.95, 1.30), bench(1.28, 1.44)) == "overlap"
     assert sizes_differ(bench(0.95, 0.99), None) is None
     assert sizes_differ(bench(None, None), bench(1.28, 1.44)) is None
-    # the same comparison repeated at the first size lies 0.02 away from it: a 0.01 gap between the
-    # sizes is no more than the experiments' own spread, a 0.29 gap is
-    assert sizes_differ(bench(0.87, 0.95), bench(0.96, 1.04), {"gap": 0.02}) == "within_repeat"
-    assert sizes_differ(bench(0.95, 0.99), bench(1.28, 1.44), {"gap": 0.02}) == "differ"
+
+    def repeat(lo, hi, gap):
+        return {"gap": gap, **bench(lo, hi)}
+    # the real build: 2048 measured twice (0.874–0.949, 0.964–0.983: 0.015 apart); 512 lies 0.059
+    # and 0.025 from them, farther than they lie from each other
+    assert sizes_differ(bench(0.874, 0.949), bench(1.008, 1.039), repeat(0.964, 0.983, 0.015)) == "differ"
+    # 512 apart from the first but only 0.005 from the repeat: no more than the experiments' own spread
+    assert sizes_differ(bench(0.874, 0.949), bench(0.988, 1.039), repeat(0.964, 0.983, 0.015)) == "within_repeat"
+    assert sizes_differ(bench(0.87, 0.95), bench(0.96, 1.04), repeat(0.97, 0.99, 0.02)) == "within_repeat"
 
 
 def test_the_bench_comparison_is_repeated_in_the_peak_rounds():

@@ -148,3 +148,12 @@ def test_a_number_and_its_unit_never_break_apart_in_the_pdf():
     assert "x = 1 s" in kept  # code as written
     typ = pypandoc.convert_text(kept, "typst", format=render.MARKDOWN)
     assert re.search(r"93\.5(~|\u00a0)%", typ)  # Typst's non-breaking space
+
+
+def test_a_skip_reason_in_our_own_japanese_reads_as_prose_and_a_library_message_as_code():
+    from kadai.backends.availability import NO_DRIVER
+
+    assert render.reason_sentence(NO_DRIVER) == NO_DRIVER + "。"
+    assert render.reason_sentence("GPU がない。") == "GPU がない。"
+    assert render.reason_sentence("CUDA error: no kernel image  is available") == \
+        "理由は `CUDA error: no kernel image is available` である。"

@@ -97,6 +97,7 @@ def test_an_inversion_says_whether_both_sizes_were_reproduced_and_what_the_minim
     (inv,) = raw.inversions(times, 0.05, summary=summary)
     assert (inv["n_small"], inv["n_large"], inv["confirmed"]) == (1722, 2048, False)
     assert inv["ratio"] == pytest.approx(0.0645 / 0.0543) and inv["min_ratio"] == pytest.approx(0.0586 / 0.0543)
+    assert inv["unconfirmed"] == [1722] and inv["min_inverted"]  # 1.08: still beyond 5 %
 
 
 def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():

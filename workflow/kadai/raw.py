@@ -185,7 +185,9 @@ def inversions(times: dict, agreement: float, n_from: int = 0, summary: pd.DataF
         rows = summary.set_index(summary.N.astype(int))
         for p in pairs:
             a, b = rows.loc[p["n_small"]], rows.loc[p["n_large"]]
-            p.update(confirmed=bool(a.confirmed and b.confirmed), min_ratio=float(a.fastest / b.fastest))
+            p.update(confirmed=bool(a.confirmed and b.confirmed), min_ratio=float(a.fastest / b.fastest),
+                     unconfirmed=[n for n, r in ((p["n_small"], a), (p["n_large"], b)) if not r.confirmed],
+                     min_inverted=bool(a.fastest > (1 + agreement) * b.fastest))
     return pairs
 
 

@@ -129,6 +129,19 @@ def code(text) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def reason_sentence(text) -> str:
+    """Why something did not run, as a sentence of the report: a reason in our own Japanese
+    (kadai.backends.availability, kadai.nini1.gpu) reads as prose; a library's message is quoted
+    exactly, as code."""
+    text = " ".join(str(text).split())
+    if JAPANESE.search(text):
+        return text if text.endswith("。") else text + "。"
+    return f"理由は {code(text)} である。"
+
+
 def _compiled(templates: Path) -> jinja2.BytecodeCache | None:
     """Compiled templates on disk, checked against each template's source (jinja2's own
     bytecode cache): the two passes, and every later render, compile only a template that changed
@@ -158,7 +171,8 @@ def make_env(numbering: Numbering, md_dir: Path, sig_figs: int, root: Path = ROO
     env.filters["md_table"] = lambda t, n=sig_figs: tables.md_table(t, n)
     env.filters["sup"] = lambda s: re.sub(r"\^(-?\d+)", r"^\1^", str(s))  # N^3 → N^3^
     env.filters["pct"] = lambda x, n=sig_figs: tables.sig(100.0 * float(x), n)
-    env.filters.update(literal=literal, meta=meta, code=code, binary_size=lambda b: tables.size(b, None))
+    env.filters.update(literal=literal, meta=meta, code=code, binary_size=lambda b: tables.size(b, None),
+                       reason_sentence=reason_sentence)
 
     def figure(key: str, path: str, caption: str) -> str:
         # no width: the SVG is drawn at its printed size (kadai.figures.WIDTHS), so its text is

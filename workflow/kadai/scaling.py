@@ -20,7 +20,9 @@ from .verdicts import NO, UNKNOWN, YES, Verdict
 
 FAULTED_SHARE = 0.5  # a run "page-faults on its memory" when faults × page size ≥ this share of its working set
 QUIET_SHARE = 0.05   # … and "does not" below this share
-GAP_MAX = 2.0  # fitted sizes farther apart than this factor (an octave) leave a stretch the law does not see
+# fitted sizes farther apart than this factor leave a stretch the law does not see: more than an
+# octave by more than the rounding of integer sizes (one size missing from a √2 grid leaves 2.00–2.02)
+GAP_MAX = 2.1
 
 
 def cache_marks(caches: list) -> dict:

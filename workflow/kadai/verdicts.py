@@ -300,7 +300,7 @@ def ratio(num, den, threshold: float, *, paired: bool = False, estimator: str = 
     elif estimator == "min":
         k = numbers["best_of"] = min(num.size, den.size)
         if math.comb(num.size + den.size, num.size) * (1 - confidence) < 2:  # no split is rare enough
-            numbers["ratio"] = float(best_of(num, k) / best_of(den, k))  # told, not decided on
+            numbers["ratio"] = math.exp(best_of(np.log(num), k) - best_of(np.log(den), k))  # told, not decided on
             return Verdict(UNKNOWN, "too_few", numbers)
         est, lo, hi = _min_interval(num, den, confidence, n_boot, seed)
         numbers["n_perm"], numbers["seed"] = n_boot, seed

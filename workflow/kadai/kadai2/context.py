@@ -26,10 +26,7 @@ def registry_rows(ops: dict) -> tuple[list, list]:
     for k in ordered(reasons):
         if reasons[k] is not None:
             why.setdefault(reasons[k], []).append(figures.impl_name(k))
-    # our own reasons are Japanese clauses (kadai.backends.availability) and read as prose; a
-    # library's message is quoted as it came
-    return rows, [{"names": names, "reason": reason, "prose": any(ord(c) > 0x2FFF for c in reason)}
-                  for reason, names in why.items()]
+    return rows, [{"names": names, "reason": reason} for reason, names in why.items()]
 
 
 def torch_table(found: dict) -> dict:

@@ -219,10 +219,12 @@ def bench_repeat(peak: dict, bench: dict) -> dict | None:
 
 def sizes_differ(a: dict, b: dict | None, repeat: dict | None = None) -> str | None:
     """Does the C-vs-NumPy ratio change with the size? Two alternated comparisons (:func:`bench_facts`)
-    at different sizes: "differ" where their intervals lie apart by more than the two comparisons at
-    ``a``'s size lie apart (``repeat``, :func:`bench_repeat`: the experiment-to-experiment spread that
-    neither interval holds), "within_repeat" where they lie apart but not by more than that,
-    "overlap" where they overlap; None without both intervals."""
+    at different sizes, and ``repeat`` (:func:`bench_repeat`), the comparison made again at ``a``'s
+    size: "differ" where ``b``'s interval lies apart from both intervals at ``a``'s size by more than
+    those two lie apart from each other (the experiment-to-experiment spread that no interval
+    holds), "within_repeat" where it lies apart but not by more than that, "apart_no_repeat" where
+    the intervals lie apart and nothing measured ``a``'s size again, "overlap" where they overlap;
+    None without both intervals."""
     if not b:
         return None
     gap = interval_gap(a["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"])
@@ -230,8 +232,10 @@ def sizes_differ(a: dict, b: dict | None, repeat: dict | None = None) -> str | N
         return None
     if gap == 0:
         return "overlap"
-    same_size = (repeat or {}).get("gap") or 0.0
-    return "differ" if gap > same_size else "within_repeat"
+    if not repeat or repeat.get("gap") is None:
+        return "apart_no_repeat"
+    to_repeat = interval_gap(repeat["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"])
+    return "differ" if min(gap, to_repeat or 0.0) > repeat["gap"] else "within_repeat"
 
 
 def speed_difference(v: dict) -> dict:
