@@ -236,11 +236,15 @@ def _permutations(n: int, m: int, n_perm: int, seed: int) -> np.ndarray:
     """Index arrays that split n + m pooled runs into a first group of n: all C(n + m, n)
     splits where there are at most ``n_perm``, else the observed split and n_perm − 1 random ones."""
     if math.comb(n + m, n) <= n_perm:
-        firsts = np.array(list(combinations(range(n + m), n)), dtype=int)
-        rest = np.array([[j for j in range(n + m) if j not in set(f)] for f in firsts], dtype=int)
-        return np.hstack([firsts, rest])
+        firsts = list(combinations(range(n + m), n))
+        return np.array([[*f, *sorted(set(range(n + m)).difference(f))] for f in firsts], dtype=int)
     rng = np.random.default_rng(seed)
     return np.vstack([np.arange(n + m), rng.permuted(np.tile(np.arange(n + m), (n_perm - 1, 1)), axis=1)])
+
+
+def _log_best_gap(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    """log of the best-of-k ratio: the difference of :func:`best_of` on the log times ``x``, ``y``."""
+    return float(best_of(x, k) - best_of(y, k))
 
 
 def _min_interval(num: np.ndarray, den: np.ndarray, confidence: float, n_perm: int,
@@ -252,7 +256,7 @@ def _min_interval(num: np.ndarray, den: np.ndarray, confidence: float, n_perm: i
     x, y = np.log(num), np.log(den)
     n, k = x.size, min(x.size, y.size)
     perms = _permutations(x.size, y.size, n_perm, seed)
-    observed = float(best_of(x, k) - best_of(y, k))
+    observed = _log_best_gap(x, y, k)
     alpha = (1 - confidence) / 2
 
     def p_values(theta: float) -> tuple[float, float]:
@@ -300,7 +304,7 @@ def ratio(num, den, threshold: float, *, paired: bool = False, estimator: str = 
     elif estimator == "min":
         k = numbers["best_of"] = min(num.size, den.size)
         if math.comb(num.size + den.size, num.size) * (1 - confidence) < 2:  # no split is rare enough
-            numbers["ratio"] = math.exp(best_of(np.log(num), k) - best_of(np.log(den), k))  # told, not decided on
+            numbers["ratio"] = math.exp(_log_best_gap(np.log(num), np.log(den), k))  # told, not decided on
             return Verdict(UNKNOWN, "too_few", numbers)
         est, lo, hi = _min_interval(num, den, confidence, n_boot, seed)
         numbers["n_perm"], numbers["seed"] = n_boot, seed

@@ -34,7 +34,6 @@ def series_facts(grp, rows) -> dict:
             "t_max": float(t[-1]), "runs": int(grp.runs.sum()), "outliers": int(grp.outliers.sum()),
             "spread_max": float(grp.spread.max()),
             "mflops_small": float(ops.matmul_flops(n[0]) / t[0] / 1e6),
-            "mflops_max": float(ops.matmul_flops(n[-1]) / t[-1] / 1e6),
             **top_speed(grp),
             "stop": raw.stop_reason(rows),
             # log–log slope between the two largest sizes: the growth where N is largest

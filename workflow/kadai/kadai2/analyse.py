@@ -278,22 +278,21 @@ def explain_numpy(table, main_breaks, sweep_times: dict | None = None) -> dict:
 
     def where(outcome):
         return [n for n in sorted(per_size) if per_size[n]["alloc_slower"]["outcome"] == outcome]
-    slower = where(verdicts.YES)
+    slower, same = where(verdicts.YES), where(verdicts.NO)
     both = {n: per_size[n]["alloc_s"] / sweep_times[n] for n in per_size if (sweep_times or {}).get(n)}
     sweep_ratio = ({"lo": min(both.values()), "hi": max(both.values()), "n_hi": max(both, key=both.get),
                     "sizes": len(both)} if both else None)
     return {"per_size": per_size, "breaks": breaks, "threshold": verdicts.SPEEDUP, "sweep_ratio": sweep_ratio,
-            "slower_at": slower, "same_at": where(verdicts.NO),
+            "slower_at": slower, "same_at": same,
             "more_faults_where_slower": more_faults(per_size, slower),
             # the other way round: sizes where allocating faulted more yet was not slower
-            "more_faults_not_slower": [n for n in where(verdicts.NO) if more_faults(per_size, [n])],
+            "more_faults_not_slower": [n for n in same if more_faults(per_size, [n])],
             "faults_from": faults_from(per_size)}
 
 
 def faults_from(per_size: dict) -> int | None:
     """The smallest N from which the allocating version faults more (medians) at every size
-    measured: below it, its temporary arrays came back from the allocator's free memory (glibc
-    hands blocks of up to 32 MiB back to the heap); None where it never does or faults were not recorded."""
+    measured; None where it does not at the largest size or faults were not recorded."""
     sizes = sorted(per_size)
     more = [more_faults(per_size, [n]) for n in sizes]
     if not more or None in more or not more[-1]:

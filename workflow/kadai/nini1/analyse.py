@@ -212,7 +212,7 @@ def bench_repeat(peak: dict, bench: dict) -> dict | None:
     if c.get("n") != bench["N"] or not c.get("gflops_samples") or not np_.get("gflops_samples"):
         return None
     v = verdicts.ratio(c["gflops_samples"], np_["gflops_samples"], C_VS_NUMPY, paired=True).to_dict()
-    return {"N": bench["N"], "rounds": len(c["gflops_samples"]), "c_vs_numpy": v, "difference": speed_difference(v),
+    return {"N": bench["N"], "rounds": len(c["gflops_samples"]), "c_vs_numpy": v,
             "gap": interval_gap(v["numbers"], bench["c_vs_numpy"]["numbers"]),
             "same_outcome": v["outcome"] == bench["c_vs_numpy"]["outcome"]}
 
