@@ -37,3 +37,33 @@ def test_rendering_is_skipped_when_the_plan_holds_more_than_the_two_render_jobs(
         "it would also run kadai3_train (pass the --configfile of your build)")
     Done.stdout = DRY_RUN.replace("kadai3_train          42\n", "")
     assert bench.plan_is_render_only("kadai3", []) is None
+
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _job(root, rel, wall, cpu, end):
+    import os
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + f"{wall}\t0:00:00\t1\t1\t1\t1\t0\t0\t0\t{cpu}\n")
+    os.utime(path, (end, end))
+
+
+def test_build_times_sum_the_benchmark_files_per_rule_and_per_report(tmp_path):
+    assert bench.build_times(tmp_path) is None
+    _job(tmp_path, "kadai3_train/conv4-conv4-fc128/0.tsv", 100.0, 95.0, 1000.0)
+    _job(tmp_path, "kadai3_train/fc128/1.tsv", 20.0, 19.0, 1010.0)
+    _job(tmp_path, "figure/kadai1/speed.tsv", 3.0, 2.5, 1200.0)
+    _job(tmp_path, "render_pdf/kadai3.tsv", 1.5, 1.0, 1300.0)
+    _job(tmp_path, "sysinfo.tsv", 0.5, 0.4, 850.0)
+    b = bench.build_times(tmp_path)
+    assert b["jobs"] == 5 and b["wall_s"] == 125.0
+    assert b["span_s"] == 1300.0 - (850.0 - 0.5)  # first start (file time − wall) to last end
+    rules = {r["rule"]: r for r in b["rules"]}
+    assert rules["kadai3_train"] == {"rule": "kadai3_train", "jobs": 2, "wall_s": 120.0, "cpu_s": 114.0, "max_s": 100.0}
+    assert [r["rule"] for r in b["rules"]][0] == "kadai3_train"  # longest first
+    reports = {r["report"]: r["wall_s"] for r in b["reports"]}
+    assert reports == {"kadai3": 121.5, "kadai1": 3.0, "shared": 0.5}
+    text = bench.describe_build(b)
+    assert "kadai3 2.0 min" in text and "kadai3_train" in text

@@ -150,6 +150,9 @@ def test_crossover():
     # only the given sizes count (those confirmed in both series)
     assert analyse.crossover(s, "matmul", "torch_cpu", sizes={8, 32, 64, 128}) is None
     assert analyse.crossover(s, "matmul", "torch_cpu", sizes={8, 16, 64, 128}) == 16
+    # ... and the sizes left out are named where the figure shows torch no faster (32, and 256 within 5 %)
+    assert analyse.not_faster_at(s, "matmul", "torch_cpu", 16, margin=0.05) == [32, 256]
+    assert analyse.not_faster_at(s, "matmul", "torch_cpu", 64) == []
 
 
 def test_a_multi_threaded_series_squeezed_by_a_busy_machine_decides_nothing():

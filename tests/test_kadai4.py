@@ -634,8 +634,10 @@ def test_the_fixed_time_is_set_against_the_cost_of_the_updates():
     fu = analyse.fixed_by_updates(line, uc, timing)
     assert fu["updates"] == 470 and fu["time"] == pytest.approx(0.731e-3 * 470)
     assert (fu["lo"], fu["hi"]) == (pytest.approx(0.691e-3 * 470), pytest.approx(0.883e-3 * 470))
-    assert fu["consistent"]  # 0.325–0.415 s against 0.326–0.358 s
-    assert not analyse.fixed_by_updates({**line, "fixed_lo": 0.5, "fixed_hi": 0.6}, uc, timing)["consistent"]
+    assert fu["where"] == "inside"  # 0.325–0.415 s against 0.326–0.358 s
+    # updates that take less than the fixed time cannot make it up; more: not comparable
+    assert analyse.fixed_by_updates({**line, "fixed_lo": 0.5, "fixed_hi": 0.6}, uc, timing)["where"] == "below"
+    assert analyse.fixed_by_updates({**line, "fixed_lo": 0.2, "fixed_hi": 0.25}, uc, timing)["where"] == "above"
     assert analyse.fixed_by_updates(line, None, timing) is None
     assert analyse.fixed_by_updates(line, uc, pd.DataFrame({"updates": [470, 118], "status": ["ok", "ok"]})) is None
 

@@ -356,6 +356,10 @@ def test_a_simd_comparison_says_what_it_compares():
     assert analyse.simd_contrast(builds, ("fast", "kernel"), ("none", "kernel"))["kind"] == "unknown"
     assert analyse.simd_contrast(builds, ("slow", "kernel"), ("fast", "kernel"))["kind"] == "narrower"
     assert analyse.simd_contrast(builds, ("scalar", "kernel"), ("scalar", "kernel"))["kind"] == "same_width"
+    # the build record's FMA counts say whether a scalar side still contracts a*b + c into one FMA
+    assert analyse.simd_contrast(builds, ("slow", "kernel"), ("scalar", "kernel"))["slow"]["scalar_fma"] is False
+    builds["scalar"]["fma"] = {"kernel": {"fma_vector": 0, "fma_scalar": 1, "instructions": 57}}
+    assert analyse.simd_contrast(builds, ("slow", "kernel"), ("scalar", "kernel"))["slow"]["scalar_fma"] is True
 
 
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="needs objdump (binutils)")
@@ -432,8 +436,12 @@ def test_blocking_must_beat_the_machines_drift_between_two_series():
     assert h["slows"]["outcome"] == "yes" and h["helps"]["outcome"] == "yes"
     assert h["helps"]["numbers"]["threshold"] == pytest.approx(1.1) and h["verdict"]["outcome"] == "yes"
     h = analyse.cache_hypothesis(_ladder_raw(1.25), caches, drift_=1.39)  # 1.25 × could be the moments alone
-    assert h["helps"]["numbers"]["threshold"] == pytest.approx(1.39) and h["helps"]["outcome"] == "no"
-    assert h["drift_sets_threshold"] and h["verdict"]["outcome"] == "no"
+    assert h["helps"]["numbers"]["threshold"] == pytest.approx(1.39) and h["drift_sets_threshold"]
+    # ... and so could blocking: a ratio below the drift but above SPEEDUP refutes nothing
+    assert (h["helps"]["outcome"], h["helps"]["reason"]) == ("unknown", "within_drift")
+    assert h["verdict"]["outcome"] == "unknown"
+    h = analyse.cache_hypothesis(_ladder_raw(1.0), caches, drift_=1.39)  # no gain at all: refuted
+    assert h["helps"]["outcome"] == "no" and h["verdict"]["outcome"] == "no"
     assert analyse.cache_hypothesis(_ladder_raw(1.8), caches, drift_=1.39)["verdict"]["outcome"] == "yes"
 
 
@@ -797,3 +805,19 @@ def test_the_ladder_marks_a_step_whose_minimum_was_not_reproduced():
     table = ladder_table(values, False, facts["unconfirmed_at_n"])
     assert table["marked"] == 1 and table["rows"][0][1] == {"value": 1.0, "mark": "*"}
     assert all(not isinstance(row[1], dict) for row in table["rows"][1:])
+
+
+def test_a_dip_is_told_against_both_neighbours_and_at_the_edge_against_the_left_one_only():
+    import pandas as pd
+    from kadai.nini1 import analyse
+
+    def sweep(gflops_by_n):
+        return pd.DataFrame([{"implementation": "c_ijk", "N": n, "time": 2 * n ** 3 / (g * 1e9)}
+                             for n, g in gflops_by_n.items()])
+    mid = analyse.dip_at(sweep({256: 2.0, 362: 2.5, 431: 2.4, 512: 0.8, 609: 2.3}), "c_ijk", 512, 1.5)
+    assert mid["dip"] and not mid["edge"] and mid["power_of_two"] and mid["factor"] == pytest.approx(2.3 / 0.8)
+    assert not analyse.dip_at(sweep({431: 2.4, 512: 2.0, 609: 2.3}), "c_ijk", 512, 1.5)["dip"]
+    edge = analyse.dip_at(sweep({362: 2.5, 431: 2.4, 512: 0.8}), "c_ijk", 512, 1.5)  # the sweep stopped at 512
+    assert edge["dip"] and edge["edge"] and edge["right"] is None and edge["factor"] == pytest.approx(3.0)
+    assert not analyse.dip_at(sweep({431: 2.4, 512: 0.8}), "c_ijk", 512, None)["dip"]  # no drift: nothing told
+    assert analyse.dip_at(sweep({512: 0.8, 609: 2.3}), "c_ijk", 512, 1.5) is None  # no left neighbour

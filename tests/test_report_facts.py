@@ -111,6 +111,10 @@ def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():
     assert caches_inside({**steep, "k_lo": 2.95}, 3.0, b, caches) == []      # not surely steeper: nothing to say
     assert caches_inside({**steep, "n_first": 300}, 3.0, b, caches) == []    # the crossing lies outside
     assert caches_inside({**steep, "k_lo": float("nan")}, 3.0, b, caches) == []
+    # a crossing inside a break's bracket is the break's to weigh (課題1: a break at 128–256 and a
+    # steep regime from 181 on both held L2's N ≈ 256, and said opposite things about it)
+    assert caches_inside(steep, 3.0, b, caches, [(inside["n"] * 0.9, inside["n"] * 1.1)]) == []
+    assert caches_inside(steep, 3.0, b, caches, [(1, 2)]) == [inside]
     # steeper, but within what counts as N^3 (verdict yes): too little to speak of a cache
     assert caches_inside({**steep, "k_lo": 3.04, "verdict": {"outcome": "yes"}}, 3.0, b, caches) == []
 
@@ -184,6 +188,18 @@ def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
     shaky.loc[(shaky.implementation == "python_naive") & (shaky.N == 32) & (shaky.seconds == 420.0), "seconds"] = 950.0
     g = faster(shaky, "python_naive", "python_fast", raw.confirmed(shaky, 0.05))
     assert g["N"] == 16 and g["ratio"] == pytest.approx(1.6)
+    # 3 runs against 3 at the largest N cannot decide (too few for a 95 % interval): the largest
+    # size with enough runs decides, and says so
+    assert f["verdict"]["reason"] == "too_few" and f["decided"] is None  # no size has more runs here
+    more = _rows({"python_naive": {8: [2.0, 2.1, 2.2, 2.05, 2.15], 16: [16.0, 16.5, 17.0, 16.2, 16.8],
+                                   32: [400.0, 410.0, 420.0]},
+                  "python_fast": {8: [1.0, 1.1, 1.2, 1.05, 1.15], 16: [8.0, 8.2, 8.4, 8.1, 8.3],
+                                  32: [100.0, 101.0, 102.0]}})
+    more["busy"], more["cores"] = 0.0, 1.0
+    h = faster(more, "python_naive", "python_fast")
+    assert h["N"] == 32 and h["verdict"]["reason"] == "too_few"
+    assert h["decided"]["N"] == 16 and h["decided"]["ratio"] == pytest.approx(2.0)
+    assert h["decided"]["verdict"]["outcome"] == "yes"
 
 
 def test_the_stretches_past_the_largest_regime_are_named_as_outside_the_verdict():
@@ -264,6 +280,13 @@ def test_a_cache_explains_a_change_only_where_each_operation_got_slower():
     slowed = cache_verdict(1.5 * mib, 3 * mib, caches, 2.9, 3.0, k_before=2.7)
     assert (slowed["outcome"], slowed["reason"], slowed["numbers"]["k_before"]) == ("unknown", "fall_slowed", 2.7)
     assert cache_verdict(1.5 * mib, 3 * mib, caches, 2.4, 3.0, k_before=2.7)["reason"] == "per_op_fell"
+    # a fixed cost that is 5 % of the time cannot make each operation 20 % cheaper by being spread
+    beyond = cache_verdict(1.5 * mib, 3 * mib, caches, 2.9, 3.0, k_before=2.7,
+                           dilution={"fall": 0.2, "fixed_share": 0.05})["numbers"]
+    assert beyond["beyond_dilution"] is True and beyond["fixed_share"] == 0.05
+    assert cache_verdict(1.5 * mib, 3 * mib, caches, 2.9, 3.0, k_before=2.7,
+                         dilution={"fall": 0.03, "fixed_share": 0.05})["numbers"]["beyond_dilution"] is False
+    assert slowed["numbers"]["beyond_dilution"] is None  # fixed cost unknown: neither
     near = cache_verdict(2.5 * mib, 3.5 * mib, caches, 3.8, 3.0)
     assert (near["outcome"], near["reason"]) == ("unknown", "near")
     assert cache_verdict(2.5 * mib, 3.5 * mib, caches, 2.9, 3.0)["numbers"]["was"] == "near"
@@ -444,3 +467,13 @@ def test_a_regime_fitted_across_an_empty_octave_decides_nothing():
     assert dense["gap"] is None and (dense["verdict"]["outcome"], dense["verdict"]["reason"]) == ("no", "outside")
     assert scaling.regime(seg, 2.0)["verdict"]["outcome"] == "no"  # sizes unknown: no gap is claimed
     assert scaling.widest_gap([512, 1024], 512, 1024) is None  # one octave apart is no gap
+
+
+def test_the_defence_of_alternated_rounds_is_counted_not_assumed():
+    import pandas as pd
+    from kadai import raw
+
+    plain = pd.DataFrame({"round": [0, 0, 1, 1], "status": ["ok"] * 4})
+    assert raw.defence(plain, rounds=2) == {"outliers": 0, "extra_rounds": 0}
+    hit = pd.DataFrame({"round": [0, 0, 1, 1, 2, 2], "status": ["ok", "outlier", "ok", "ok", "ok", "ok"]})
+    assert raw.defence(plain, hit, rounds=2) == {"outliers": 1, "extra_rounds": 1}

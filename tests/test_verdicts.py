@@ -338,6 +338,8 @@ def test_boundary_names_the_cache_between_two_working_sets():
     near = verdicts.boundary(2.82 * 2**20, 5.67 * 2**20, marks)
     assert near.outcome == verdicts.UNKNOWN and near.reason == "near" and near.numbers["mark"] == "L2"
     assert near.numbers["ratio_lo"] == pytest.approx(1.41) and near.numbers["ratio_hi"] == pytest.approx(2.835)
+    # 課題2's 3-loop matmul at N = 128 → 181 (32·181² B is 448 B short of half of L2): near, not "none"
+    assert verdicts.boundary(32 * 128**2, 32 * 181**2, marks).reason == "near"
     no = verdicts.boundary(32 * 2**20, 64 * 2**20, marks)  # 2× slack still far from 2 MiB and 480 MiB
     assert no.outcome == verdicts.NO and no.reason == "none"
     assert verdicts.boundary(1, 2, {}).outcome == verdicts.UNKNOWN

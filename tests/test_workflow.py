@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import QUICK, ROOT, fresh_copy, snakemake
+from kadai import bench
 
 
 def planned_rules(cwd, target, *extra):
@@ -210,13 +211,13 @@ def test_kadai4_words_follow_the_verdicts(built):
     # 結論: the parameters grouped by their two decided outcomes (accuracy / time), each group once
     groups = {"yes/yes": "精度と学習時間の両方に影響したのは",
               "yes/unknown": "精度には影響したが、学習時間への影響は判定できなかったのは",
-              "yes/no": "精度には影響したが、学習時間には影響しなかったのは",
+              "yes/no": "精度には影響したが、学習時間には閾値を超える影響がなかったのは",
               "unknown/yes": "学習時間には影響したが、精度への影響は判定できなかったのは",
-              "no/yes": "精度には影響せず、学習時間だけに影響したのは",
+              "no/yes": "精度には閾値を超える影響がなく、学習時間だけに影響したのは",
               "unknown/unknown": "精度と学習時間のどちらへの影響も判定できなかったのは",
-              "unknown/no": "学習時間には影響せず、精度への影響は判定できなかったのは",
-              "no/unknown": "精度には影響せず、学習時間への影響は判定できなかったのは",
-              "no/no": "精度と学習時間のどちらにも影響しなかったのは"}
+              "unknown/no": "学習時間には閾値を超える影響がなく、精度への影響は判定できなかったのは",
+              "no/unknown": "精度には閾値を超える影響がなく、学習時間への影響は判定できなかったのは",
+              "no/no": "精度と学習時間のどちらにも閾値を超える影響がなかったのは"}
     outcomes = {st["name"]: f"{st['acc_effect']['outcome']}/{st['time_effect']['outcome']}"
                 for st in f["study"].values()}
     for g in f["conclusion"]:
@@ -468,6 +469,16 @@ def test_every_report_lists_its_verdicts_for_the_load_test(built):
 
 def test_nothing_to_do_after_a_build(built):
     assert planned_rules(built, *TARGETS, *QUICK) == {}
+
+
+def test_every_job_of_the_build_left_its_benchmark_file(built):
+    listed = snakemake(built, "--list-rules").stdout.split()
+    b = bench.build_times(built / "results/benchmarks")
+    per_rule = {r["rule"]: r["jobs"] for r in b["rules"]}
+    assert set(per_rule) == set(listed) - {"all"}
+    assert per_rule["figure"] == len(list((built / "results").glob("*/fig/*.svg")))
+    assert {r["report"] for r in b["reports"]} == {*bench.REPORTS, "shared"}
+    assert 0 < b["span_s"] and all(r["wall_s"] > 0 for r in b["reports"])
 
 
 # rules whose jobs measure, train or build what is measured: never rerun by a presentation edit

@@ -1,7 +1,7 @@
 """One benchmark for the performance goals: each figure a ratio measured in this run.
 
 ``python -m kadai.bench [--n 2048] [--pairs 9] [--dataset fashion-mnist] [--source-dir DIR]
-[--report kadai1] [--configfile FILE …] [--skip c train render]``
+[--report kadai1] [--configfile FILE …] [--skip c train render build]``
 
 1. C / NumPy: the packed C kernel against NumPy's BLAS, single thread, alternated pairs
    (:func:`kadai.nini1.bench.measure`); the lines say which SIMD path and BLAS kernel ran.
@@ -13,11 +13,15 @@
    is checked first, so the benchmark never starts a measurement or training job. The template is
    not touched, so its compiled form comes from the cache (:mod:`kadai.cache`); a real edit also
    compiles the edited template (0.06 s for the 課題1 template on a 2-core Xeon, 2026-11-27).
+4. Build: where the last build spent its time, read from the files of Snakemake's ``benchmark:``
+   directive (``results/benchmarks/<rule>[/<wildcards>].tsv``, one per job, the job's wall and
+   CPU seconds): per rule and per report (:func:`build_times`). Nothing is run for this section.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import subprocess
 import sys
@@ -26,6 +30,8 @@ import time
 from pathlib import Path
 
 REPEATS = 3  # rendering runs of each kind; the median is printed
+BENCHMARKS = Path("results/benchmarks")
+REPORTS = ("kadai1", "kadai2", "kadai3", "kadai4", "nini1")
 
 
 def _snakemake(report: str, configfiles: list[str], dry: bool) -> subprocess.CompletedProcess:
@@ -88,6 +94,59 @@ def render_times(report: str, configfiles: list[str], repeats: int = REPEATS) ->
     return {"report": report, "pipeline_s": p, "bare_s": b, "ratio": p / b, "repeats": repeats}
 
 
+def _report_of(rule: str, parts: tuple[str, ...]) -> str:
+    """The report a job worked for: its rule's prefix (kadai3_train), else its first wildcard
+    (the stages and renderers run per report), else "shared" (sysinfo)."""
+    prefix = rule.split("_")[0]
+    if prefix in REPORTS:
+        return prefix
+    return parts[0] if parts and parts[0] in REPORTS else "shared"
+
+
+def build_times(root: Path = BENCHMARKS) -> dict | None:
+    """Wall and CPU seconds of every job whose benchmark file lies under ``root``, summed per
+    rule and per report; None when there is none. ``span_s`` runs from the earliest job start
+    (file time − wall seconds) to the latest end: the build's length when one build made them all."""
+    jobs = []
+    for path in sorted(Path(root).rglob("*.tsv")):
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        if not rows:
+            continue
+        parts = path.relative_to(root).with_suffix("").parts
+        rule = parts[0]
+        wall = float(rows[-1]["s"])
+        cpu = rows[-1].get("cpu_time")
+        end = path.stat().st_mtime
+        jobs.append({"rule": rule, "report": _report_of(rule, parts[1:]), "wall_s": wall,
+                     "cpu_s": float(cpu) if cpu not in (None, "", "NA", "-") else 0.0, "start": end - wall, "end": end})
+    if not jobs:
+        return None
+
+    def totals(key):
+        out = {}
+        for j in jobs:
+            t = out.setdefault(j[key], {key: j[key], "jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_s": 0.0})
+            t["jobs"] += 1
+            t["wall_s"] += j["wall_s"]
+            t["cpu_s"] += j["cpu_s"]
+            t["max_s"] = max(t["max_s"], j["wall_s"])
+        return sorted(out.values(), key=lambda t: -t["wall_s"])
+
+    return {"jobs": len(jobs), "wall_s": sum(j["wall_s"] for j in jobs),
+            "span_s": max(j["end"] for j in jobs) - min(j["start"] for j in jobs),
+            "rules": totals("rule"), "reports": totals("report")}
+
+
+def describe_build(b: dict, top: int = 8) -> str:
+    lines = [f"build ({b['jobs']} jobs timed by Snakemake's benchmark files): job wall times sum to "
+             f"{b['wall_s'] / 60:.1f} min; first start to last end {b['span_s'] / 60:.1f} min"]
+    lines += ["  per report: " + ", ".join(f"{r['report']} {r['wall_s'] / 60:.1f} min" for r in b["reports"])]
+    lines += [f"  {r['rule']:<16} {r['jobs']:>4} jobs {r['wall_s']:8.1f} s (longest {r['max_s']:.1f} s, "
+              f"CPU {r['cpu_s']:.1f} s)" for r in b["rules"][:top]]
+    return "\n".join(lines)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="python -m kadai.bench", description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=2048)
@@ -97,7 +156,7 @@ def parse_args(argv):
     p.add_argument("--source-dir", default=None)
     p.add_argument("--report", default="kadai1")
     p.add_argument("--configfile", nargs="+", default=[])
-    p.add_argument("--skip", nargs="*", default=[], choices=["c", "train", "render"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["c", "train", "render", "build"])
     return p.parse_args(argv)
 
 
@@ -117,6 +176,9 @@ def main(argv=None) -> int:
             r = render_times(a.report, a.configfile)
             print(f"rendering report/{r['report']}.pdf (medians of {r['repeats']}): template edit → PDF through "
                   f"snakemake {r['pipeline_s']:.2f} s, bare pandoc + typst {r['bare_s']:.2f} s, ratio {r['ratio']:.1f}")
+    if "build" not in a.skip:
+        b = build_times()
+        print(describe_build(b) if b else f"build: skipped: no benchmark files under {BENCHMARKS}/ (build first)")
     return 0
 
 

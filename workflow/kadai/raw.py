@@ -218,6 +218,14 @@ def by_stem(paths) -> dict:
     return {Path(p).stem: p for p in paths}
 
 
+def defence(*tables, rounds: int) -> dict:
+    """How alternated rounds were defended (:func:`kadai.measure.interleave_defended`) over the
+    rows of ``tables`` (one experiment each, planned with ``rounds`` rounds): the samples marked
+    disturbed (``outliers``) and the rounds added for them, summed over the experiments."""
+    return {"outliers": int(sum((t.status == OUTLIER).sum() for t in tables)),
+            "extra_rounds": int(sum(max(0, t["round"].nunique() - rounds) for t in tables))}
+
+
 def load_of(*tables, threads: int | None = None) -> tuple[float, float]:
     """(most cores other processes kept busy, most cores the measurement used) over the rows of
     ``tables`` (the ``busy`` and ``cores`` columns; NaN where not recorded). ``threads``: the

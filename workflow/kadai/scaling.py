@@ -51,16 +51,18 @@ def crossings(working_set, caches: list, n_max: float = 1e7) -> list[float]:
     return sorted(crossing_sizes(working_set, caches, n_max).values())
 
 
-def caches_inside(regime: dict, expected: float, working_set, caches: list) -> list[dict]:
+def caches_inside(regime: dict, expected: float, working_set, caches: list, brackets=()) -> list[dict]:
     """The caches whose size the working set reaches inside a regime whose exponent does not
     match ``expected`` (its verdict NO) and whose interval lies wholly above it (each operation got
     clearly slower across it): consistent with the data leaving that cache, though no break of
-    the fit sits there to say so. ``[{"mark", "value", "n"}]``, empty for any other regime."""
+    the fit sits there to say so. ``[{"mark", "value", "n"}]``, empty for any other regime. A
+    crossing inside one of ``brackets`` ((n_left, n_right) of the fit's breaks) is left out: the
+    break there already weighs that cache."""
     if regime.get("verdict", {}).get("outcome") != NO or regime.get("k_lo") is None or not regime["k_lo"] > expected:
         return []
     marks = cache_marks(caches)
     return [{"mark": m, "value": marks[m], "n": float(n)} for m, n in crossing_sizes(working_set, caches).items()
-            if regime["n_first"] < n < regime["n_last"]]
+            if regime["n_first"] < n < regime["n_last"] and not any(lo <= n <= hi for lo, hi in brackets)]
 
 
 def faults_verdict(left: float | None, right: float | None, bytes_left: float, bytes_right: float,
@@ -114,7 +116,7 @@ def local_slope(n_left, t_left, n_right, t_right) -> float | None:
 
 
 def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | None, expected: float,
-                  refuted: dict | None = None, k_before: float | None = None) -> dict:
+                  refuted: dict | None = None, k_before: float | None = None, dilution: dict | None = None) -> dict:
     """Whether a cache explains a change of growth between two sizes: its size lies between the
     working sets there (:func:`kadai.verdicts.boundary`), and the time per operation rose across
     them (a local slope ``local_k`` above ``expected``); outgrowing a cache never makes each
@@ -125,15 +127,23 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
     the change leaves it undecided (UNKNOWN). ``k_before``: the slope of the fitted piece before
     the change; where the time per operation still fell but less steeply than there (``local_k``
     between ``k_before`` and ``expected``: the fixed cost still being spread while something added
-    cost), the cache is neither shown nor ruled out (UNKNOWN "fall_slowed")."""
+    cost), the cache is neither shown nor ruled out (UNKNOWN "fall_slowed"). ``dilution``: for
+    that case, how much the time per operation fell across the change (``fall``, a share) and the
+    fitted fixed cost's share of the time at the left size (``fixed_share``): spreading that cost
+    over more operations cannot make each one cheaper by more than that share."""
     v = verdicts.boundary(b_left, b_right, cache_marks(caches))
     if v.outcome == verdicts.NO or v.reason == "no_marks":
         return v.to_dict()
     slope = {"local_k": local_k} if local_k is not None and math.isfinite(local_k) else {}
     if slope and local_k <= expected:
         if k_before is not None and math.isfinite(k_before) and local_k > k_before:
-            return verdicts.Verdict(verdicts.UNKNOWN, "fall_slowed", {**v.numbers, **slope, "k_before": k_before,
-                                                                        "was": v.reason}).to_dict()
+            d = dilution or {}
+            return verdicts.Verdict(verdicts.UNKNOWN, "fall_slowed", {
+                **v.numbers, **slope, "k_before": k_before, "was": v.reason, "fall": d.get("fall"),
+                "fixed_share": d.get("fixed_share"),
+                # None where the fixed cost is unknown: the dilution can then be neither shown nor ruled out
+                "beyond_dilution": (d["fall"] > d["fixed_share"]) if d.get("fixed_share") is not None else None,
+            }).to_dict()
         return verdicts.Verdict(verdicts.NO, "per_op_fell", {**v.numbers, **slope, "was": v.reason}).to_dict()
     if refuted:
         return verdicts.Verdict(refuted.get("outcome", verdicts.NO), refuted["reason"],
@@ -169,7 +179,7 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                for s in segments if not s.get("transition")]
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
-        r["caches_inside"] = caches_inside(r, expected, working_set, caches)
+        r["caches_inside"] = caches_inside(r, expected, working_set, caches, reg["breaks"])
     # a slope through two points has no interval worth printing: its half-width is dropped here, once
     # … and is told by the measured factor across it (the estimates at its two ends)
     fastest = times or {}
@@ -202,9 +212,14 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
         local_k = local_slope(n_left, t_l, n_right, t_r)
         before = [sg for sg in segments if sg["n_first"] < n_left]  # the fitted piece the change follows
         k_before = float(max(before, key=lambda sg: sg["n_first"])["k"]) if before else None
+        c = law.get("overhead", {}).get("c")
+        dilution = None
+        if local_k is not None and t_l:
+            dilution = {"fall": float(1 - (n_right / n_left) ** (local_k - expected)),
+                        "fixed_share": float(c / t_l) if c is not None and math.isfinite(c) and c >= 0 else None}
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
                        "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected,
-                                                      (refuted or {}).get((n_left, n_right)), k_before),
+                                                      (refuted or {}).get((n_left, n_right)), k_before, dilution),
                        "faults": faults_verdict(faults.get(n_left), faults.get(n_right), b_left, b_right,
                                                 page).to_dict()})
     return {"kind": "single" if single else "regimes", "expected": expected, "regimes": regimes,

@@ -75,6 +75,8 @@ SPEEDUP = 1.1  # "A is faster than B" needs A's speed-up over B to be at least t
 BUSY_CORES = 0.25  # other processes keeping this much of a core busy make a multi-core timing undecidable
 MULTI_CORE = 1.2   # a measurement that kept more than this many cores busy relied on idle cores
 BOUNDARY_SLACK = 2.0  # a cache within this factor outside the working sets at a break is "near" (cannot tell)
+# sizes are integers on a geometric grid: a factor that is 2 on the grid (181 → 256) is 1.9996 in bytes
+GRID_ROUNDING = 1.01
 _EDGE_EPS = 1e-9  # absolute slack so that band edges stay inclusive despite float rounding (3 − 0.2 vs 2.8)
 
 
@@ -496,7 +498,8 @@ def better_predictor(x_a, x_b, y, *, n_boot: int = 2000, seed: int = 0, confiden
 def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -> Verdict:
     """Does a mark (e.g. ``{"L2": 2097152, "L3": …}`` bytes) lie between ``lo`` and ``hi`` (e.g. the
     working sets on both sides of a change of growth)? Only near it (within a factor ``slack``
-    outside) cannot tell; ``numbers["ratio_lo"]`` / ``["ratio_hi"]``: lo and hi over the mark;
+    outside, give or take the grid's rounding) cannot tell; ``numbers["ratio_lo"]`` /
+    ``["ratio_hi"]``: lo and hi over the mark;
     ``numbers["touch"]``: "hi" or "lo" where that end is the mark itself (the range reaches the
     mark, or starts at it, rather than lying across it), else None."""
     numbers = {"lo": lo, "hi": hi, "slack": slack, "marks": dict(marks), "mark": None, "value": None,
@@ -513,7 +516,8 @@ def boundary(lo: float, hi: float, marks: dict, slack: float = BOUNDARY_SLACK) -
     if inside:
         closest(inside)
         return Verdict(YES, "straddles", numbers)
-    near = [(name, v) for name, v in marks.items() if lo / slack <= v <= hi * slack]
+    reach = slack * GRID_ROUNDING
+    near = [(name, v) for name, v in marks.items() if lo / reach <= v <= hi * reach]
     if near:
         closest(near)
         return Verdict(UNKNOWN, "near", numbers)

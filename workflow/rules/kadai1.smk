@@ -25,6 +25,8 @@ rule kadai1_measure:
         runtime=int(config["kadai1"]["sweep"]["total_budget_s"] / 60) + 5,
     log:
         "results/logs/kadai1/measure_{variant}.log",
+    benchmark:
+        "results/benchmarks/kadai1_measure/{variant}.tsv",
     conda:
         ENV
     script:

@@ -39,6 +39,8 @@ rule kadai2_measure:
         runtime=lambda wc: int(KADAI2[wc.op]["total_budget_s"] / 60) + 5,
     log:
         "results/logs/kadai2/measure_{op}_{impl}.log",
+    benchmark:
+        "results/benchmarks/kadai2_measure/{op}/{impl}.tsv",
     conda:
         ENV
     script:
@@ -57,6 +59,8 @@ rule kadai2_explain:
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/kadai2/explain_{experiment}.log",
+    benchmark:
+        "results/benchmarks/kadai2_explain/{experiment}.tsv",
     conda:
         ENV
     script:

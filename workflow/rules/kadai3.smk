@@ -42,6 +42,8 @@ rule kadai3_train:
         gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/train_{model}__s{seed}.log",
+    benchmark:
+        "results/benchmarks/kadai3_train/{model}/{seed}.tsv",
     conda:
         ENV
     script:
@@ -68,6 +70,8 @@ rule kadai3_loader:
         gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/loader_s{seed}.log",
+    benchmark:
+        "results/benchmarks/kadai3_loader/{seed}.tsv",
     conda:
         ENV
     script:
@@ -83,6 +87,8 @@ rule kadai3_summaries:
         models=kadai3_plan.models(KADAI3),
     log:
         "results/logs/kadai3/summaries.log",
+    benchmark:
+        "results/benchmarks/kadai3_summaries.tsv",
     conda:
         ENV
     script:
@@ -112,6 +118,8 @@ rule kadai3_timing:
         gpu=KADAI3_GPU,
     log:
         "results/logs/kadai3/timing.log",
+    benchmark:
+        "results/benchmarks/kadai3_timing.tsv",
     conda:
         ENV
     script:

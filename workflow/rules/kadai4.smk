@@ -25,6 +25,8 @@ rule kadai4_dataset:
         dataset=KADAI4["dataset"],
     log:
         "results/logs/kadai4/dataset.log",
+    benchmark:
+        "results/benchmarks/kadai4_dataset.tsv",
     conda:
         ENV
     script:
@@ -47,6 +49,8 @@ rule kadai4_train:
     threads: 1  # accuracies only (the time of every setting comes from kadai4_timing): two may run at once
     log:
         "results/logs/kadai4/train_{param}={value}.log",
+    benchmark:
+        "results/benchmarks/kadai4_train/{param}/{value}.tsv",
     conda:
         ENV
     script:
@@ -72,6 +76,8 @@ rule kadai4_timing:
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/kadai4/timing_{param}.log",
+    benchmark:
+        "results/benchmarks/kadai4_timing/{param}.tsv",
     conda:
         ENV
     script:

@@ -30,6 +30,8 @@ rule nini1_build:
         tools={k: TOOLS[k] for k in ("cc", "objdump")},
     log:
         "results/logs/nini1/build_{build}.log",
+    benchmark:
+        "results/benchmarks/nini1_build/{build}.tsv",
     conda:
         ENV
     script:
@@ -46,6 +48,8 @@ rule nini1_driver:
         tools=TOOLS["cc"],
     log:
         "results/logs/nini1/driver.log",
+    benchmark:
+        "results/benchmarks/nini1_driver.tsv",
     conda:
         ENV
     script:
@@ -66,6 +70,8 @@ rule nini1_measure:
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/nini1/measure_{experiment}.log",
+    benchmark:
+        "results/benchmarks/nini1_measure/{experiment}.tsv",
     conda:
         ENV
     script:
@@ -86,6 +92,8 @@ rule nini1_cachegrind:
         tools=TOOLS["valgrind"],
     log:
         "results/logs/nini1/cachegrind.log",
+    benchmark:
+        "results/benchmarks/nini1_cachegrind.tsv",
     conda:
         ENV
     script:
@@ -105,6 +113,8 @@ rule nini1_peak:
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/nini1/peak.log",
+    benchmark:
+        "results/benchmarks/nini1_peak.tsv",
     conda:
         ENV
     script:
@@ -123,6 +133,8 @@ rule nini1_gpu:
         gpu=1 if TOOLS["gpu"] else 0,
     log:
         "results/logs/nini1/gpu.log",
+    benchmark:
+        "results/benchmarks/nini1_gpu.tsv",
     conda:
         ENV
     script:

@@ -12,6 +12,8 @@ rule sysinfo:
     threads: workflow.cores
     log:
         "results/logs/sysinfo.log",
+    benchmark:
+        "results/benchmarks/sysinfo.tsv",
     conda:
         ENV
     script:
@@ -37,6 +39,8 @@ rule render_markdown:
         fonts=FONTS,
     log:
         "results/logs/{report}/render.log",
+    benchmark:
+        "results/benchmarks/render_markdown/{report}.tsv",
     conda:
         ENV
     script:
@@ -57,6 +61,8 @@ rule render_pdf:
         fonts=FONTS,
     log:
         "results/logs/{report}/pdf.log",
+    benchmark:
+        "results/benchmarks/render_pdf/{report}.tsv",
     conda:
         ENV
     script:

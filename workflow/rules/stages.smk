@@ -12,6 +12,8 @@ rule analyse:
         settings=lambda wc: STAGES[wc.report]["settings"],
     log:
         "results/logs/{report}/analyse.log",
+    benchmark:
+        "results/benchmarks/analyse/{report}.tsv",
     conda:
         ENV
     script:
@@ -33,6 +35,8 @@ rule figure:
         settings=lambda wc: STAGES[wc.report]["settings"],
     log:
         "results/logs/{report}/figure_{name}.log",
+    benchmark:
+        "results/benchmarks/figure/{report}/{name}.tsv",
     conda:
         ENV
     script:
@@ -51,6 +55,8 @@ rule context:
         settings=lambda wc: STAGES[wc.report]["settings"],
     log:
         "results/logs/{report}/context.log",
+    benchmark:
+        "results/benchmarks/context/{report}.tsv",
     conda:
         ENV
     script:

@@ -45,7 +45,8 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     ``per_size``: [N, ratio of the fastest runs] at every size both measured, and where the
     largest N's ratio ranks among them. With ``sure`` ((implementation, op, N) whose minimum a
     second sample confirmed, :func:`kadai.raw.confirmed`), only sizes confirmed in both series
-    count, where there are any."""
+    count, where there are any. ``decided``: where the largest N has too few runs for a verdict,
+    the largest size that has enough, with its verdict (None otherwise)."""
     ok = table[table.status == "ok"]
     common = raw.common_sizes(table, "matmul", slow, fast, sure)
     if not common:
@@ -55,8 +56,19 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     n = common[-1]
     t_slow = ok[(ok.implementation == slow) & (ok.N == n)].seconds.to_numpy()
     t_fast = ok[(ok.implementation == fast) & (ok.N == n)].seconds.to_numpy()
-    v = verdicts.guard(verdicts.ratio(t_slow, t_fast, verdicts.SPEEDUP, estimator="min"),
-                       *raw.load_of(table[table.implementation.isin([slow, fast])]))
+    load = raw.load_of(table[table.implementation.isin([slow, fast])])
+
+    def times(impl, m):
+        return ok[(ok.implementation == impl) & (ok.N == m)].seconds.to_numpy()
+
+    def verdict(m):
+        return verdicts.guard(verdicts.ratio(times(slow, m), times(fast, m), verdicts.SPEEDUP, estimator="min"), *load)
+    v = verdict(n)
+    # too few runs at the largest size to decide: the largest size with enough runs decides instead
+    decided = None
+    if v.get("reason") == "too_few":
+        decided = next(({"N": int(m), "ratio": float(best[slow, m] / best[fast, m]), "verdict": w}
+                        for m in reversed(common[:-1]) if (w := verdict(m)).get("reason") != "too_few"), None)
     ratios = [r for _, r in per_size]
     ratio = float(t_slow.min() / t_fast.min())
     # the local log–log slope of each series between the two largest sizes: where the ratio moves
@@ -67,7 +79,7 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
         last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast],
                      "ratio_prev": float(best[slow, p] / best[fast, p])}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
-            "verdict": v, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
+            "verdict": v, "decided": decided, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
             "ratio_hi": max(ratios), "ratio_median": float(np.median(ratios)), "n_common_first": int(common[0]),
             # sizes both series measured but left out: a minimum not seen twice in one of them
             "unconfirmed_n": sorted(set(raw.common_sizes(table, "matmul", slow, fast)) - set(common)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import checks, figures, fit, raw, submission, tables
+from .. import checks, figures, fit, raw, submission, tables, verdicts
 from ..io import read_json, write_json
 
 
@@ -22,7 +22,7 @@ def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
     """The series whose growth changed where B crosses a cache size (``yes``), those where it
     changed near one without crossing it (``near``: cannot tell, also where the change there only
     slowed the fall of the time per operation), and those where it crossed one but the change there
-    only slowed that fall (``unsure``), from each break's verdict."""
+    only slowed that fall (``unsure``), from each break's verdict; ``slack``: how far "near" reaches."""
     def kind(cache):  # a slowed fall keeps what the sizes alone said: crossing or near
         return cache["reason"], cache["numbers"].get("was") if cache["reason"] == "fall_slowed" else None
 
@@ -30,7 +30,7 @@ def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
         return [names[i] for i in impls
                 if any(kind(b["cache"]) in kinds for b in (series[i].get("relation") or {}).get("breaks", []))]
     return {"yes": having(("straddles", None)), "near": having(("near", None), ("fall_slowed", "near")),
-            "unsure": having(("fall_slowed", "straddles"))}
+            "unsure": having(("fall_slowed", "straddles")), "slack": verdicts.BOUNDARY_SLACK}
 
 
 def run(inputs: dict, settings: dict, out_json) -> dict:

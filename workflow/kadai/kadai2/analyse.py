@@ -51,6 +51,15 @@ def crossover(summary, op: str, impl: str, other: str = "numpy", margin: float =
     return None
 
 
+def not_faster_at(summary, op: str, impl: str, from_n: int, margin: float = 0.0, other: str = "numpy") -> list[int]:
+    """The sizes from ``from_n`` on, among all that both measured (confirmed or not), where
+    ``impl`` is not faster than ``other`` by more than ``margin``: what a crossover found on the
+    confirmed sizes alone does not see, and the figure shows."""
+    a = raw.series_of(summary, "time", op=op, implementation=impl)
+    b = raw.series_of(summary, "time", op=op, implementation=other)
+    return [int(n) for n in sorted(a.index.intersection(b.index)) if n >= from_n and not a[n] * (1 + margin) < b[n]]
+
+
 def speed_facts(g, op: str, size: int, padding: str, confirmed_n=None) -> dict:
     """Sizes, times and computing speed of one measured series (``g``: summary rows by N). The
     speed at the largest N (``gflops_max`` at ``n_rate``) is taken at the largest size whose
@@ -135,6 +144,9 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         entry["vs_numpy"] = vs
         entry["faster_than_numpy_from"] = crossover(summary, op, impl, margin=agreement,
                                                     sizes=set(raw.common_sizes(table, op, impl, "numpy", sure)))
+        if entry["faster_than_numpy_from"] is not None:
+            entry["not_faster_unconfirmed"] = not_faster_at(summary, op, impl, entry["faster_than_numpy_from"],
+                                                            agreement)
     if law:
         faults = dict(zip(g.N.astype(int), g.faults)) if "faults" in g else {}
         times = dict(zip(g.N.astype(int), g["time"]))

@@ -82,4 +82,4 @@ def draw_loader(inputs: dict, settings: dict, out) -> None:
     ax.set_xticklabels(["高速ループ", "DataLoader ループ"])
     ax.grid(axis="x", visible=False)
     figures.legend_below(ax, ncol=3)
-    figures.save(fig, out, caption="学習ループの比較（学習の記録から）")
+    figures.save(fig, out, caption="学習ループの比較（学習の記録の中央値）")

@@ -403,15 +403,18 @@ def fixed_by_updates(line: dict | None, uc: dict | None, timing: pd.DataFrame) -
     """Is the hidden-size line's fixed time (``line``, :func:`time_line`) the time its runs spend
     per update, measured apart in the batch-size study (``uc``, :func:`update_cost`)? The cost of
     one update times the updates of one hidden-size run (``timing``, all runs the same count), with
-    its interval; ``consistent``: that interval and the fixed time's overlap. None where either is
-    missing or the runs' update counts differ."""
+    its interval; ``where`` that interval lies against the fixed time's: "inside" (they overlap),
+    "below" (the updates take less: they cannot make up the fixed time) or "above" (they take more:
+    the batch-size study's cost per update also holds arithmetic that grows with the parameters,
+    so it is no measure of the fixed part). None where either is missing or the runs' update
+    counts differ."""
     counts = timing[timing.status == "ok"].updates.unique()
     if not line or not uc or len(counts) != 1:
         return None
     u = int(counts[0])
     lo, mid, hi = (uc[k] * u for k in ("per_update_lo", "per_update", "per_update_hi"))
-    return {"updates": u, "time": mid, "lo": lo, "hi": hi,
-            "consistent": bool(lo <= line["fixed_hi"] and line["fixed_lo"] <= hi)}
+    where = "below" if hi < line["fixed_lo"] else ("above" if lo > line["fixed_hi"] else "inside")
+    return {"updates": u, "time": mid, "lo": lo, "hi": hi, "where": where}
 
 
 def scale_free(optimizer: str) -> bool:
@@ -540,6 +543,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        "tanh_sigmoid": contrast(study["activation"]["accs"], "tanh", "sigmoid")
                        if "activation" in study else None},
          "order": dominance(study, ranking),
+         "defence": raw.defence(*timing.values(), rounds=cfg["timing_rounds"]),
          "proportional": None}
     if "hidden" in study:
         f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"], cfg["baseline"]["hidden"])

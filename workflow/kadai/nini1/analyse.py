@@ -254,15 +254,20 @@ def dip_at(ladder_summary, impl: str, n: int, drift_: float | None) -> dict | No
     """Is ``impl`` at size ``n`` slower than at both neighbouring sizes of the sweep by more than
     the machine's drift (``drift_``, the slowest over the fastest round of the alternated pairs)?
     Then the number at ``n`` is not typical of its neighbourhood (e.g. the power-of-two sizes where a
-    column walk maps onto few cache sets). None where ``n`` has no neighbour on both sides."""
+    column walk maps onto few cache sets). At the sweep's largest size (``edge``) there is only the
+    left neighbour, and ``dip`` says only that ``n`` is that much slower than it: a dip, or the start
+    of a decline, which the sweep cannot tell apart. None where ``n`` was not measured or is the
+    sweep's smallest size."""
     g = gflops(ladder_summary, impl)
     sizes = sorted(g)
-    if n not in g or sizes.index(n) in (0, len(sizes) - 1):
+    if n not in g or sizes.index(n) == 0:
         return None
-    left, right = sizes[sizes.index(n) - 1], sizes[sizes.index(n) + 1]
-    factor = min(g[left], g[right]) / g[n]
-    return {"N": n, "gflops": g[n], "left": left, "right": right, "gflops_left": g[left], "gflops_right": g[right],
-            "factor": factor, "dip": drift_ is not None and factor > drift_}
+    i = sizes.index(n)
+    left, right = sizes[i - 1], (sizes[i + 1] if i + 1 < len(sizes) else None)
+    factor = (g[left] if right is None else min(g[left], g[right])) / g[n]
+    return {"N": n, "gflops": g[n], "left": left, "right": right, "gflops_left": g[left],
+            "gflops_right": None if right is None else g[right], "edge": right is None,
+            "power_of_two": n & (n - 1) == 0, "factor": factor, "dip": drift_ is not None and factor > drift_}
 
 
 def ladder_check(ladder_summary, bench: dict, drift_: float | None = None) -> dict:
@@ -359,7 +364,8 @@ def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     side resampled): the minimum's bootstrap interval cannot lie below the ratio of the minima, so
     it is no interval of it. The slow-down compares sizes of one series (visited in the same
     rounds, see :func:`back_to_back`); blocking compares two series timed apart, so its threshold is the
-    larger of SPEEDUP and the machine's ``drift_`` (a smaller ratio could come from the moments alone)."""
+    larger of SPEEDUP and the machine's ``drift_`` (a smaller ratio could come from the moments alone).
+    A ratio below the drift but not below SPEEDUP refutes nothing: UNKNOWN "within_drift"."""
     sizes = sorted(ladder[ladder.status == "ok"].N.unique())
     crossed = [c for c in caches if sizes and ops.operand_bytes("matmul", sizes[0], 8) <= c["bytes"] / 2
                and ops.operand_bytes("matmul", sizes[-1], 8) >= 2 * c["bytes"]]
@@ -372,8 +378,13 @@ def cache_hypothesis(ladder, caches: list, drift_: float | None = None) -> dict:
     big = sizes[-1]
     per_op = {n: times(ladder, "c_ikj", n) / float(ops.matmul_flops(n)) for n in (small, big)}
     slows = verdicts.ratio(per_op[big], per_op[small], CACHE_SLOWDOWN, estimator="median").to_dict()
-    helps = verdicts.ratio(times(ladder, "c_ikj", big), times(ladder, "c_blocked", big),
-                           max(verdicts.SPEEDUP, drift_ or 0.0), estimator="median").to_dict()
+    ikj_big, blocked_big = times(ladder, "c_ikj", big), times(ladder, "c_blocked", big)
+    helps = verdicts.ratio(ikj_big, blocked_big, max(verdicts.SPEEDUP, drift_ or 0.0), estimator="median").to_dict()
+    if helps["outcome"] == verdicts.NO and drift_facts["drift_sets_threshold"] and verdicts.ratio(
+            ikj_big, blocked_big, verdicts.SPEEDUP, estimator="median").outcome != verdicts.NO:
+        # below the drift but not below SPEEDUP: the moments alone could make this ratio, and so could
+        # blocking; neither is refuted
+        helps = verdicts.Verdict(verdicts.UNKNOWN, "within_drift", helps["numbers"]).to_dict()
     both = [slows["outcome"], helps["outcome"]]
     outcome = verdicts.YES if both == [verdicts.YES] * 2 else (verdicts.NO if verdicts.NO in both else verdicts.UNKNOWN)
     return {"cache": {"level": c["level"], "bytes": c["bytes"]}, "n_small": int(small), "n_big": int(big),
@@ -440,8 +451,15 @@ def simd_contrast(builds: dict, fast: tuple[str, str], slow: tuple[str, str]) ->
     ``fast``/``slow`` = (build, function). ``kind``: ``vector_vs_scalar`` (the slow side has no
     packed arithmetic, the fast side has), ``wider`` (the fast side on wider registers than the
     slow side's vectors), ``narrower`` (the fast side on narrower ones, or scalar against vectors),
-    ``same_width``, or ``unknown`` (no objdump, or the function not found)."""
-    f, s = (builds.get(b, {}).get("vector", {}).get(fn) for b, fn in (fast, slow))
+    ``same_width``, or ``unknown`` (no objdump, or the function not found). Each side also says
+    whether the function has scalar FMA instructions (``scalar_fma``: -march=native contracts
+    a*b + c into one even where nothing is vectorised)."""
+    def side(build, fn):
+        v = builds.get(build, {}).get("vector", {}).get(fn)
+        fma = builds.get(build, {}).get("fma", {}).get(fn) or {}
+        return {**v, "scalar_fma": bool(fma.get("fma_scalar"))} if v else v
+
+    f, s = side(*fast), side(*slow)
     if not f or not s:
         kind = "unknown"
     elif f["bits"] == s["bits"]:
