@@ -196,6 +196,20 @@ def test_transfer_cost_at_the_largest_size_both_series_reached(moved, outcome):
     assert analyse.transfer_cost(table, "matmul", "cupy") is None
 
 
+def test_a_library_comparison_too_thin_at_the_largest_size_is_decided_where_runs_suffice():
+    import pandas as pd
+    rows = [("numpy", 1024, 2.0 + 0.01 * r) for r in range(5)] + [("torch_cpu", 1024, 1.0 + 0.01 * r) for r in range(5)]
+    rows += [("numpy", 2048, 16.0 + 0.1 * r) for r in range(3)] + [("torch_cpu", 2048, 8.0 + 0.1 * r) for r in range(3)]
+    table = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "seconds": t, "status": "ok"}
+                          for i, n, t in rows])
+    v = analyse.versus_numpy(table, "matmul", "torch_cpu")
+    assert v["N"] == 2048 and v["numpy_faster"]["reason"] == "too_few" and v["speedup"] == pytest.approx(2.0)
+    d = v["decided"]
+    assert d["N"] == 1024 and d["speedup"] == pytest.approx(2.0) and d["impl_faster"]["outcome"] == "yes"
+    enough = table[table.N == 1024]
+    assert analyse.versus_numpy(enough, "matmul", "torch_cpu")["decided"] is None  # decided where it stands
+
+
 def test_conv2d_is_blamed_only_where_torch_arithmetic_is_cleared():
     def sizes(shift_vs_numpy):
         e = {"conv2d_vs_numpy": {"outcome": "yes"}, "conv2d_vs_torch_shift": {"outcome": "yes"},

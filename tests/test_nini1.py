@@ -411,6 +411,11 @@ def test_c_and_numpy_are_compared_only_within_the_same_rounds():
     agreeing = ladder.assign(time=[0.036 / 8, 0.036, 0.36] * 2)
     assert analyse.ladder_check(agreeing, bench)["outcome"] == "agree"
     assert analyse.ladder_check(ladder[ladder.N < 2048], bench)["outcome"] == "no_common_n"
+    # outside the first experiment's interval but inside the repeat's: the experiments' own spread
+    repeat = {"c_vs_numpy": {"numbers": {"lo": 1.2, "hi": 1.35}}}
+    assert analyse.ladder_check(ladder, bench, repeat=repeat)["outcome"] == "agree_repeat"
+    repeat = {"c_vs_numpy": {"numbers": {"lo": 0.9, "hi": 1.1}}}
+    assert analyse.ladder_check(ladder, bench, repeat=repeat)["outcome"] == "disagree"
     # a ratio of two separately timed series is told only beyond the drift
     assert analyse.series_apart(0.02, 1.39) == "beyond" and analyse.series_apart(1.3, 1.39) == "within"
 

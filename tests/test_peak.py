@@ -154,6 +154,11 @@ def test_the_gap_is_decided_round_by_round_on_a_machine_whose_speed_drifts(monke
     assert g["outside_share"]["ratio"] == pytest.approx(1 - 1 / 1.1)
     assert g["micro_near_peak"]["outcome"] == "yes" and g["micro_near_peak"]["numbers"]["ratio"] == pytest.approx(0.95)
     assert g["numpy_beyond_avx2"]["outcome"] == "yes" and g["n"] == 256 and g["rounds"] == 9
+    # the figure's round: where the whole product ran at its median speed, every bar from that round
+    assert speed[g["round"]] == pytest.approx(np.median(speed))
+    assert g["c_gflops"] == pytest.approx(76 / 1.1 * np.median(speed))
+    mid = np.median(speed)
+    assert g["peak_gflops"] == {"avx2": pytest.approx(40 * mid), "avx512": pytest.approx(80 * mid)}
     # the whole product faster than the micro-kernel alone in every round: nothing lost outside
     g = analyse.gap_hypothesis(simd, _peak_json(60 * speed, 66 * speed, 30 * speed, fma512, fma256), "avx512f")
     assert g["outside"]["outcome"] == "no" and g["numpy_beyond_avx2"]["outcome"] == "no"

@@ -140,7 +140,8 @@ def build_times(root: Path = BENCHMARKS) -> dict | None:
 
 def describe_build(b: dict, top: int = 8) -> str:
     lines = [f"build ({b['jobs']} jobs timed by Snakemake's benchmark files): job wall times sum to "
-             f"{b['wall_s'] / 60:.1f} min; first start to last end {b['span_s'] / 60:.1f} min"]
+             f"{b['wall_s'] / 60:.1f} min; first start to last end {b['span_s'] / 60:.1f} min "
+             "(the build's length only where one build ran them all)"]
     lines += ["  per report: " + ", ".join(f"{r['report']} {r['wall_s'] / 60:.1f} min" for r in b["reports"])]
     lines += [f"  {r['rule']:<16} {r['jobs']:>4} jobs {r['wall_s']:8.1f} s (longest {r['max_s']:.1f} s, "
               f"CPU {r['cpu_s']:.1f} s)" for r in b["rules"][:top]]

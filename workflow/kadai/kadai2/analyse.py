@@ -100,17 +100,33 @@ def largest_common(table, op: str, a: str, b: str, sure: set | None = None):
 def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None = None) -> dict | None:
     """At the largest common N (:func:`largest_common`): the fastest times, NumPy's speed-up over
     ``impl``, which is faster by the minima alone (``min_faster``), and whether NumPy is faster
-    (``numpy_faster``) or ``impl`` is (``impl_faster``)."""
+    (``numpy_faster``) or ``impl`` is (``impl_faster``). Where that N has too few runs to decide,
+    ``decided``: the same at the largest common size that has enough (None if none has)."""
     found = None if impl == "numpy" else largest_common(table, op, impl, "numpy", sure)
     if found is None:
         return None
     n, t_mine, t_numpy, confirmed = found
     load = raw.load_of(table[(table.op == op) & table.implementation.isin([impl, "numpy"])], threads=threads)
-    speedup = float(t_numpy.min() / t_mine.min())
-    return {"N": n, "t": float(t_mine.min()), "numpy_t": float(t_numpy.min()), "confirmed": confirmed,
-            "speedup": speedup, "min_faster": "impl" if speedup >= 1 else "numpy",
-            "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"), *load),
-            "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"), *load)}
+
+    def compare(t_mine, t_numpy) -> dict:
+        speedup = float(t_numpy.min() / t_mine.min())
+        return {"t": float(t_mine.min()), "numpy_t": float(t_numpy.min()), "speedup": speedup,
+                "min_faster": "impl" if speedup >= 1 else "numpy",
+                "numpy_faster": verdicts.guard(verdicts.ratio(t_mine, t_numpy, verdicts.SPEEDUP, estimator="min"),
+                                               *load),
+                "impl_faster": verdicts.guard(verdicts.ratio(t_numpy, t_mine, verdicts.SPEEDUP, estimator="min"),
+                                              *load)}
+    out = {"N": n, "confirmed": confirmed, **compare(t_mine, t_numpy), "decided": None}
+    if out["numpy_faster"].get("reason") == "too_few":
+        ok = table[(table.status == "ok") & (table.op == op)]
+        for m in reversed(raw.common_sizes(table, op, impl, "numpy", sure)[:-1]):
+            at = ok[ok.N == m]
+            c = compare(at[at.implementation == impl].seconds.to_numpy(),
+                        at[at.implementation == "numpy"].seconds.to_numpy())
+            if c["numpy_faster"].get("reason") != "too_few":
+                out["decided"] = {"N": int(m), **c}
+                break
+    return out
 
 
 def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | None:

@@ -270,12 +270,14 @@ def dip_at(ladder_summary, impl: str, n: int, drift_: float | None) -> dict | No
             "power_of_two": n & (n - 1) == 0, "factor": factor, "dip": drift_ is not None and factor > drift_}
 
 
-def ladder_check(ladder_summary, bench: dict, drift_: float | None = None) -> dict:
+def ladder_check(ladder_summary, bench: dict, drift_: float | None = None, repeat: dict | None = None) -> dict:
     """Does the size sweep's C/NumPy ratio (each series' fastest run, series timed minutes apart)
     at the comparison's N lie inside the interval of the alternated pairs? ``agree`` / ``disagree``
     (then the pairs are trusted: they share the machine's moment, the series do not) /
     ``no_common_n`` (the sweep stopped before that N). ``c_above_from``: the smallest N from
-    which the sweep draws C above NumPy at every larger size (None if it does not end so)."""
+    which the sweep draws C above NumPy at every larger size (None if it does not end so).
+    ``repeat`` (:func:`bench_repeat`): the comparison made again at that N; a ratio outside the
+    first interval but inside the repeat's is ``agree_repeat`` (the two experiments' spread)."""
     n = bench["N"]
     c, np1 = gflops(ladder_summary, "c_packed"), gflops(ladder_summary, "numpy_1thread")
     common = sorted(set(c) & set(np1))
@@ -291,7 +293,10 @@ def ladder_check(ladder_summary, bench: dict, drift_: float | None = None) -> di
     if n not in c or n not in np1 or pair.get("lo") is None:
         return {**out, "outcome": "no_common_n"}
     r = c[n] / np1[n]
-    return {**out, "ladder_ratio": r, "outcome": "agree" if pair["lo"] <= r <= pair["hi"] else "disagree"}
+    again = (repeat or {}).get("c_vs_numpy", {}).get("numbers", {})
+    inside_again = again.get("lo") is not None and again["lo"] <= r <= again["hi"]
+    outcome = "agree" if pair["lo"] <= r <= pair["hi"] else ("agree_repeat" if inside_again else "disagree")
+    return {**out, "ladder_ratio": r, "outcome": outcome, "repeat_lo": again.get("lo"), "repeat_hi": again.get("hi")}
 
 
 def series_apart(ratio: float | None, drift_: float | None) -> str:
@@ -421,11 +426,14 @@ def gap_hypothesis(simd, peak: dict, simd_o3: str) -> dict:
     wider = (faster(simd, "c_packed@avx2", "c_packed@O3", WIDTH_SPEEDUP) if width == "avx512"
              else verdicts.Verdict(verdicts.UNKNOWN, "no_avx512", {"simd": simd_o3}).to_dict())
     # one round's numbers, never the fastest of each from different rounds: the round where the
-    # whole C product was fastest
-    best = int(np.argmax(whole["gflops_samples"]))
+    # whole C product ran at its median speed (the lower one of an even count), peaks included
+    c = whole["gflops_samples"]
+    mid = sorted(range(len(c)), key=lambda i: c[i])[(len(c) - 1) // 2]
+    peaks = {w: pk[w]["gflops_samples"][mid] for w in ("avx2", "avx512")
+             if len(pk.get(w, {}).get("gflops_samples") or []) == len(c)}
     return {"width": width, "numpy_beyond_avx2": numpy_beyond, "micro_near_peak": micro_near,
-            "round": best, "micro_gflops": micro["gflops_samples"][best], "c_gflops": whole["gflops_samples"][best],
-            "numpy_gflops": numpy["gflops_samples"][best],
+            "round": mid, "micro_gflops": micro["gflops_samples"][mid], "c_gflops": c[mid],
+            "numpy_gflops": numpy["gflops_samples"][mid], "peak_gflops": peaks,
             "n": whole["n"], "kc": micro["kc"], "rounds": len(micro["gflops_samples"]),
             "of_peak": {"c": share_of_peak(whole["gflops_samples"], pk),
                         "numpy": share_of_peak(numpy["gflops_samples"], pk)},
@@ -676,7 +684,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     cache_sim["same_simd_as_O3"] = sim.get("simd") == builds["O3"]["simd"] if sim else None
     cache_sim["avoids_avx512"] = sim.get("simd") != "avx512f" if sim else None
     cache_sim["instructions"] = instruction_counts(cache_sim, builds)
-    check = ladder_check(ladder, bench, dr)
+    check = ladder_check(ladder, bench, dr, bench_repeat(peak, bench))
     values = {k: gflops(ladder, k, n) for k in LADDER_STEPS + ["numpy_1thread", "numpy_all"]}
     ijk_np = values["c_ijk"] / values["numpy_1thread"] if values["c_ijk"] and values["numpy_1thread"] else None
     findings = {
