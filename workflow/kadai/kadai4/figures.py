@@ -82,10 +82,17 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
         # points, not bars: a bar's length on a log axis means nothing; an interval that holds 0
         # runs to the bottom of the axis, and a ▼ there says that its lower end is 0
         est, lo, hi = (np.maximum(bars[:, i], EFFECT_FLOOR) for i in range(3))
-        ax.errorbar(xs + shift, est, yerr=np.vstack([est - lo, hi - est]).clip(0), fmt="o", ms=5, color=color,
-                    ecolor=color, capsize=2, lw=1, label=label)
+        ax.errorbar(xs + shift, est, yerr=np.vstack([est - lo, hi - est]).clip(0), fmt="none",
+                    ecolor=color, capsize=2, lw=1)
+        # the magnitude hides the direction: filled where the setting raises the quantity, hollow where it lowers it
+        up = np.array([study[p][key].get("direction") != "down" for p in order])
+        for rises, face in ((True, color), (False, "white")):
+            ax.plot((xs + shift)[up == rises], est[up == rises], "o", ms=5, color=color, mfc=face, ls="none",
+                    label=label if rises else None)
         zero = bars[:, 1] <= 0
         ax.plot((xs + shift)[zero], np.full(int(zero.sum()), EFFECT_FLOOR), "v", color=color, ms=6, ls="none")
+    ax.plot([], [], "o", color="0.3", mfc="white", ls="none",
+            label="白抜き：基準より減る（精度が下がる・時間が短くなる）")
     ax.plot([], [], "v", color="0.3", ls="none", label="区間が 0 を含む")
     ax.set_ylim(bottom=EFFECT_FLOOR / 1.5)
     ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
