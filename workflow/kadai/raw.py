@@ -195,6 +195,15 @@ def skipped(raw: pd.DataFrame) -> bool:
     return bool((raw.status == SKIPPED).any())
 
 
+def runs_at(raw: pd.DataFrame, n: int, **match) -> np.ndarray:
+    """The seconds of the ok runs at size ``n`` whose columns equal ``match`` (e.g. implementation,
+    op), in the order they were taken."""
+    rows = raw[(raw.status == OK) & (raw.N == n)]
+    for key, value in match.items():
+        rows = rows[rows[key] == value]
+    return rows.seconds.to_numpy()
+
+
 def value_at(summary: pd.DataFrame, n: int, column: str = "time", **match) -> float | None:
     """``column`` of the summary row at size ``n`` whose columns equal ``match`` (None if absent)."""
     rows = summary[summary.N == n]

@@ -205,6 +205,8 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                       "per_op_lo": min(est, default=None), "per_op_hi": max(est, default=None),
                       "per_op_min_lo": min(low, default=None), "per_op_min_hi": max(low, default=None)} \
         if above else None
+    fixed = law.get("overhead", {}).get("c")  # the fitted fixed cost per call; NaN where that fit failed
+    fixed = fixed if fixed is not None and math.isfinite(fixed) and fixed >= 0 else None
     breaks = []
     for (n_left, n_right) in reg["breaks"]:
         b_left, b_right = float(working_set(n_left)), float(working_set(n_right))
@@ -212,11 +214,10 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
         local_k = local_slope(n_left, t_l, n_right, t_r)
         before = [sg for sg in segments if sg["n_first"] < n_left]  # the fitted piece the change follows
         k_before = float(max(before, key=lambda sg: sg["n_first"])["k"]) if before else None
-        c = law.get("overhead", {}).get("c")
         dilution = None
         if local_k is not None and t_l:
             dilution = {"fall": float(1 - (n_right / n_left) ** (local_k - expected)),
-                        "fixed_share": float(c / t_l) if c is not None and math.isfinite(c) and c >= 0 else None}
+                        "fixed_share": float(fixed / t_l) if fixed is not None else None}
         breaks.append({"n_left": n_left, "n_right": n_right, "bytes_left": b_left, "bytes_right": b_right,
                        "local_k": local_k, "cache": cache_verdict(b_left, b_right, caches, local_k, expected,
                                                       (refuted or {}).get((n_left, n_right)), k_before, dilution),

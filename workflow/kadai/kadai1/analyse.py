@@ -54,15 +54,13 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     best = ok.groupby(["implementation", "N"]).seconds.min()
     per_size = [[int(n), float(best[slow, n] / best[fast, n])] for n in common]
     n = common[-1]
-    t_slow = ok[(ok.implementation == slow) & (ok.N == n)].seconds.to_numpy()
-    t_fast = ok[(ok.implementation == fast) & (ok.N == n)].seconds.to_numpy()
+    t_slow, t_fast = raw.runs_at(table, n, implementation=slow), raw.runs_at(table, n, implementation=fast)
     load = raw.load_of(table[table.implementation.isin([slow, fast])])
 
-    def times(impl, m):
-        return ok[(ok.implementation == impl) & (ok.N == m)].seconds.to_numpy()
-
     def verdict(m):
-        return verdicts.guard(verdicts.ratio(times(slow, m), times(fast, m), verdicts.SPEEDUP, estimator="min"), *load)
+        return verdicts.guard(verdicts.ratio(raw.runs_at(table, m, implementation=slow),
+                                             raw.runs_at(table, m, implementation=fast),
+                                             verdicts.SPEEDUP, estimator="min"), *load)
     v = verdict(n)
     # too few runs at the largest size to decide: the largest size with enough runs decides instead
     decided = None

@@ -92,8 +92,7 @@ def largest_common(table, op: str, a: str, b: str, sure: set | None = None):
     if not common:
         return None
     n = common[-1]
-    at = table[(table.status == "ok") & (table.op == op) & (table.N == n)]
-    return (int(n), at[at.implementation == a].seconds.to_numpy(), at[at.implementation == b].seconds.to_numpy(),
+    return (int(n), raw.runs_at(table, n, op=op, implementation=a), raw.runs_at(table, n, op=op, implementation=b),
             sure is None or {(a, op, n), (b, op, n)} <= sure)
 
 
@@ -118,11 +117,9 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None =
                                               *load)}
     out = {"N": n, "confirmed": confirmed, **compare(t_mine, t_numpy), "decided": None}
     if out["numpy_faster"].get("reason") == "too_few":
-        ok = table[(table.status == "ok") & (table.op == op)]
         for m in reversed(raw.common_sizes(table, op, impl, "numpy", sure)[:-1]):
-            at = ok[ok.N == m]
-            c = compare(at[at.implementation == impl].seconds.to_numpy(),
-                        at[at.implementation == "numpy"].seconds.to_numpy())
+            c = compare(raw.runs_at(table, m, op=op, implementation=impl),
+                        raw.runs_at(table, m, op=op, implementation="numpy"))
             if c["numpy_faster"].get("reason") != "too_few":
                 out["decided"] = {"N": int(m), **c}
                 break
