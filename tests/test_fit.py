@@ -296,7 +296,7 @@ def test_a_term_does_not_dominate_where_terms_of_opposite_signs_cancel():
     assert fit.cancellation(coef, n) == pytest.approx(sum(map(abs, terms)) / abs(sum(terms)))
     assert fit.cancellation(coef, n) > fit.CANCELS
     assert fit.cancellation([1e-6, 2e-8, 0.0, 1e-9], 8.0) == pytest.approx(1.0)   # all positive: nothing cancels
-    s = fit._poly3_summary(np.array([8.0, 16, 32, 64, 128]), 1e-9 * np.array([8.0, 16, 32, 64, 128]) ** 3 + 1e-6)
+    s = fit.poly3_summary(np.array([8.0, 16, 32, 64, 128]), 1e-9 * np.array([8.0, 16, 32, 64, 128]) ** 3 + 1e-6)
     assert s["cancels"]["n_max"] is False and set(s["cancellation"]) == {"n_min", "n_max"}
 
 
@@ -308,3 +308,21 @@ def test_straight_line_recovers_its_coefficients_within_their_intervals():
     assert line["intercept_lo"] < 0.3 < line["intercept_hi"] and line["slope_lo"] < 2e-6 < line["slope_hi"]
     assert line["r2"] > 0.99 and line["n"] == 12
     assert fit.straight_line(x[:2], y[:2]) is None and fit.straight_line([5, 5, 5], [1, 2, 3]) is None
+
+
+def test_models_are_compared_only_on_the_stated_range_and_say_whether_any_predicts():
+    """A quadratic law past N = 256 with a constant overhead below it (as in kadai2's NumPy conv):
+    compared on N = 256…4096 alone, the power law predicts the held-out sizes within 10 % and the
+    cubic's largest term at N = 4096 is N²; a range of fewer than 6 sizes is not compared."""
+    n = np.array([16, 32, 64, 128, 256, 362, 512, 724, 1024, 1448, 2048, 2896, 4096], float)
+    t = np.where(n < 256, 1e-3, 1e-3 * (n / 256) ** 2)
+    m = fit.models_within(n, t, 256, 4096)
+    assert (m["n_first"], m["n_last"], m["n_points"]) == (256, 4096, 9)
+    assert m["comparison"]["best"] in ("power", "poly2", "poly3") and m["comparison"]["predicted"]
+    assert dict(m["comparison"]["models"][0])["holdout_rel_rmse"] < 1e-6  # the power law is exact here
+    assert m["poly3"]["dominant_at_n_max"] == "N^2 の項"
+    assert fit.models_within(n, t, 1024, 4096) is None  # 5 sizes
+    # held-out sizes twice as slow as the trend: nothing predicts them
+    slow = t.copy()
+    slow[-2:] *= 2
+    assert not fit.models_within(n, slow, 256, 4096)["comparison"]["predicted"]

@@ -210,6 +210,27 @@ def test_a_library_comparison_too_thin_at_the_largest_size_is_decided_where_runs
     assert analyse.versus_numpy(enough, "matmul", "torch_cpu")["decided"] is None  # decided where it stands
 
 
+@pytest.mark.parametrize("numpy_times, faster, at", [
+    ((2.0, 2.01, 2.02, 2.03, 2.04), "impl", 1024),   # torch twice as fast where 5 runs each decide
+    ((0.5, 0.51, 0.52, 0.53, 0.54), "numpy", 1024),  # NumPy twice as fast
+    ((1.0, 1.01, 1.02, 1.03, 1.04), None, 1024),     # the same speed: neither by 1.1×
+])
+def test_the_conclusion_states_the_comparison_where_the_runs_decide(numpy_times, faster, at):
+    import pandas as pd
+    rows = [("numpy", 1024, t) for t in numpy_times] + [("torch_cpu", 1024, 1.0 + 0.01 * r) for r in range(5)]
+    rows += [("numpy", 2048, 16.0 + 0.1 * r) for r in range(3)] + [("torch_cpu", 2048, 8.0 + 0.1 * r) for r in range(3)]
+    table = pd.DataFrame([{"op": "matmul", "implementation": i, "N": n, "seconds": t, "status": "ok"}
+                          for i, n, t in rows])
+    s = analyse.stated(analyse.versus_numpy(table, "matmul", "torch_cpu"))
+    assert (s["N"], s["faster"], s["reason"]) == (at, faster, None)
+    if faster:
+        assert s["min_ratio"] == pytest.approx(2.0, rel=0.02) and s["numbers"]["lo"] >= 1.1
+    # only the too-thin largest size: no verdict, and the reason says why
+    thin = analyse.stated(analyse.versus_numpy(table[table.N == 2048], "matmul", "torch_cpu"))
+    assert (thin["N"], thin["faster"], thin["reason"]) == (2048, None, "too_few")
+    assert analyse.stated(None) is None
+
+
 def test_conv2d_is_blamed_only_where_torch_arithmetic_is_cleared():
     def sizes(shift_vs_numpy):
         e = {"conv2d_vs_numpy": {"outcome": "yes"}, "conv2d_vs_torch_shift": {"outcome": "yes"},

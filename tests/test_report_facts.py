@@ -477,3 +477,41 @@ def test_the_defence_of_alternated_rounds_is_counted_not_assumed():
     assert raw.defence(plain, rounds=2) == {"outliers": 0, "extra_rounds": 0}
     hit = pd.DataFrame({"round": [0, 0, 1, 1, 2, 2], "status": ["ok", "outlier", "ok", "ok", "ok", "ok"]})
     assert raw.defence(plain, hit, rounds=2) == {"outliers": 1, "extra_rounds": 1}
+
+
+def test_sizes_far_from_the_fitted_line_are_named_as_not_following_the_law():
+    """The real kadai2 build: PyTorch conv's regime N = 939–6889 (k = 2.09) had N = 6317 and 6889
+    2.2× above its line and the report stated the law for them too. A synthetic N² law with two
+    sizes injected 2× slow and one 0.7× fast: exactly those three are named, with their ratios."""
+    from kadai import scaling
+
+    sizes = [1024, 1448, 2048, 2896, 4096, 5793, 8192]
+    times = {n: 1e-9 * n**2 for n in sizes}
+    times[5793] *= 2.0
+    times[8192] *= 2.2
+    times[1448] *= 0.7
+    times[2896] *= 1.2  # within 1.25×: follows the law
+    r = {"n_first": 1448, "n_last": 8192, "a": 1e-9, "k": 2.0}
+    off = scaling.off_line(r, sizes, times)
+    assert off["sizes"] == [1448, 5793, 8192]  # 1024 lies outside the regime
+    assert off["ratios"] == pytest.approx([0.7, 2.0, 2.2])
+    assert scaling.off_line(r, sizes, {n: 1e-9 * n**2 for n in sizes})["sizes"] == []
+
+
+def test_the_caveat_says_which_way_the_sizes_left_the_line():
+    from kadai import render
+
+    env = render.make_env(render.Numbering(), None, 3)
+    macro = env.from_string('{% from "_macros.md.j2" import caveats %}{{ caveats(r) }}')
+
+    def said(ratios, gap=None, reason="inside"):
+        return macro.render(r={"gap": gap, "verdict": {"reason": reason},
+                               "off_line": {"sizes": [100 * (i + 1) for i in range(len(ratios))],
+                                            "ratios": ratios, "factor": 1.25}})
+    assert said([]) == ""
+    assert "N = 100, 200 の時間は当てはめた線の 2.00〜2.20 倍であり、線より 25 % 以上遅い" in said([2.0, 2.2])
+    assert "N = 100 の時間は当てはめた線の 0.700 倍であり、線より 20 % 以上速い" in said([0.7])
+    assert "線から 25 % 以上離れている" in said([0.7, 2.0])
+    assert said([2.0], reason="too_wide") == ""  # no law was stated: nothing departs from it
+    both = said([2.0], {"n_from": 1, "n_to": 9})
+    assert both.count("ただし") == 1 and "また、N = 100" in both

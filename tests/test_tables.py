@@ -121,3 +121,15 @@ def test_an_estimate_is_printed_to_the_figures_of_its_interval():
     assert tables.interval(1.5962, 1.5991) == "1.596〜1.599"
     assert tables.estimate(1.5973, 1.5962, 1.5991) == "1.597"
     assert tables.estimate(1.35, 1.08, 1.65) == "1.35"
+
+
+def test_the_model_table_has_a_range_column_only_where_ranges_are_given():
+    from kadai import tables
+    c = {"models": [{"label": "2 次多項式", "train_rel_rmse": 0.01, "holdout_rel_rmse": 0.2},
+                    {"label": "3 次多項式", "skipped": "too few"}]}
+    plain = tables.models({"NumPy": c, "PyTorch": None})
+    assert [col["name"] for col in plain["columns"]] == ["実装", "モデル", "学習点の相対誤差", "検証点の相対誤差"]
+    assert plain["rows"] == [["NumPy", "2 次多項式", 0.01, 0.2]]
+    ranged = tables.models({"NumPy": c}, {"NumPy": (256, 4096)}, "系列")
+    assert ranged["rows"] == [["NumPy", "256〜4096", "2 次多項式", 0.01, 0.2]]
+    assert ranged["columns"][0]["name"] == "系列"

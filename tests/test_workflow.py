@@ -154,6 +154,35 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
     assert len(printed) == len(shares) and (f["overhead_excluded"] is bool(shares))
     for x, o in zip(printed, shares.values()):
         assert x == pytest.approx(100 * o["c"] / (o["c"] + o["a"] * o["n_min"] ** o["k"]), rel=6e-3)
+    # the polynomial comparison: on the printed range, from the estimates of the sizes the law was fitted to
+    from kadai import fit
+    agreement = yaml.safe_load((built / "config/config.yaml").read_text())["timing"]["agreement"]
+    fitted = raw.fit_rows(raw.summarise(runs, agreement))
+    ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    names = {s["name"]: (op, k) for op, o in ctx["ops"].items() for k, s in o["series"].items()}
+    compared = 0
+    for op, label in (("matmul", "行列積"), ("conv", "畳み込み")):
+        if f"{label}の当てはめモデルの比較" not in md:
+            continue
+        for row in md_table(md, f"{label}の当てはめモデルの比較"):
+            first, last = (int(x) for x in row[1].split("〜"))
+            est = raw.series_of(fitted, op=op, implementation=names[row[0]][1])
+            m = fit.models_within(list(est.index), list(est.values), first, last)
+            got = {x["label"]: x for x in m["comparison"]["models"]}[row[2]]
+            assert float(row[3]) == pytest.approx(100 * got["train_rel_rmse"], rel=6e-3)
+            assert float(row[4]) == pytest.approx(100 * got["holdout_rel_rmse"], rel=6e-3)
+            compared += 1
+    assert compared == 3 * sum(bool(s.get("models")) for o in f["ops"].values() for s in o["series"].values())
+    # sizes named as off the law: from the estimates, against each stated regime's line
+    for op, o in f["ops"].items():
+        for k, s in o["series"].items():
+            est = raw.series_of(fitted, op=op, implementation=k)
+            for r in (s.get("relation") or {}).get("regimes", []):
+                off = [int(n) for n, t in est.items() if r["n_first"] <= n <= r["n_last"]
+                       and not 0.8 < t / (r["a"] * n ** r["k"]) < 1.25]
+                assert r["off_line"]["sizes"] == off, (op, k, r["n_first"])
+                if off:
+                    assert f"N = {', '.join(map(str, off))} の時間は当てはめた線の" in md
 
 
 def test_nini1_prints_the_verdicts_it_decided(built):
@@ -363,14 +392,14 @@ def _render(repo, report: str) -> tuple[str, dict]:
 
 def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
     """Each GPU series against NumPy and against its own transfers: the times are the raw minima,
-    and a size run once says it cannot tell which is faster (never "neither is faster")."""
+    and a size run once says it cannot tell which is faster (never "neither is faster"). The
+    conclusion states every library comparison once, the winner and its ratio from the raw minima."""
     from kadai.io import read_csv
     from kadai.rows import RAW
     from kadai.tables import sig
 
     text, ctx = _render(on_h100, "kadai2")
-    raw = {(op, impl): read_csv(on_h100 / f"results/kadai2/raw/{op}_{impl}.csv", RAW)
-           for op in ("matmul", "conv") for impl in (*GPU_SERIES, "numpy")}
+    raw = {tuple(f.stem.split("_", 1)): read_csv(f, RAW) for f in (on_h100 / "results/kadai2/raw").glob("*.csv")}
     fastest = lambda op, impl, n: raw[op, impl].query("status == 'ok' and N == @n").seconds.min()  # noqa: E731
     for op, o in ctx["ops"].items():
         for impl in GPU_SERIES:
@@ -388,6 +417,25 @@ def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
                 assert "速さの判定はしていない" in after[1] and "以上速いとは言えない" not in after[1]
             elif v["impl_faster"]["outcome"] == "yes":
                 assert f"NumPy の {sig(t_np / t)} 倍速い" in after[1]
+        conclusion = text.split("# 結論", 1)[1]
+        for impl, s in o["series"].items():
+            v = s.get("stated")
+            if not v:
+                continue
+            said = [line for line in conclusion.splitlines() if line.startswith(f"{o['label']}では、N = {v['N']} で")
+                    and s["name"] in line and "NumPy" in line]
+            if v["faster"] is None:
+                assert not [line for line in said if "より速い" in line], (op, impl)
+                continue
+            n = v["N"]
+            by_min = fastest(op, "numpy", n) / fastest(op, impl, n)
+            by_min = by_min if v["faster"] == "impl" else 1 / by_min
+            winner = s["name"] if v["faster"] == "impl" else "NumPy"
+            subject = said[0].split(" で ", 1)[1].split("は", 1)[0].strip() if len(said) == 1 else None
+            assert subject and subject.endswith(winner), (op, impl, said)
+            nb = v["numbers"]
+            assert (f"最小値どうしの比は {sig(by_min)} 倍" if nb["n_num"] != nb["n_den"]
+                    else f"比は {sig(nb['ratio'])} 倍") in said[0]
         for impl, tr in o.get("transfer", {}).items():
             n = tr["N"]
             ratio = fastest(op, f"{impl}_transfer", n) / fastest(op, impl, n)

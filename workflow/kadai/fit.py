@@ -503,6 +503,7 @@ def _term_name(j: int) -> str:
 
 CANCELS = 1.5  # Σ|terms| over |Σ terms| above this: terms of opposite signs cancel, none dominates
 MODEL_TIE = 0.1  # held-out errors within this share of the best one's: the comparison cannot rank them
+PREDICTS = 0.1  # a model predicts the held-out sizes when its RMS relative error there is at most this
 MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2 次多項式", "poly3": "3 次多項式"}
 
 
@@ -542,10 +543,11 @@ def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = N
     tied = [r["model"] for r in scored if r is not best
             and r["holdout_rel_rmse"] <= best["holdout_rel_rmse"] * (1 + MODEL_TIE)]
     return {"holdout_sizes": [int(v) for v in test_n], "models": results,
-            "best": best["model"] if best else None, "tied": tied, "tie_share": MODEL_TIE}
+            "best": best["model"] if best else None, "tied": tied, "tie_share": MODEL_TIE,
+            "predicted": bool(best and best["holdout_rel_rmse"] <= PREDICTS), "predicts": PREDICTS}
 
 
-def _poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:
+def poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:
     """The cubic polynomial and its dominant terms at the smallest and the largest N."""
     coef = fit_polynomial(n, t, 3)
     at = {"n_min": float(n.min()), "n_max": float(n.max())}
@@ -555,6 +557,23 @@ def _poly3_summary(n: np.ndarray, t: np.ndarray) -> dict:
             "cancels": {key: cancellation(coef, v) > CANCELS for key, v in at.items()},
             "dominant_at_n_max": max(shares["n_max"], key=shares["n_max"].get),
             "dominant_at_n_min": max(shares["n_min"], key=shares["n_min"].get)}
+
+
+MODELS_LEAST = 6  # sizes a polynomial comparison needs: a cubic's 4 coefficients, one spare, one held out
+
+
+def models_within(n, t, n_first: int, n_last: int, confidence: float = CONFIDENCE) -> dict | None:
+    """:func:`compare_models` and :func:`poly3_summary` on the sizes N = ``n_first``…``n_last``
+    only (e.g. the regime whose law a report states, past the overhead region and the cache
+    steps that no polynomial of the expected degree can follow); None with fewer than
+    ``MODELS_LEAST`` sizes there."""
+    n, t = _sorted_positive(n, t)
+    keep = (n >= n_first) & (n <= n_last)
+    if keep.sum() < MODELS_LEAST:
+        return None
+    n, t = n[keep], t[keep]
+    return {"n_first": int(round(n[0])), "n_last": int(round(n[-1])), "n_points": int(len(n)),
+            "comparison": compare_models(n, t, confidence), "poly3": poly3_summary(n, t)}
 
 
 def _power(n: np.ndarray, t: np.ndarray, excluded: int, confidence: float) -> dict:
@@ -596,7 +615,7 @@ def growth_law(n, t, confidence: float = CONFIDENCE, overhead_share: float = OVE
            "regimes": regimes.to_dict(), "n_sizes": int(len(n)), "sizes": [int(round(x)) for x in kept_n]}
     if len(n) >= 4:
         out["comparison"] = compare_models(n, t, confidence)
-        out["poly3"] = _poly3_summary(n, t)
+        out["poly3"] = poly3_summary(n, t)
     return out
 
 

@@ -107,6 +107,19 @@ def regime(seg: dict, expected: float, sizes=None) -> dict:
     return out
 
 
+OFF_LINE = 1.25  # a size whose time is this many times the fitted line (or its inverse) does not follow the law
+
+
+def off_line(r: dict, sizes, times: dict, factor: float = OFF_LINE) -> dict:
+    """The fitted sizes of regime ``r`` (its ``a``·N^``k`` over ``n_first``…``n_last``) whose time
+    in ``times`` lies ``factor`` or more times above or below the line: the robust fit weighted them
+    down, so the law it states does not hold there. ``sizes``/``ratios`` (time over line), sorted by N."""
+    off = [(int(n), times[n] / (r["a"] * n ** r["k"])) for n in sorted(sizes or ())
+           if r["n_first"] <= n <= r["n_last"] and times.get(n)]
+    off = [(n, q) for n, q in off if q >= factor or q <= 1 / factor]
+    return {"sizes": [n for n, _ in off], "ratios": [float(q) for _, q in off], "factor": factor}
+
+
 def local_slope(n_left, t_left, n_right, t_right) -> float | None:
     """The log–log slope between two sizes, d ln t / d ln N: the exponent of the growth there alone
     (None where a time is missing or not positive)."""
@@ -179,6 +192,7 @@ def relation(law: dict, expected: float, working_set, caches: list, faults: dict
                for s in segments if not s.get("transition")]
     for r in regimes:  # a series that used several cores on a busy machine decides nothing
         r["verdict"] = verdicts.guard(r["verdict"], *load)
+        r["off_line"] = off_line(r, law.get("sizes"), times or {})
         r["caches_inside"] = caches_inside(r, expected, working_set, caches, reg["breaks"])
     # a slope through two points has no interval worth printing: its half-width is dropped here, once
     # … and is told by the measured factor across it (the estimates at its two ends)

@@ -206,6 +206,21 @@ def by_size(summary, impls, values, names: dict, keep=None, unconfirmed=()) -> d
 VERDICT_WORDS = {"yes": "一致", "no": "不一致", "unknown": "判定できない"}
 
 
+def models(comparisons: dict, spans: dict | None = None, first: str = "実装") -> dict:
+    """Training and held-out error of every candidate model of every series (``comparisons``:
+    name → :func:`kadai.fit.compare_models`, or None; ``spans``: name → (first N, last N) of the
+    sizes compared, a column of its own where given)."""
+    rows = []
+    for name, c in comparisons.items():
+        span = [f"{spans[name][0]}〜{spans[name][1]}"] if spans else []
+        rows += [[name, *span, m["label"], m["train_rel_rmse"], m["holdout_rel_rmse"]]
+                 for m in (c or {}).get("models", []) if "holdout_rel_rmse" in m]
+    return {"columns": [{"name": first, "kind": "text"}, *([{"name": "N の範囲", "kind": "text"}] if spans else []),
+                        {"name": "モデル", "kind": "text"},
+                        {"name": "学習点の相対誤差", "unit": "%", "kind": "percent"},
+                        {"name": "検証点の相対誤差", "unit": "%", "kind": "percent"}], "rows": rows}
+
+
 def regimes(relations: dict) -> dict:
     """One row per regime of every series (``{name: kadai.scaling.relation(...)}``): its sizes,
     exponent with interval and whether it matches the expected exponent."""

@@ -6,18 +6,6 @@ from .. import checks, figures, fit, raw, submission, tables, verdicts
 from ..io import read_json, write_json
 
 
-def model_table(series: dict, impls: list[str]) -> dict:
-    """Training and held-out error of every candidate model of every series."""
-    rows = []
-    for impl in impls:
-        for m in (series[impl]["fit"].get("comparison") or {}).get("models", []):
-            if "holdout_rel_rmse" in m:
-                rows.append([figures.impl_name(impl), m["label"], m["train_rel_rmse"], m["holdout_rel_rmse"]])
-    return {"columns": [{"name": "実装", "kind": "text"}, {"name": "モデル", "kind": "text"},
-                        {"name": "学習点の相対誤差", "unit": "%", "kind": "percent"},
-                        {"name": "検証点の相対誤差", "unit": "%", "kind": "percent"}], "rows": rows}
-
-
 def cache_breaks(series: dict, impls: list[str], names: dict) -> dict:
     """The series whose growth changed where B crosses a cache size (``yes``), those where it
     changed near one without crossing it (``near``: cannot tell, also where the change there only
@@ -47,7 +35,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         **findings,
         "op": "matmul",
         "relations": [names[i] for i in impls],
-        "table_models": model_table(series, impls),
+        "table_models": tables.models({names[i]: series[i]["fit"].get("comparison") for i in impls}),
         "table_times": tables.by_size(summary, impls, [("time", "{} 代表値", "s"), ("median", "{} 中央値", "s")],
                                       short, unconfirmed=[(i, n) for i, _, n in unsure]),
         "table_regimes": tables.regimes({names[i]: series[i]["relation"] for i in impls}),

@@ -126,6 +126,25 @@ def versus_numpy(table, op: str, impl: str, threads: int = 1, sure: set | None =
     return out
 
 
+def stated(vs: dict | None) -> dict | None:
+    """The library comparison a conclusion states, from :func:`versus_numpy`: at the largest common
+    N, or at ``decided`` where that N has too few runs. ``faster``: "numpy", "impl" or None;
+    ``numbers`` and ``min_ratio`` (the winner's speed-up by the minima) back a faster verdict;
+    without one, ``reason`` None means neither is faster by the threshold, "busy" or "too_few" that
+    the runs could not tell."""
+    if vs is None:
+        return None
+    c = vs["decided"] if vs["numpy_faster"].get("reason") == "too_few" and vs.get("decided") else vs
+    out = {"N": c["N"], "faster": None, "numbers": c["numpy_faster"].get("numbers"), "min_ratio": None,
+           "reason": c["numpy_faster"].get("reason"), "threshold": c["numpy_faster"]["numbers"]["threshold"]}
+    for who, key, ratio in (("numpy", "numpy_faster", 1 / c["speedup"]), ("impl", "impl_faster", c["speedup"])):
+        if c[key]["outcome"] == verdicts.YES:
+            out.update(faster=who, numbers=c[key]["numbers"], min_ratio=ratio, reason=None)
+    if out["reason"] in ("below", "straddles"):
+        out["reason"] = None  # measured well enough: neither is faster by the threshold
+    return out
+
+
 def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | None:
     """At the largest N where a GPU series was measured both without and with the transfers
     between host and GPU (``impl`` and ``impl``_transfer; :func:`largest_common`): the two fastest
@@ -155,6 +174,7 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
     vs = versus_numpy(table, op, impl, max(threads_of(op, impl, sysinfo), threads_of(op, "numpy", sysinfo)), sure)
     if vs:
         entry["vs_numpy"] = vs
+        entry["stated"] = stated(vs)
         entry["faster_than_numpy_from"] = crossover(summary, op, impl, margin=agreement,
                                                     sizes=set(raw.common_sizes(table, op, impl, "numpy", sure)))
         if entry["faster_than_numpy_from"] is not None:
@@ -169,6 +189,11 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
                                              sysinfo.get("caches", []), faults, sysinfo.get("page_bytes", 4096),
                                              raw.load_of(rows, threads=threads_of(op, impl, sysinfo)),
                                              times, refuted, minima=dict(zip(g.N.astype(int), g["fastest"])))
+        # polynomials against the power law where the stated law holds (the largest regime)
+        top = entry["relation"]["regimes"][-1] if entry["relation"]["regimes"] else None
+        fitted = raw.series_of(raw.fit_rows(summary), op=op, implementation=impl)
+        entry["models"] = top and fit.models_within(list(fitted.index), list(fitted.values),
+                                                    top["n_first"], top["n_last"])
     return entry
 
 

@@ -79,11 +79,15 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                                                  if o == op])
         o["table_regimes"] = tables.regimes({o["series"][k]["name"]: o["series"][k]["relation"]
                                              for k in measured if "relation" in o["series"][k]})
+        compared = {o["series"][k]["name"]: o["series"][k]["models"] for k in measured if o["series"][k].get("models")}
+        o["table_models"] = tables.models({name: m["comparison"] for name, m in compared.items()},
+                                          {name: (m["n_first"], m["n_last"]) for name, m in compared.items()}, "系列")
     rows, skipped = registry_rows(ops)
     longest = longest_run(table)
     ctx = {**findings,
            "relations": [[OPS[op], s["name"]] for op in ops for s in ops[op]["series"].values() if "relation" in s],
            "config": cfg, "fit_config": fit.method(settings["fit"]), "timing": settings["timing"],
+           "models_least": fit.MODELS_LEAST,
            "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
            "tolerance_float64": checks.tolerance("float64"),
            "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
