@@ -509,9 +509,78 @@ def test_the_caveat_says_which_way_the_sizes_left_the_line():
                                "off_line": {"sizes": [100 * (i + 1) for i in range(len(ratios))],
                                             "ratios": ratios, "factor": 1.25}})
     assert said([]) == ""
-    assert "N = 100, 200 の時間は当てはめた線の 2.00〜2.20 倍であり、線より 25 % 以上遅い" in said([2.0, 2.2])
+    assert ("2 サイズでは時間が当てはめた線の 2.00〜2.20 倍であり、線より 25 % 以上遅い。\n"
+            "そのサイズ（N = 100, 200）はこの関係に従わない。") in said([2.0, 2.2])
     assert "N = 100 の時間は当てはめた線の 0.700 倍であり、線より 20 % 以上速い" in said([0.7])
     assert "線から 25 % 以上離れている" in said([0.7, 2.0])
     assert said([2.0], reason="too_wide") == ""  # no law was stated: nothing departs from it
     both = said([2.0], {"n_from": 1, "n_to": 9})
     assert both.count("ただし") == 1 and "また、N = 100" in both
+
+
+def _profile_rows(times: dict, rounds: int = 7):
+    import pandas as pd
+    return pd.DataFrame([{"model": m, "round": r, "steps": 20, "batch_size": 64, "device": "cpu",
+                          "conv_s": c * (1 + 0.01 * r), "linear_s": li * (1 + 0.01 * r), "other_s": o}
+                         for m, (c, li, o) in times.items() for r in range(rounds)])
+
+
+def _summary(conv_macs: int, linear_macs: int, params: int) -> dict:
+    rows = ([["Conv2d: 1-1", "[1, 1, 26, 26]", 10, conv_macs]] if conv_macs else []) + \
+        [["Linear: 1-2", "[1, 10]", params, linear_macs]]
+    return {"rows": rows, "total_params": params, "total_mult_adds": conv_macs + linear_macs}
+
+
+@pytest.mark.parametrize("fixed_ms, outcome", [(2.0, "yes"), (0.0, "no")])
+def test_the_layer_profile_decides_what_the_convolutions_cost(fixed_ms, outcome):
+    """Synthetic profiles: convolution time = fixed + 1e-8 s per mult-add. With a 2 ms fixed part
+    most of it is independent of the work (YES), without one none is (NO); a convolution's
+    mult-add against a linear layer's (0.5 ms for 400000) and the share are the known ratios."""
+    import pandas as pd
+    from kadai.kadai3 import analyse
+
+    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000}
+    summaries = {m: _summary(k, 1000, 1000 + i) for i, (m, k) in enumerate(conv_macs.items())}
+    summaries["f"] = _summary(0, 400000, 400000)
+    times = {m: (fixed_ms * 1e-3 + 1e-8 * k, 1e-4, 1e-3) for m, k in conv_macs.items()}
+    times["f"] = (0.0, 5e-4, 1e-3)
+    pm = pd.DataFrame({"model": list(summaries), "kind": ["cnn"] * 3 + ["fc"],
+                       "params": [summaries[m]["total_params"] for m in summaries], "time": [3.0, 3.1, 3.2, 1.0]})
+    lw = {"cnn": "c1", "fc": "f"}
+    out = analyse.layer_profile(_profile_rows(times), summaries, pm, lw, {"fixed": {"outcome": "unknown"}}, "cpu", 938)
+    conv_c1 = fixed_ms * 1e-3 + 1e-4
+    assert out["per_mac"]["numbers"]["estimate"] == pytest.approx((conv_c1 / 10000) / (5e-4 / 400000), rel=1e-6)
+    assert out["per_mac"]["outcome"] == "yes"
+    f = 1.03  # the median round's factor on the convolution and linear times (the rest is constant)
+    assert out["share"]["estimate"] == pytest.approx(f * conv_c1 / (f * conv_c1 + f * 1e-4 + 1e-3), rel=1e-6)
+    g = out["growth"]
+    assert (g["few"], g["most"], g["models"]) == ("c1", "c3", 3) and g["mostly_fixed"]["outcome"] == outcome
+    assert g["mostly_fixed"]["numbers"]["estimate"] == pytest.approx(fixed_ms * 1e-3 / conv_c1, abs=1e-6)
+    assert out["fixed"] is None  # the two kinds' fixed times did not differ: nothing to explain
+    on_gpu = analyse.layer_profile(_profile_rows(times), summaries, pm, lw, {}, "cuda", 938)
+    assert on_gpu["skipped"] == "cuda" and not any(on_gpu[k] for k in ("per_model", "share", "per_mac", "growth"))
+
+
+@pytest.mark.parametrize("conv_ms, explained", [(2.0, "yes"), (0.5, "no")])
+def test_the_convolutions_explain_the_fixed_time_only_if_removing_them_closes_the_gap(conv_ms, explained):
+    """Epoch times: fully connected 0.5 s + 1e-6 s per parameter; convolutional 2.4 s + the same
+    per parameter. Removing 2 ms × 938 batches (1.9 s) closes the gap; removing 0.5 ms does not."""
+    import pandas as pd
+    from kadai import fit
+    from kadai.kadai3 import analyse
+
+    params = {"f1": 1000, "f2": 50000, "f3": 200000, "c1": 2000, "c2": 60000, "c3": 250000}
+    noise = {"f1": 0.01, "f2": -0.01, "f3": 0.005, "c1": -0.01, "c2": 0.01, "c3": -0.005}
+    time = {m: (2.4 if m[0] == "c" else 0.5) + 1e-6 * p + noise[m] for m, p in params.items()}
+    summaries = {m: _summary(10000 * (m[0] == "c"), 1000, p) for m, p in params.items()}
+    pm = pd.DataFrame({"model": list(params), "kind": ["fc" if m[0] == "f" else "cnn" for m in params],
+                       "params": list(params.values()), "time": [time[m] for m in params]})
+    lines = analyse.family_lines(pm)
+    assert lines["fixed"]["outcome"] == "yes"
+    rows = _profile_rows({m: (conv_ms * 1e-3 * (m[0] == "c"), 1e-4, 1e-3) for m in params})
+    out = analyse.layer_profile(rows, summaries, pm, None, lines, "cpu", 938)["fixed"]
+    assert out["explained"]["outcome"] == explained and out["models"] == 3
+    conv = conv_ms * 1e-3 * 1.03 * 938  # the median round's factor is 1.03
+    assert out["conv_epoch_s"] == pytest.approx([conv, conv])
+    cnn = pm[pm.kind == "cnn"]
+    assert out["after"]["intercept"] == pytest.approx(fit.straight_line(cnn.params, cnn.time - conv)["intercept"])

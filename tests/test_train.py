@@ -134,3 +134,28 @@ def test_a_cnn_stored_channel_last_computes_what_the_plain_layout_computes():
     x = torch.randn(8, 1, 28, 28)
     assert torch.allclose(fast(x), plain(x), atol=1e-5)
     assert not models.SpecNet("fc128").channels_last  # nothing to gain without a convolution
+
+
+def test_the_profile_sorts_every_operator_of_a_training_batch_into_its_layer_kind():
+    """kind_of on the names PyTorch's profiler gives, and a real profiled batch: a model without
+    Conv2d has no convolution time, one with Conv2d has some, and the kinds add up to the batch."""
+    import time
+
+    from kadai.kadai3 import profile
+
+    for name, kind in (("aten::convolution", "conv"), ("aten::mkldnn_convolution", "conv"),
+                       ("autograd::engine::evaluate_function: ConvolutionBackward0", "conv"),
+                       ("aten::convolution_backward", "conv"), ("aten::addmm", "linear"), ("aten::mm", "linear"),
+                       ("autograd::engine::evaluate_function: AddmmBackward0", "linear"), ("aten::relu", "other"),
+                       ("Optimizer.step#Adam.step", "other"), ("aten::_fused_adam_", "other")):
+        assert profile.kind_of(name) == kind, name
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    for spec, has_conv in (("fc16", False), ("conv1-conv1-fc16", True)):
+        run = loops.stepper(models.SpecNet(spec), loops.fast_batches(x, y, 32, 0, torch.device("cpu")),
+                            torch.device("cpu"))
+        run(2)
+        t = time.perf_counter()
+        got = profile.profiled(run, 4)
+        wall = (time.perf_counter() - t) / 4
+        assert (got["conv"] > 0) is has_conv and got["linear"] > 0 and got["other"] > 0
+        assert sum(got.values()) < 1.5 * wall  # self times: nothing counted twice

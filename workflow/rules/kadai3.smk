@@ -9,7 +9,7 @@ KADAI3_LOADER = [f"results/kadai3/loader/s{s}.csv" for s in KADAI3["seeds"]]
 KADAI3_GPU = 1 if KADAI3["device"] == "cuda" or (KADAI3["device"] == "auto" and TOOLS["gpu"]) else 0
 STAGES["kadai3"] = {
     "analyse": {"runs": KADAI3_RUNS, "loader": KADAI3_LOADER, "models": "results/kadai3/models.json",
-                "timing": "results/kadai3/timing.csv"},
+                "timing": "results/kadai3/timing.csv", "profile": "results/kadai3/profile.csv"},
     "figures": kadai3_plan.FIGURES,
     "figure_inputs": {"runs": KADAI3_RUNS, "timing": "results/kadai3/timing.csv"},
     "context": {"models": "results/kadai3/models.json"},
@@ -124,3 +124,28 @@ rule kadai3_timing:
         ENV
     script:
         "../scripts/kadai3_timing.py"
+
+
+rule kadai3_profile:
+    input:
+        code=code("kadai3_profile"),
+    output:
+        "results/kadai3/profile.csv",
+    params:
+        models=kadai3_plan.models(KADAI3),
+        dataset=KADAI3["dataset"],
+        data_dir=KADAI3["data_dir"],
+        source_dir=KADAI3["source_dir"],
+        download=KADAI3["download"],
+        batch_size=KADAI3["batch_size"],
+        timing_rounds=KADAI3["timing_rounds"],
+        profile_steps=KADAI3["profile_steps"],
+    threads: workflow.cores  # profiled alone, as the timing: no other job shares the CPU meanwhile
+    log:
+        "results/logs/kadai3/profile.log",
+    benchmark:
+        "results/benchmarks/kadai3_profile.tsv",
+    conda:
+        ENV
+    script:
+        "../scripts/kadai3_profile.py"

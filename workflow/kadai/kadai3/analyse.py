@@ -15,6 +15,7 @@ import pandas as pd
 from .. import fit, raw, verdicts
 from ..io import read_csv, read_json, write_json
 from ..rows import RUNS3, TIMING3
+from .profile import PROFILE3
 
 DATA_SHARE = 0.5  # "most of the loops' difference is data handling": at least this share of it
 PAIR_FACTOR = 1.5  # a model with Conv2d and a fully connected one count as "the same size" within this factor
@@ -25,11 +26,15 @@ def load_runs(paths) -> pd.DataFrame:
     return pd.concat([read_csv(p, RUNS3) for p in paths], ignore_index=True)
 
 
+def batches_per_epoch(timing: pd.DataFrame) -> int:
+    return math.ceil(int(timing.train_size.iloc[0]) / int(timing.batch_size.iloc[0]))
+
+
 def epoch_times(timing: pd.DataFrame) -> tuple[dict, str]:
     """Per case, the estimated seconds of one training epoch in every undisturbed round (time of
     ``steps`` batches × batches per epoch / steps); and the name of the DataLoader loop's case."""
     ok = timing[timing.status == "ok"]
-    per_epoch = math.ceil(int(ok.train_size.iloc[0]) / int(ok.batch_size.iloc[0])) / int(ok.steps.iloc[0])
+    per_epoch = batches_per_epoch(ok) / int(ok.steps.iloc[0])
     return ({name: g.set_index("round").seconds * per_epoch for name, g in ok.groupby("name")},
             str(timing[timing.loop == "dataloader"].name.iloc[0]))
 
@@ -149,6 +154,86 @@ def less_work_more_time(pm: pd.DataFrame, times: dict, load=(float("nan"), float
             "macs_ratio": float(f.macs / c.macs), "slower": slower(times, c.model, f.model, load)}
 
 
+def layer_macs(summary: dict) -> dict:
+    """Mult-adds per image of a model's convolution layers and of its linear layers (the rows of
+    :func:`kadai.train.models.summary`: name, output, parameters, mult-adds)."""
+    out = {"conv": 0, "linear": 0}
+    for name, _, _, macs in summary["rows"]:
+        kind = "conv" if name.startswith("Conv2d") else "linear" if name.startswith("Linear") else None
+        if kind:
+            out[kind] += int(macs)
+    return out
+
+
+MOSTLY_FIXED = 0.5  # "mostly independent of the work": the fixed part is at least half the time
+
+
+def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less_work: dict | None,
+                  lines: dict, timed_on: str, batches: int) -> dict:
+    """What the layer profile (:mod:`kadai.kadai3.profile`, CPU, one thread) says about the
+    timing's two surprises, decided only where the timing also ran on the CPU (``timed_on``).
+
+    ``per_model``: medians over rounds of each layer kind's seconds per batch (and their total).
+    ``share``: the convolution layers' share of a batch of ``less_work``'s convolutional model
+    (its median over rounds and interval). ``per_mac``: its convolution layers' time per
+    mult-add over the linear layers' of ``less_work``'s fully connected model, round by round,
+    against SPEEDUP (YES: a convolution's mult-add costs more). ``fixed``, where the two kinds'
+    fixed times differ (``lines``: :func:`family_lines`): the convolutional models' line made again
+    without their convolution layers' time per epoch (``batches`` batches; ``pm``: per_model),
+    and whether its fixed time still lies apart from the fully connected models' (``explained``
+    NO "apart") or no longer does (YES "overlap": the convolutions account for the difference).
+    ``growth``: a straight line through the convolution layers' time per batch against their
+    mult-adds (every convolutional model), and ``mostly_fixed``: does its intercept (the time no
+    mult-add explains) make at least MOSTLY_FIXED of the time of the model with the fewest (YES),
+    surely less (NO), or cannot tell; with the ratios of mult-adds and time between the two ends."""
+    if timed_on != "cpu":
+        return {"skipped": timed_on, "per_model": {}, "share": None, "per_mac": None, "fixed": None, "growth": None}
+    kinds = ("conv", "linear", "other")
+    per = {m: g.set_index("round").sort_index() for m, g in profile.groupby("model")}
+    out = {"per_model": {m: {**{k: float(g[f"{k}_s"].median()) for k in kinds},
+                             "total": float(g[[f"{k}_s" for k in kinds]].sum(axis=1).median())}
+                         for m, g in per.items()},
+           "steps": int(profile.steps.iloc[0]), "rounds": int(profile["round"].nunique()), "batches": batches,
+           "share": None, "per_mac": None, "fixed": None, "growth": None}
+    if less_work and less_work["cnn"] in per and less_work["fc"] in per:
+        c, f = per[less_work["cnn"]], per[less_work["fc"]]
+        est, lo, hi, _ = verdicts.median_interval(c.conv_s / c[[f"{k}_s" for k in kinds]].sum(axis=1))
+        out["share"] = {"model": less_work["cnn"], "estimate": est, "lo": lo, "hi": hi}
+        mc, mf = layer_macs(summaries[less_work["cnn"]]), layer_macs(summaries[less_work["fc"]])
+        both = c.index.intersection(f.index)
+        ratio = (c.conv_s[both] / mc["conv"]) / (f.linear_s[both] / mf["linear"])
+        out["per_mac"] = {**verdicts.median_at_least(ratio.to_numpy(), verdicts.SPEEDUP).to_dict(),
+                          "cnn": less_work["cnn"], "fc": less_work["fc"], "cnn_conv_macs": mc["conv"],
+                          "fc_linear_macs": mf["linear"],
+                          "cnn_conv_s": float(c.conv_s.median()), "fc_linear_s": float(f.linear_s.median())}
+    macs = {m: layer_macs(summaries[m])["conv"] for m in per if layer_macs(summaries[m])["conv"]}
+    conv_t = {m: out["per_model"][m]["conv"] for m in macs}
+    line = fit.straight_line(list(macs.values()), list(conv_t.values()))
+    if line:  # the convolutions' time against their mult-adds: how much of it no mult-add explains
+        few, most = min(macs, key=macs.get), max(macs, key=macs.get)
+        share = [line[k] / conv_t[few] for k in ("intercept", "intercept_lo", "intercept_hi")]
+        outcome = (verdicts.YES if share[1] >= MOSTLY_FIXED else verdicts.NO if share[2] < MOSTLY_FIXED
+                   else verdicts.UNKNOWN)
+        out["growth"] = {"few": few, "most": most, "macs_ratio": macs[most] / macs[few],
+                         "time_ratio": conv_t[most] / conv_t[few], "macs": [macs[few], macs[most]],
+                         "times": [conv_t[few], conv_t[most]], "line": line, "models": len(macs),
+                         "mostly_fixed": verdicts.Verdict(outcome, "share", {"estimate": share[0], "lo": share[1],
+                                                                            "hi": share[2],
+                                                                            "threshold": MOSTLY_FIXED}).to_dict()}
+    fl = lines.get("fixed", {})
+    cnn = pm[(pm.kind == "cnn") & pm.model.isin(list(per))]
+    if fl.get("outcome") == verdicts.YES and fl["numbers"].get("direction") == "cnn" and len(cnn) >= 3:
+        conv = cnn.model.map(lambda m: out["per_model"][m]["conv"] * batches).to_numpy()
+        after = fit.straight_line(cnn.params, cnn.time.to_numpy() - conv)
+        fc = lines["fc"]
+        apart = after["intercept_lo"] > fc["intercept_hi"] or fc["intercept_lo"] > after["intercept_hi"]
+        out["fixed"] = {"conv_epoch_s": [float(conv.min()), float(conv.max())], "models": int(len(cnn)),
+                        "after": after, "fc": lines["fc"], "before": lines["cnn"],
+                        "explained": verdicts.Verdict(verdicts.NO if apart else verdicts.YES,
+                                                      "apart" if apart else "overlap", {}).to_dict()}
+    return out
+
+
 def family_lines(pm: pd.DataFrame) -> dict:
     """Each kind of model on its own: a straight line through its epoch times against the
     parameter count (:func:`kadai.fit.straight_line`), whose intercept is the time no parameter
@@ -240,6 +325,11 @@ def records(f: dict) -> list[dict]:
         lw = f["less_work_more_time"]
         out.append(verdicts.record("kadai3/conv_slower_with_less_work",
                                    f"{lw['cnn']} is slower than {lw['fc']}, which does more mult-adds", lw["slower"]))
+    if (f.get("layers") or {}).get("per_mac"):
+        pm = f["layers"]["per_mac"]
+        out.append(verdicts.record("kadai3/conv_mac_costs_more",
+                                   f"a mult-add of {pm['cnn']}'s convolutions takes longer than one of {pm['fc']}'s "
+                                   "linear layers (CPU profile)", pm))
     return out
 
 
@@ -249,6 +339,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     runs, loader = load_runs(inputs["runs"]), load_runs(inputs["loader"])
     summaries = read_json(inputs["models"])
     timing = read_csv(inputs["timing"], TIMING3)
+    profile = read_csv(inputs["profile"], PROFILE3)
     times, dl = epoch_times(timing)
     load = raw.load_of(timing)
     pm = per_model(runs, times, summaries)
@@ -271,6 +362,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f["size_matched"] = size_matched(pm, runs)
     f["family_lines"] = family_lines(pm)
     f["less_work_more_time"] = less_work_more_time(pm, times, load)
+    f["layers"] = layer_profile(profile, summaries, pm, f["less_work_more_time"], f["family_lines"],
+                                str(timing.device.iloc[0]), batches_per_epoch(timing))
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

@@ -56,6 +56,25 @@ def summary_table(s: dict) -> dict:
             "rows": s["rows"] + [["合計", "", s["total_params"], s["total_mult_adds"]]]}
 
 
+def layers_table(layers: dict, summaries: dict) -> dict | None:
+    """The layer profile, one row per model (fewest parameters first): milliseconds per batch of
+    the convolution layers, the linear layers and the rest, and each kind's mult-adds per image.
+    Six columns, as the model tables, so that the longest model name fits the text width."""
+    if not layers.get("per_model"):
+        return None
+    from .analyse import layer_macs
+    rows = []
+    for m in sorted(layers["per_model"], key=lambda m: summaries[m]["total_params"]):
+        t, macs = layers["per_model"][m], layer_macs(summaries[m])
+        rows.append([m, 1e3 * t["conv"] if macs["conv"] else None, 1e3 * t["linear"], 1e3 * t["other"],
+                     macs["conv"], macs["linear"]])
+    return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "畳み込み", "unit": "ms", "kind": "sig"},
+                        {"name": "全結合", "unit": "ms", "kind": "sig"},
+                        {"name": "その他", "unit": "ms", "kind": "sig"},
+                        {"name": "畳み込みの積和", "unit": "回", "kind": "int"},
+                        {"name": "全結合の積和", "unit": "回", "kind": "int"}], "rows": rows}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     summaries = read_json(inputs["models"])
@@ -65,6 +84,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "table_fc": model_table(findings["per_model"], "fc", findings["keeps"]),
            "table_pairs": pairs_table(findings["size_matched"]),
            "table_cnn": model_table(findings["per_model"], "cnn", findings["keeps"]),
+           "table_layers": layers_table(findings["layers"], summaries),
            "summary_base": summary_table(summaries[cfg["baseline"]]),
            "summary_noconv": summary_table(summaries[cfg["no_conv"]]),
            "base_summary": summaries[cfg["baseline"]], "noconv_summary": summaries[cfg["no_conv"]],
