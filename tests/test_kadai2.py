@@ -304,3 +304,18 @@ def test_an_unusable_gpu_is_explained_by_whether_a_driver_is_there(monkeypatch, 
     else:
         assert "cudaErrorInsufficientDriver" in reason and reason.endswith(av.DRIVER_HINT)
 
+
+
+def test_a_sweep_verdict_the_alternated_experiment_does_not_reproduce_is_flagged():
+    """The real kadai2 build: the sweep found NumPy's convolution 1.79× faster than PyTorch's at
+    N = 4096; the experiment's alternated rounds at N = 4096 could not tell (0.999–1.95)."""
+    said = {"N": 4096, "faster": "numpy", "reason": None}
+    exp = {4096: {"conv2d_vs_numpy": {"outcome": "unknown", "numbers": {"lo": 0.999, "hi": 1.95}}}}
+    d = analyse.sweep_against_experiment(said, exp)
+    assert (d["N"], d["sweep"], d["experiment"]) == (4096, "numpy", "unknown")
+    exp[4096]["conv2d_vs_numpy"]["outcome"] = "yes"
+    assert analyse.sweep_against_experiment(said, exp) is None  # both: conv2d slower
+    assert analyse.sweep_against_experiment({**said, "faster": None}, exp)["sweep"] is None
+    assert analyse.sweep_against_experiment({**said, "N": 2048}, exp) is None  # no shared size
+    assert analyse.sweep_against_experiment({**said, "faster": None, "reason": "too_few"}, exp) is None
+    assert analyse.sweep_against_experiment(None, exp) is None

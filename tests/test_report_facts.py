@@ -557,6 +557,11 @@ def test_the_layer_profile_decides_what_the_convolutions_cost(fixed_ms, outcome)
     assert (g["few"], g["most"], g["models"]) == ("c1", "c3", 3) and g["mostly_fixed"]["outcome"] == outcome
     assert g["mostly_fixed"]["numbers"]["estimate"] == pytest.approx(fixed_ms * 1e-3 / conv_c1, abs=1e-6)
     assert out["fixed"] is None  # the two kinds' fixed times did not differ: nothing to explain
+    # the profiled batch against the timing's: pm's epoch times over 938 batches
+    totals = {m: (out["per_model"][m]["total"], t / 938) for m, t in zip(pm.model, pm.time)}
+    assert out["coverage"] == pytest.approx([min(a / b for a, b in totals.values()),
+                                             max(a / b for a, b in totals.values())])
+    assert out["covers"] is False  # 3 s per epoch against a few ms profiled per batch
     on_gpu = analyse.layer_profile(_profile_rows(times), summaries, pm, lw, {}, "cuda", 938)
     assert on_gpu["skipped"] == "cuda" and not any(on_gpu[k] for k in ("per_model", "share", "per_mac", "growth"))
 

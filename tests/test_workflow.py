@@ -272,10 +272,19 @@ def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
         ratio = ((c.conv_s / macs[pm["cnn"]]["Conv2d"]) / (fc.linear_s / macs[pm["fc"]]["Linear"])).median()
         printed = re.search(r"積和 1 回あたりの時間は、畳み込み層の方が同じ周回の組の比の中央値で ([0-9.]+) 倍", md)
         assert float(printed[1]) == pytest.approx(ratio, rel=6e-3)
+        # the profiled batch against the timing's batch (both one thread), from the two raw tables
+        from kadai.rows import TIMING3
+        timing = read_csv(built / "results/kadai3/timing.csv", TIMING3).query("status == 'ok' and loop == 'fast'")
+        per_batch = timing.groupby("name").seconds.median() / timing.steps.iloc[0]
+        total = prof.assign(t=prof.conv_s + prof.linear_s + prof.other_s).groupby("model").t.median()
+        cover = (total / per_batch[total.index]).agg(["min", "max"])
+        printed = re.search(r"プロファイラなしの計測の 1 バッチの時間の ([0-9.]+)〜([0-9.]+) 倍", md)
+        assert [float(printed[1]), float(printed[2])] == pytest.approx(list(cover), rel=6e-3)
     # timed on a GPU: the CPU profile is not set against the timing, and nothing of it is printed
     config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
     ctx = json.loads((built / "results/kadai3/context.json").read_text(encoding="utf-8"))
-    ctx["layers"] = {"skipped": "cuda", "per_model": {}, "share": None, "per_mac": None, "fixed": None, "growth": None}
+    ctx["layers"] = {"skipped": "cuda", "per_model": {}, "share": None, "per_mac": None, "fixed": None, "growth": None,
+                     "coverage": None, "covers": False}
     ctx["table_layers"] = None
     from kadai import render, rubric
     sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))

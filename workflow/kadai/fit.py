@@ -507,12 +507,13 @@ PREDICTS = 0.1  # a model predicts the held-out sizes when its RMS relative erro
 MODELS = {"power": "べき乗則 a·N^k^", "poly2": "2 次多項式", "poly3": "3 次多項式"}
 
 
-def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = None) -> dict:
+def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = None, overhead: bool = True) -> dict:
     """Fit every candidate without the ``holdout`` largest sizes and score it on them.
 
     The score is the RMS relative error of the held-out predictions; training error is
     reported beside it only to show that it would have chosen differently. The power law is
-    fitted as in ``growth_law`` (overhead region left out, robust line).
+    fitted as in ``growth_law`` (robust line; the overhead region left out unless ``overhead`` is
+    false, for sizes already chosen past it).
     """
     n, t = _sorted_positive(n, t)
     h = holdout if holdout is not None else max(1, len(n) // 4)
@@ -525,7 +526,7 @@ def compare_models(n, t, confidence: float = CONFIDENCE, holdout: int | None = N
                             "skipped": f"{len(train_n)} 点では当てはめに足りない"})
             continue
         if name == "power":
-            first = overhead_region(train_n, train_t).first
+            first = overhead_region(train_n, train_t).first if overhead else 0
             first = first if len(train_n) - first >= 2 else 0
             p = _power(train_n[first:], train_t[first:], first, confidence)
             predict = lambda v, p=p: p["a"] * np.asarray(v, float) ** p["k"]  # noqa: E731
@@ -565,15 +566,15 @@ MODELS_LEAST = 6  # sizes a polynomial comparison needs: a cubic's 4 coefficient
 def models_within(n, t, n_first: int, n_last: int, confidence: float = CONFIDENCE) -> dict | None:
     """:func:`compare_models` and :func:`poly3_summary` on the sizes N = ``n_first``…``n_last``
     only (e.g. the regime whose law a report states, past the overhead region and the cache
-    steps that no polynomial of the expected degree can follow); None with fewer than
-    ``MODELS_LEAST`` sizes there."""
+    steps that no polynomial of the expected degree can follow; the power law is fitted to every
+    training size there, none left out as overhead); None with fewer than ``MODELS_LEAST`` sizes."""
     n, t = _sorted_positive(n, t)
     keep = (n >= n_first) & (n <= n_last)
     if keep.sum() < MODELS_LEAST:
         return None
     n, t = n[keep], t[keep]
     return {"n_first": int(round(n[0])), "n_last": int(round(n[-1])), "n_points": int(len(n)),
-            "comparison": compare_models(n, t, confidence), "poly3": poly3_summary(n, t)}
+            "comparison": compare_models(n, t, confidence, overhead=False), "poly3": poly3_summary(n, t)}
 
 
 def _power(n: np.ndarray, t: np.ndarray, excluded: int, confidence: float) -> dict:

@@ -145,6 +145,19 @@ def stated(vs: dict | None) -> dict | None:
     return out
 
 
+def sweep_against_experiment(stated_: dict | None, torch_conv: dict) -> dict | None:
+    """Where the sweep's PyTorch-against-NumPy convolution verdict (:func:`stated`) falls on a size
+    the formulation experiment also ran, whether the two disagree: the sweep names NumPy faster
+    and the experiment's alternated rounds do not find ``conv2d`` slower (or the sweep does not,
+    and the experiment does). None where they agree or share no size."""
+    if not stated_ or stated_["N"] not in torch_conv or stated_["reason"] in ("busy", "too_few"):
+        return None
+    v = torch_conv[stated_["N"]]["conv2d_vs_numpy"]
+    if (stated_["faster"] == "numpy") == (v["outcome"] == verdicts.YES):
+        return None
+    return {"N": stated_["N"], "sweep": stated_["faster"], "experiment": v["outcome"], "numbers": v["numbers"]}
+
+
 def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | None:
     """At the largest N where a GPU series was measured both without and with the transfers
     between host and GPU (``impl`` and ``impl``_transfer; :func:`largest_common`): the two fastest
@@ -417,7 +430,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
                                sysinfo.get("page_bytes", 4096))
-    explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv)}
+    explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv),
+               "disagrees": sweep_against_experiment(ops_out["conv"]["series"].get("torch_cpu", {}).get("stated"),
+                                                     torch_conv)}
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "measured": raw.sweep_facts(table, sweeps, sure, summary),

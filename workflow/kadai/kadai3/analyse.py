@@ -166,6 +166,7 @@ def layer_macs(summary: dict) -> dict:
 
 
 MOSTLY_FIXED = 0.5  # "mostly independent of the work": the fixed part is at least half the time
+COVERS = 1.25  # the profiled batch within this factor of the timing's: the profile accounts for the batch
 
 
 def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less_work: dict | None,
@@ -173,7 +174,9 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
     """What the layer profile (:mod:`kadai.kadai3.profile`, CPU, one thread) says about the
     timing's two surprises, decided only where the timing also ran on the CPU (``timed_on``).
 
-    ``per_model``: medians over rounds of each layer kind's seconds per batch (and their total).
+    ``per_model``: medians over rounds of each layer kind's seconds per batch (and their total);
+    ``coverage``: the range over models of that total over the timing's time per batch (``pm``), and
+    ``covers``: every one within COVERS (the profile accounts for the timed batch).
     ``share``: the convolution layers' share of a batch of ``less_work``'s convolutional model
     (its median over rounds and interval). ``per_mac``: its convolution layers' time per
     mult-add over the linear layers' of ``less_work``'s fully connected model, round by round,
@@ -181,13 +184,15 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
     fixed times differ (``lines``: :func:`family_lines`): the convolutional models' line made again
     without their convolution layers' time per epoch (``batches`` batches; ``pm``: per_model),
     and whether its fixed time still lies apart from the fully connected models' (``explained``
-    NO "apart") or no longer does (YES "overlap": the convolutions account for the difference).
+    NO "apart") or no longer does (YES "overlap": the convolutions account for the difference);
+    ``without_rest``: the same with the rest (neither convolution nor linear) of both kinds removed too.
     ``growth``: a straight line through the convolution layers' time per batch against their
     mult-adds (every convolutional model), and ``mostly_fixed``: does its intercept (the time no
     mult-add explains) make at least MOSTLY_FIXED of the time of the model with the fewest (YES),
     surely less (NO), or cannot tell; with the ratios of mult-adds and time between the two ends."""
     if timed_on != "cpu":
-        return {"skipped": timed_on, "per_model": {}, "share": None, "per_mac": None, "fixed": None, "growth": None}
+        return {"skipped": timed_on, "per_model": {}, "share": None, "per_mac": None, "fixed": None, "growth": None,
+                "coverage": None, "covers": False}
     kinds = ("conv", "linear", "other")
     per = {m: g.set_index("round").sort_index() for m, g in profile.groupby("model")}
     out = {"per_model": {m: {**{k: float(g[f"{k}_s"].median()) for k in kinds},
@@ -195,6 +200,11 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
                          for m, g in per.items()},
            "steps": int(profile.steps.iloc[0]), "rounds": int(profile["round"].nunique()), "batches": batches,
            "share": None, "per_mac": None, "fixed": None, "growth": None}
+    # the profiled batch against the timing's (both one thread): how much of the time the profile accounts for
+    timed = pm.set_index("model").time / batches
+    cover = [out["per_model"][m]["total"] / timed[m] for m in per if m in timed.index]
+    out["coverage"] = [float(min(cover)), float(max(cover))] if cover else None
+    out["covers"] = bool(cover and 1 / COVERS <= min(cover) and max(cover) <= COVERS)
     if less_work and less_work["cnn"] in per and less_work["fc"] in per:
         c, f = per[less_work["cnn"]], per[less_work["fc"]]
         est, lo, hi, _ = verdicts.median_interval(c.conv_s / c[[f"{k}_s" for k in kinds]].sum(axis=1))
@@ -205,7 +215,8 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
         out["per_mac"] = {**verdicts.median_at_least(ratio.to_numpy(), verdicts.SPEEDUP).to_dict(),
                           "cnn": less_work["cnn"], "fc": less_work["fc"], "cnn_conv_macs": mc["conv"],
                           "fc_linear_macs": mf["linear"],
-                          "cnn_conv_s": float(c.conv_s.median()), "fc_linear_s": float(f.linear_s.median())}
+                          "cnn_conv_s": float(c.conv_s.median()), "fc_linear_s": float(f.linear_s.median()),
+                          "conv_longer": bool(c.conv_s.median() > f.linear_s.median())}
     macs = {m: layer_macs(summaries[m])["conv"] for m in per if layer_macs(summaries[m])["conv"]}
     conv_t = {m: out["per_model"][m]["conv"] for m in macs}
     line = fit.straight_line(list(macs.values()), list(conv_t.values()))
@@ -231,6 +242,15 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
                         "after": after, "fc": lines["fc"], "before": lines["cnn"],
                         "explained": verdicts.Verdict(verdicts.NO if apart else verdicts.YES,
                                                       "apart" if apart else "overlap", {}).to_dict()}
+        # … and without the rest (activations, loss, optimiser, copies) of both kinds as well
+        fcs = pm[(pm.kind == "fc") & pm.model.isin(list(per))]
+        rest = lambda g: g.model.map(lambda m: out["per_model"][m]["other"] * batches).to_numpy()  # noqa: E731
+        cnn2 = fit.straight_line(cnn.params, cnn.time.to_numpy() - conv - rest(cnn))
+        fc2 = fit.straight_line(fcs.params, fcs.time.to_numpy() - rest(fcs))
+        if cnn2 and fc2:
+            apart2 = cnn2["intercept_lo"] > fc2["intercept_hi"] or fc2["intercept_lo"] > cnn2["intercept_hi"]
+            out["fixed"]["without_rest"] = {"cnn": cnn2, "fc": fc2, "explained": verdicts.Verdict(
+                verdicts.NO if apart2 else verdicts.YES, "apart" if apart2 else "overlap", {}).to_dict()}
     return out
 
 
