@@ -177,10 +177,16 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
     for op, o in f["ops"].items():
         for k, s in o["series"].items():
             est = raw.series_of(fitted, op=op, implementation=k)
-            for r in (s.get("relation") or {}).get("regimes", []):
+            for i, r in enumerate((s.get("relation") or {}).get("regimes", [])):
                 off = [int(n) for n, t in est.items() if r["n_first"] <= n <= r["n_last"]
                        and not 0.8 < t / (r["a"] * n ** r["k"]) < 1.25]
                 assert r["off_line"]["sizes"] == off, (op, k, r["n_first"])
+                m = s.get("models")
+                if m and i == len(s["relation"]["regimes"]) - 1:  # the stated law's held-out sizes off its line
+                    held_off = sorted(set(m["comparison"]["holdout_sizes"]) & set(off))
+                    assert m["holdout_off_line"] == held_off
+                    if held_off and not m["comparison"]["predicted"]:
+                        assert f"検証点のうち N = {', '.join(map(str, held_off))} は、上で当てはめた線から外れた" in md
                 if r["verdict"]["reason"] == "too_wide":  # no law was stated: nothing departs from it
                     continue
                 if len(off) > 1:

@@ -207,6 +207,9 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
         fitted = raw.series_of(raw.fit_rows(summary), op=op, implementation=impl)
         entry["models"] = top and fit.models_within(list(fitted.index), list(fitted.values),
                                                     top["n_first"], top["n_last"])
+        if entry["models"]:  # held-out sizes that the law's own line does not follow (scaling.off_line)
+            entry["models"]["holdout_off_line"] = sorted(set(entry["models"]["comparison"]["holdout_sizes"])
+                                                         & set(top["off_line"]["sizes"]))
     return entry
 
 
