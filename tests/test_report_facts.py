@@ -499,7 +499,7 @@ def test_sizes_far_from_the_fitted_line_are_named_as_not_following_the_law():
 
 
 def test_the_caveat_says_which_way_the_sizes_left_the_line():
-    from kadai import render
+    from kadai import render, scaling
 
     env = render.make_env(render.Numbering(), None, 3)
     macro = env.from_string('{% from "_macros.md.j2" import caveats %}{{ caveats(r) }}')
@@ -507,7 +507,8 @@ def test_the_caveat_says_which_way_the_sizes_left_the_line():
     def said(ratios, gap=None, reason="inside"):
         return macro.render(r={"gap": gap, "verdict": {"reason": reason},
                                "off_line": {"sizes": [100 * (i + 1) for i in range(len(ratios))],
-                                            "ratios": ratios, "factor": 1.25}})
+                                            "ratios": ratios, "factor": 1.25,
+                                            "direction": scaling.off_direction(ratios)}})
     assert said([]) == ""
     assert ("2 サイズでは時間が当てはめた線の 2.00〜2.20 倍であり、線より 25 % 以上遅い。\n"
             "そのサイズ（N = 100, 200）はこの関係に従わない。") in said([2.0, 2.2])

@@ -138,6 +138,11 @@ def straight_line(x, y, confidence: float = CONFIDENCE) -> dict | None:
             "n": int(x.size), "confidence": confidence}
 
 
+def intercepts_apart(a: dict, b: dict) -> bool:
+    """Whether the intercept intervals of two :func:`straight_line` fits do not overlap."""
+    return a["intercept_lo"] > b["intercept_hi"] or b["intercept_lo"] > a["intercept_hi"]
+
+
 def robust_line(x, y, confidence: float = CONFIDENCE, tuning: float = HUBER_C,
                 max_iter: int = HUBER_MAX_ITER, tol: float = HUBER_TOL) -> Line:
     """Straight line y = b0 + b1·x by Huber iteratively reweighted least squares.

@@ -113,11 +113,21 @@ OFF_LINE = 1.25  # a size whose time is this many times the fitted line (or its 
 def off_line(r: dict, sizes, times: dict, factor: float = OFF_LINE) -> dict:
     """The fitted sizes of regime ``r`` (its ``a``·N^``k`` over ``n_first``…``n_last``) whose time
     in ``times`` lies ``factor`` or more times above or below the line: the robust fit weighted them
-    down, so the law it states does not hold there. ``sizes``/``ratios`` (time over line), sorted by N."""
+    down, so the law it states does not hold there. ``sizes``/``ratios`` (time over line), sorted by N,
+    and their ``direction`` (:func:`off_direction`)."""
     off = [(int(n), times[n] / (r["a"] * n ** r["k"])) for n in sorted(sizes or ())
            if r["n_first"] <= n <= r["n_last"] and times.get(n)]
     off = [(n, q) for n, q in off if q >= factor or q <= 1 / factor]
-    return {"sizes": [n for n, _ in off], "ratios": [float(q) for _, q in off], "factor": factor}
+    ratios = [float(q) for _, q in off]
+    return {"sizes": [n for n, _ in off], "ratios": ratios, "factor": factor, "direction": off_direction(ratios)}
+
+
+def off_direction(ratios) -> str | None:
+    """Which side of the line off-line sizes lie on: "slower" (all above), "faster" (all below),
+    "both", or None without any."""
+    if not ratios:
+        return None
+    return "slower" if min(ratios) >= 1 else "faster" if max(ratios) <= 1 else "both"
 
 
 def local_slope(n_left, t_left, n_right, t_right) -> float | None:

@@ -173,7 +173,10 @@ def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | 
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
-                    sure: set | None = None, refuted: dict | None = None, agreement: float = 0.05) -> dict:
+                    sure: set | None = None, refuted: dict | None = None, agreement: float = 0.05, *,
+                    fitted) -> dict:
+    """Everything the report says about one series. ``fitted``: the summary rows the laws were
+    fitted to (:func:`kadai.raw.fit_rows`)."""
     rows = table[(table.op == op) & (table.implementation == impl)]
     g = summary[(summary.op == op) & (summary.implementation == impl)].sort_values("N")
     entry = {"key": impl, "stop": raw.stop_reason(rows), "measured": bool(len(g)), "skipped": raw.skipped(rows),
@@ -204,8 +207,8 @@ def series_findings(table, summary, op: str, impl: str, law: dict | None, settin
                                              times, refuted, minima=dict(zip(g.N.astype(int), g["fastest"])))
         # polynomials against the power law where the stated law holds (the largest regime)
         top = entry["relation"]["regimes"][-1] if entry["relation"]["regimes"] else None
-        fitted = raw.series_of(raw.fit_rows(summary), op=op, implementation=impl)
-        entry["models"] = top and fit.models_within(list(fitted.index), list(fitted.values),
+        law_t = raw.series_of(fitted, op=op, implementation=impl)
+        entry["models"] = top and fit.models_within(list(law_t.index), list(law_t.values),
                                                     top["n_first"], top["n_last"])
         if entry["models"]:  # held-out sizes that the law's own line does not follow (scaling.off_line)
             entry["models"]["holdout_off_line"] = sorted(set(entry["models"]["comparison"]["holdout_sizes"])
@@ -412,7 +415,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     sysinfo = read_json(inputs["sysinfo"])
     caches = sysinfo.get("caches", [])
     # a size whose minimum was not seen twice: the fits leave it out (raw.fit_rows)
-    laws = fit.by_series(raw.fit_rows(summary), settings["fit"], hints=lambda key: scaling.crossings(
+    fitted = raw.fit_rows(summary)
+    laws = fit.by_series(fitted, settings["fit"], hints=lambda key: scaling.crossings(
         working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches), expected=lambda key: EXPECTED[key[0]])
     sure = raw.confirmed(table, settings["timing"]["agreement"])
     experiments = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
@@ -425,7 +429,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())
         series = {impl: series_findings(table, summary, op, impl, laws.get(op, {}).get(impl), settings["kadai2"],
-                                        sysinfo, sure, refuted.get((op, impl)), settings["timing"]["agreement"])
+                                        sysinfo, sure, refuted.get((op, impl)), settings["timing"]["agreement"],
+                                        fitted=fitted)
                   for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl, sure))}

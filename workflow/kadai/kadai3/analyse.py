@@ -165,6 +165,12 @@ def layer_macs(summary: dict) -> dict:
     return out
 
 
+def _gap_closed(cnn: dict, fc: dict) -> dict:
+    """YES "overlap" where the two lines' fixed times no longer lie apart, else NO "apart"."""
+    apart = fit.intercepts_apart(cnn, fc)
+    return verdicts.Verdict(verdicts.NO if apart else verdicts.YES, "apart" if apart else "overlap", {}).to_dict()
+
+
 MOSTLY_FIXED = 0.5  # "mostly independent of the work": the fixed part is at least half the time
 COVERS = 1.25  # the profiled batch within this factor of the timing's: the profile accounts for the batch
 
@@ -174,7 +180,8 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
     """What the layer profile (:mod:`kadai.kadai3.profile`, CPU, one thread) says about the
     timing's two surprises, decided only where the timing also ran on the CPU (``timed_on``).
 
-    ``per_model``: medians over rounds of each layer kind's seconds per batch (and their total);
+    ``per_model``: medians over rounds of each layer kind's seconds per batch (and their total),
+    with the model's mult-adds per kind (:func:`layer_macs`);
     ``coverage``: the range over models of that total over the timing's time per batch (``pm``), and
     ``covers``: every one within COVERS (the profile accounts for the timed batch).
     ``share``: the convolution layers' share of a batch of ``less_work``'s convolutional model
@@ -196,7 +203,8 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
     kinds = ("conv", "linear", "other")
     per = {m: g.set_index("round").sort_index() for m, g in profile.groupby("model")}
     out = {"per_model": {m: {**{k: float(g[f"{k}_s"].median()) for k in kinds},
-                             "total": float(g[[f"{k}_s" for k in kinds]].sum(axis=1).median())}
+                             "total": float(g[[f"{k}_s" for k in kinds]].sum(axis=1).median()),
+                             "macs": layer_macs(summaries[m])}
                          for m, g in per.items()},
            "steps": int(profile.steps.iloc[0]), "rounds": int(profile["round"].nunique()), "batches": batches,
            "share": None, "per_mac": None, "fixed": None, "growth": None}
@@ -209,7 +217,7 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
         c, f = per[less_work["cnn"]], per[less_work["fc"]]
         est, lo, hi, _ = verdicts.median_interval(c.conv_s / c[[f"{k}_s" for k in kinds]].sum(axis=1))
         out["share"] = {"model": less_work["cnn"], "estimate": est, "lo": lo, "hi": hi}
-        mc, mf = layer_macs(summaries[less_work["cnn"]]), layer_macs(summaries[less_work["fc"]])
+        mc, mf = (out["per_model"][less_work[k]]["macs"] for k in ("cnn", "fc"))
         both = c.index.intersection(f.index)
         ratio = (c.conv_s[both] / mc["conv"]) / (f.linear_s[both] / mf["linear"])
         out["per_mac"] = {**verdicts.median_at_least(ratio.to_numpy(), verdicts.SPEEDUP).to_dict(),
@@ -217,7 +225,7 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
                           "fc_linear_macs": mf["linear"],
                           "cnn_conv_s": float(c.conv_s.median()), "fc_linear_s": float(f.linear_s.median()),
                           "conv_longer": bool(c.conv_s.median() > f.linear_s.median())}
-    macs = {m: layer_macs(summaries[m])["conv"] for m in per if layer_macs(summaries[m])["conv"]}
+    macs = {m: v["macs"]["conv"] for m, v in out["per_model"].items() if v["macs"]["conv"]}
     conv_t = {m: out["per_model"][m]["conv"] for m in macs}
     line = fit.straight_line(list(macs.values()), list(conv_t.values()))
     if line:  # the convolutions' time against their mult-adds: how much of it no mult-add explains
@@ -236,21 +244,16 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
     if fl.get("outcome") == verdicts.YES and fl["numbers"].get("direction") == "cnn" and len(cnn) >= 3:
         conv = cnn.model.map(lambda m: out["per_model"][m]["conv"] * batches).to_numpy()
         after = fit.straight_line(cnn.params, cnn.time.to_numpy() - conv)
-        fc = lines["fc"]
-        apart = after["intercept_lo"] > fc["intercept_hi"] or fc["intercept_lo"] > after["intercept_hi"]
         out["fixed"] = {"conv_epoch_s": [float(conv.min()), float(conv.max())], "models": int(len(cnn)),
                         "after": after, "fc": lines["fc"], "before": lines["cnn"],
-                        "explained": verdicts.Verdict(verdicts.NO if apart else verdicts.YES,
-                                                      "apart" if apart else "overlap", {}).to_dict()}
+                        "explained": _gap_closed(after, lines["fc"])}
         # … and without the rest (activations, loss, optimiser, copies) of both kinds as well
         fcs = pm[(pm.kind == "fc") & pm.model.isin(list(per))]
         rest = lambda g: g.model.map(lambda m: out["per_model"][m]["other"] * batches).to_numpy()  # noqa: E731
         cnn2 = fit.straight_line(cnn.params, cnn.time.to_numpy() - conv - rest(cnn))
         fc2 = fit.straight_line(fcs.params, fcs.time.to_numpy() - rest(fcs))
         if cnn2 and fc2:
-            apart2 = cnn2["intercept_lo"] > fc2["intercept_hi"] or fc2["intercept_lo"] > cnn2["intercept_hi"]
-            out["fixed"]["without_rest"] = {"cnn": cnn2, "fc": fc2, "explained": verdicts.Verdict(
-                verdicts.NO if apart2 else verdicts.YES, "apart" if apart2 else "overlap", {}).to_dict()}
+            out["fixed"]["without_rest"] = {"cnn": cnn2, "fc": fc2, "explained": _gap_closed(cnn2, fc2)}
     return out
 
 
@@ -266,7 +269,7 @@ def family_lines(pm: pd.DataFrame) -> dict:
         fixed = verdicts.Verdict(verdicts.UNKNOWN, "too_few", {})
     else:
         numbers = {"fc": fc["intercept"], "cnn": cnn["intercept"], "difference": cnn["intercept"] - fc["intercept"]}
-        apart = cnn["intercept_lo"] > fc["intercept_hi"] or fc["intercept_lo"] > cnn["intercept_hi"]
+        apart = fit.intercepts_apart(cnn, fc)
         numbers["direction"] = ("cnn" if numbers["difference"] > 0 else "fc") if apart else None
         fixed = verdicts.Verdict(verdicts.YES if apart else verdicts.UNKNOWN, "apart" if apart else "overlap", numbers)
     return {"fc": fc, "cnn": cnn, "fixed": fixed.to_dict()}

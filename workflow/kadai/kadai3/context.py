@@ -62,10 +62,10 @@ def layers_table(layers: dict, summaries: dict) -> dict | None:
     Six columns, as the model tables, so that the longest model name fits the text width."""
     if not layers.get("per_model"):
         return None
-    from .analyse import layer_macs
     rows = []
     for m in sorted(layers["per_model"], key=lambda m: summaries[m]["total_params"]):
-        t, macs = layers["per_model"][m], layer_macs(summaries[m])
+        t = layers["per_model"][m]
+        macs = t["macs"]
         rows.append([m, 1e3 * t["conv"] if macs["conv"] else None, 1e3 * t["linear"], 1e3 * t["other"],
                      macs["conv"], macs["linear"]])
     return {"columns": [{"name": "モデル", "kind": "text"}, {"name": "畳み込み", "unit": "ms", "kind": "sig"},
