@@ -654,3 +654,45 @@ def test_a_time_change_is_drawn_on_the_log_scale_the_verdict_uses():
     assert s[1] == pytest.approx(math.log(4) / math.log(1.1))
     assert f[2] == pytest.approx(math.log(1 / 0.17) / math.log(1.1))
     assert figures.strength_bar(slower)[0] == pytest.approx(40) and figures.strength_bar(faster)[0] == pytest.approx(8)
+
+
+def test_the_epochs_study_pairs_its_accuracies_seed_by_seed():
+    """Every epoch count of the epochs study is read from one long run per seed: seeds far apart
+    (±3 points) that each gain 1 point from epoch 5 to 10 decide a gain only when paired; a seed whose
+    run stopped early drops out of the pairs instead of shifting them."""
+    from kadai.kadai4.analyse import plateau, seed_accuracies
+
+    offset = {0: -0.03, 1: 0.0, 2: 0.03, 3: 0.01}
+    rows = [{"param": "epochs", "value": "10", "seed": s, "epoch": e, "params": 50890,
+             "accuracy": 0.85 + offset[s] + (0.01 + 0.0005 * s if e == 10 else 0.0)}
+            for s in range(4) for e in (5, 10) if not (s == 3 and e == 10)]  # seed 3 stopped after epoch 5
+    runs = pd.DataFrame(rows)
+    accs = seed_accuracies(runs, "epochs", [5, 10], {"epochs": 5})
+    assert accs["5"].size == accs["10"].size == 4 and math.isnan(accs["10"][3])
+    out = plateau(runs, [1, 5, 10], {"epochs": 5})
+    v = out["verdict"]
+    assert v["numbers"]["paired"] and v["numbers"]["groups"]["10"]["count"] == 3
+    assert v["outcome"] == "yes" and v["numbers"]["lo"] > 0.005  # 1.0–1.1 points in every seed
+    unpaired = analyse.verdicts.effect({k: a[np.isfinite(a)] for k, a in accs.items()}, analyse.ACC_EFFECT)
+    assert unpaired.outcome == "unknown"  # the seeds' ±3 points swamp the gain without the pairing
+    # other studies train each setting separately: their seeds are not paired
+    assert not analyse.paired_by_seed("hidden")
+
+
+@pytest.mark.parametrize("x4, outcome", [(0.90, "explains"), (0.85, "partly"), (0.80, "not"), (0.75, "worse"),
+                                         (0.95, "beyond")])
+def test_the_slope_experiment_tells_whether_sigmoids_slope_explains_its_shortfall(x4, outcome):
+    """ReLU 0.90, Sigmoid 0.80 in every seed (±1 point between seeds, shared by every activation: the
+    same seed's initial weights); 4·σ at ``x4``: the slope explains the gap, part of it, none of it."""
+    from kadai.kadai4.analyse import slope_test
+
+    base = {"activation": "relu", "epochs": 2}
+    rows = lambda param, value, acc: [{"param": param, "value": value, "seed": s, "epoch": e, "params": 10,
+                                       "accuracy": acc + 0.01 * (s - 1) + 0.0003 * s * s}
+                                      for s in range(3) for e in (1, 2)]
+    runs = pd.DataFrame(rows("baseline", "base", 0.90) + rows("activation", "sigmoid", 0.80))
+    out = slope_test(runs, pd.DataFrame(rows("activation", "sigmoid_x4", x4)), base)
+    assert out["outcome"] == outcome and out["seeds"] == 3
+    assert out["acc"] == pytest.approx(x4 + 0.0005) and out["share"] == pytest.approx((x4 - 0.80) / 0.10)
+    assert out["vs_sigmoid"]["numbers"]["paired"]  # the seeds' shared ±1 point cancels in the pairs
+    assert slope_test(runs, None, base) is None

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import fit, raw, verdicts
 from ..io import read_csv, write_json
 from ..rows import RUNS4, TIMING4
-from .labels import LABELS, PARAMS
+from .labels import LABELS, PARAMS, SCALED
 from .settings import spec_of
 
 ACC_EFFECT = 0.005   # accuracy changes below half a percentage point are no effect
@@ -51,6 +51,32 @@ def losses_of(runs, param: str, value: str, baseline: dict) -> pd.DataFrame:
 
 def seed_accuracy(runs, param: str, value: str, baseline: dict) -> tuple[np.ndarray, int]:
     """Accuracy after the setting's last epoch for every seed, and the parameter count."""
+    acc, n_params = accuracy_by_seed(runs, param, value, baseline)
+    return acc.to_numpy(), n_params
+
+
+def paired_by_seed(param: str) -> bool:
+    """Are a study's settings measured on the same runs? The epochs study reads every epoch count
+    from one long run per seed, so its accuracies are paired seed by seed (not independent)."""
+    return param == "epochs"
+
+
+def seed_accuracies(runs, param: str, values, baseline: dict) -> dict:
+    """Each setting's accuracies for the effect tests: where :func:`paired_by_seed`, aligned on the
+    seeds (NaN where a seed lacks the setting, so that the pair is dropped); else each as measured."""
+    per = {str(v): accuracy_by_seed(runs, param, str(v), baseline)[0] for v in values}
+    return aligned(per) if paired_by_seed(param) else {v: a.to_numpy() for v, a in per.items()}
+
+
+def aligned(per_seed: dict) -> dict:
+    """Accuracies indexed by seed as arrays over every seed any of them has (NaN where one lacks
+    a seed, so that a paired test drops that seed)."""
+    seeds = sorted(set().union(*(a.index for a in per_seed.values())))
+    return {k: a.reindex(seeds).to_numpy(float) for k, a in per_seed.items()}
+
+
+def accuracy_by_seed(runs, param: str, value: str, baseline: dict) -> tuple[pd.Series, int]:
+    """Accuracy after the setting's last epoch, indexed by seed, and the parameter count."""
     if param == "epochs":
         # one long run per seed gives every epoch count: the accuracy after epoch v
         g = runs[(runs.param == "epochs") & (runs.epoch == int(value))]
@@ -58,7 +84,7 @@ def seed_accuracy(runs, param: str, value: str, baseline: dict) -> tuple[np.ndar
         same = str(baseline[param]) == value
         g = runs[runs.param == "baseline"] if same else runs[(runs.param == param) & (runs.value == value)]
         g = g[g.epoch == g.epoch.max()]
-    return g.sort_values("seed").accuracy.to_numpy(), int(g.params.iloc[0])
+    return g.set_index("seed").accuracy.sort_index(), int(g.params.iloc[0])
 
 
 def round_times(timing: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +107,8 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
     df = pd.DataFrame(rows).fillna({"acc_sd": 0.0})
     complete = times[[str(v) for v in values]].dropna()
     ref = str(baseline[param]) if str(baseline[param]) in accs else None  # compare each setting with the baseline
-    acc_effect = verdicts.effect(accs, ACC_EFFECT, reference=ref).to_dict()
+    acc_effect = verdicts.effect(seed_accuracies(runs, param, values, baseline), ACC_EFFECT, reference=ref,
+                                 paired=paired_by_seed(param)).to_dict()
     time_effect = verdicts.guard(verdicts.effect({v: complete[v].to_numpy() for v in complete}, TIME_EFFECT,
                                                  relative=True, paired=True, reference=ref), *raw.load_of(timing))
     for e in (acc_effect, time_effect):  # the deciding pair's settings by their names, and the change as a size
@@ -439,11 +466,39 @@ def contrast(accs: dict, expected_better: str, expected_worse: str) -> dict | No
     return {"better": expected_better, "worse": expected_worse, "outcome": outcome, "verdict": v}
 
 
+def slope_test(runs, explain_runs, baseline: dict) -> dict | None:
+    """Is Sigmoid's shortfall against ReLU its slope of 1/4 (:mod:`kadai.kadai4.explain`)? The
+    baseline trained with 4·σ against Sigmoid and against ReLU, seed by seed (the same seeds give the
+    same initial weights and batches, so the accuracies are paired). ``outcome``: "explains" (4·σ
+    beyond the threshold above Sigmoid and within it of ReLU), "beyond" (above both), "partly" (above
+    Sigmoid, still below ReLU), "gain" (above Sigmoid; against ReLU undecided), "not" (within the
+    threshold of Sigmoid: the slope is not the cause), "worse" (below Sigmoid) or "unclear"; ``share``:
+    the part of the ReLU−Sigmoid gap of the means that 4·σ closes. None without the runs."""
+    if explain_runs is None or explain_runs.empty:
+        return None
+    accs = aligned({v: accuracy_by_seed(r, "activation", v, baseline)[0]
+                    for r, v in ((runs, "relu"), (runs, "sigmoid"), (explain_runs, SCALED))})
+    vs = {ref: verdicts.effect({ref: accs[ref], SCALED: accs[SCALED]}, ACC_EFFECT, paired=True,
+                               reference=ref).to_dict() for ref in ("sigmoid", "relu")}
+    up = {ref: (v["outcome"], np.sign(v["numbers"].get("estimate") or 0.0)) for ref, v in vs.items()}
+    if up["sigmoid"] == (verdicts.YES, 1.0):
+        outcome = {verdicts.NO: "explains", verdicts.UNKNOWN: "gain"}.get(
+            up["relu"][0], "beyond" if up["relu"][1] > 0 else "partly")
+    else:
+        outcome = {verdicts.NO: "not", verdicts.YES: "worse"}.get(up["sigmoid"][0], "unclear")
+    means = {v: float(np.nanmean(a)) for v, a in accs.items()}
+    gap = means["relu"] - means["sigmoid"]
+    return {"outcome": outcome, "acc": means[SCALED], "relu": means["relu"], "sigmoid": means["sigmoid"],
+            "share": (means[SCALED] - means["sigmoid"]) / gap if gap > 0 else None,
+            "seeds": int(min(v["numbers"]["groups"][SCALED]["count"] for v in vs.values())),
+            "vs_sigmoid": vs["sigmoid"], "vs_relu": vs["relu"]}
+
+
 def plateau(runs, values, baseline: dict) -> dict:
     """Does accuracy still change between the two largest epoch counts?"""
     last, before = (str(v) for v in sorted(values)[-1:-3:-1])
-    a, b = seed_accuracy(runs, "epochs", before, baseline)[0], seed_accuracy(runs, "epochs", last, baseline)[0]
-    verdict = verdicts.effect({before: a, last: b}, ACC_EFFECT).to_dict()
+    verdict = verdicts.effect(seed_accuracies(runs, "epochs", [before, last], baseline), ACC_EFFECT,
+                              paired=paired_by_seed("epochs")).to_dict()
     # the baseline trains no longer than ``before`` while accuracy still rises after it: every other
     # study compares models that have not converged, so their differences include how fast each learns
     unconverged = verdict["outcome"] == verdicts.YES and verdict["numbers"]["estimate"] > 0 \
@@ -529,6 +584,7 @@ def records(study: dict, extra: dict) -> list[dict]:
 def run(inputs: dict, settings: dict, out_json) -> dict:
     cfg = settings["kadai4"]
     runs = load_runs(inputs["runs"])
+    explain_runs = load_runs(inputs["explain"]) if inputs.get("explain") else None
     timing = {p: read_csv(path, TIMING4) for p, path in raw.by_stem(inputs["timing"]).items()}
     study = {p: study_of(runs, timing[p], p, values, cfg["baseline"]) for p, values in cfg["study"].items()}
     ranking = rank(study)
@@ -561,7 +617,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                             if "optimizer" in study else None)
     if f["contrasts"]["activation"]:  # the activation study trains with the baseline's optimiser
         f["contrasts"]["activation"].update(optimizer=cfg["baseline"]["optimizer"],
-                                            scale_free=scale_free(cfg["baseline"]["optimizer"]))
+                                            scale_free=scale_free(cfg["baseline"]["optimizer"]),
+                                            slope=slope_test(runs, explain_runs, cfg["baseline"]))
     f["baseline_time"] = baseline_time(study, cfg["baseline"])
     f["conclusion"] = conclusion(study, ranking)
     for g in f["order"]["groups"]:

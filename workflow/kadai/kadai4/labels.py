@@ -9,5 +9,7 @@ PARAMS = {  # config key → (Japanese name, numeric axis)
     "optimizer": ("最適化手法と学習率", False),
     "batch_size": ("バッチサイズ", True),
 }
+SCALED = "sigmoid_x4"  # the explanation experiment's activation, 4·σ(x) (kadai.kadai4.explain)
 LABELS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "gelu": "GELU",
-          "cross_entropy": "交差エントロピー", "mse": "二乗誤差（one-hot）"}
+          "cross_entropy": "交差エントロピー", "mse": "二乗誤差（one-hot）",
+          SCALED: "4·Sigmoid"}

@@ -17,3 +17,10 @@ def settings(cfg: dict) -> list[str]:
     if "epochs" in cfg["study"]:
         out.append(f"epochs={max(cfg['study']['epochs'])}")
     return out
+
+
+def explain(cfg: dict) -> list[str]:
+    """The explanation experiment's runs (:mod:`kadai.kadai4.explain`), where the activation study
+    has both ReLU and Sigmoid to explain a gap between."""
+    acts = {str(a) for a in cfg["study"].get("activation", [])}
+    return ["results/kadai4/explain/activation.csv"] if {"relu", "sigmoid"} <= acts else []
