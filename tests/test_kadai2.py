@@ -1,4 +1,6 @@
 """課題2 kernels against independent references, the registry, checks and OOM handling."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -319,3 +321,66 @@ def test_a_sweep_verdict_the_alternated_experiment_does_not_reproduce_is_flagged
     assert analyse.sweep_against_experiment({**said, "N": 2048}, exp) is None  # no shared size
     assert analyse.sweep_against_experiment({**said, "faster": None, "reason": "too_few"}, exp) is None
     assert analyse.sweep_against_experiment(None, exp) is None
+
+
+ONEDNN_LOG = (Path(__file__).parent / "data/onednn_verbose.txt").read_text(encoding="utf-8")  # oneDNN 3.12, N = 2048
+
+
+def test_onednn_verbose_lines_give_each_primitive_its_formats_and_time():
+    from kadai.kadai2.explain import onednn_primitives
+
+    p = onednn_primitives(ONEDNN_LOG)
+    assert [(x["primitive"], x["implementation"], x["src"], x["dst"]) for x in p] == [
+        ("reorder", "jit:uni", "abcd", "Acdb16a"), ("convolution", "jit:avx512_core", "abcd", "aBcd16b"),
+        ("reorder", "jit:uni", "aBcd16b", "abcd")]
+    assert p[1]["ms"] == 68.1169 and p[2]["dims"] == "1x1x2046x2046"
+
+
+def test_conv2d_traced_under_onednn_names_its_primitives():
+    """A real traced call (this PyTorch runs oneDNN on the CPU): the convolution is among them."""
+    from kadai.kadai2.explain import onednn_rows
+
+    rows = onednn_rows([64, 512], 1)
+    ran = {n: {r["primitive"] for r in rows if r["N"] == n} for n in (64, 512)}
+    assert ran[64] == {"none"}  # PyTorch convolves a small image itself
+    if torch.backends.mkldnn.is_available():
+        assert "convolution" in ran[512] and all(r["call_s"] > 0 for r in rows)
+
+
+def _trace(sizes: dict):
+    """Trace rows: {N: (conv ms, reorder ms, reorder implementation)}, two rounds, the second slower."""
+    import pandas as pd
+
+    rows = []
+    for r, slow in ((0, 1.0), (1, 1.5)):
+        for n, (conv, back, impl) in sizes.items():
+            call = (conv + back + 0.01) * slow / 1e3
+            rows += [{"N": n, "round": r, "call_s": call, "primitive": "reorder", "implementation": "jit:uni",
+                      "src": "abcd", "dst": "Acdb16a", "dims": "1x1x3x3", "ms": 0.005 * slow},
+                     {"N": n, "round": r, "call_s": call, "primitive": "convolution",
+                      "implementation": "jit:avx512_core", "src": "abcd", "dst": "aBcd16b", "dims": "mb1",
+                      "ms": conv * slow},
+                     {"N": n, "round": r, "call_s": call, "primitive": "reorder", "implementation": impl,
+                      "src": "aBcd16b", "dst": "abcd", "dims": f"1x1x{n - 2}x{n - 2}", "ms": back * slow}]
+    return pd.DataFrame(rows)
+
+
+def test_a_step_of_conv2d_is_placed_in_its_reorder_only_where_the_convolution_does_not_step():
+    px = lambda n: (n - 2) ** 2 / 1e6  # ms per million output pixels → ms
+    # the reorder's time per pixel jumps 10× with its implementation at the 2 GiB blocked output
+    out = analyse.explain_onednn(_trace({4096: (15 * px(4096), 4 * px(4096), "jit:uni"),
+                                         5793: (15 * px(5793), 4 * px(5793), "jit:uni"),
+                                         6889: (15 * px(6889), 40 * px(6889), "simple:any")}))
+    assert out["block"] == {"block": 16, "dst": "aBcd16b"}
+    e = out["sizes"][5793]
+    assert e["conv_s"] == pytest.approx(15 * px(5793) / 1e3) and e["bytes"] == 5791 ** 2 * 16 * 4  # fastest round
+    step = out["step"]
+    assert (step["lo"], step["hi"], step["impl_changed"], step["two_gib"]) == (5793, 6889, True, True)
+    assert step["reorder"] == pytest.approx(10.0) and step["conv"] == pytest.approx(1.0)
+    assert [s["in_reorder"] for s in out["steps"]] == [False, True]
+    # the convolution itself slows as much: the step is not the reorder's
+    both = analyse.explain_onednn(_trace({5793: (15 * px(5793), 4 * px(5793), "jit:uni"),
+                                          6889: (60 * px(6889), 40 * px(6889), "simple:any")}))
+    assert both["step"] is None and both["steps"][0]["conv"] == pytest.approx(4.0)
+    none = analyse.explain_onednn(_trace({64: (1.0, 1.0, "jit:uni")}).assign(primitive="none"))
+    assert none["sizes"] == {} and none["without"] == [64] and none["step"] is None

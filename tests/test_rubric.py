@@ -34,6 +34,11 @@ def test_text_rules(rule, bad):
     assert rule in rules_hit(GOOD + "\n" + bad + "\n")
 
 
+def test_a_vague_word_inside_another_word_is_not_vague():
+    assert "vague_comparative" not in rules_hit("大きい N で時間が増えるのは、実装の切り替わりと同じ区間である。\n")
+    assert "vague_comparative" in rules_hit("時間はわりと増える。\n")
+
+
 def test_vague_comparative_with_named_comparison_passes():
     assert "vague_comparative" not in rules_hit("PyTorch は NumPy より比較的速い。\n")
 

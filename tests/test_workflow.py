@@ -141,6 +141,24 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
     for name, key in (("PyTorch: conv2d", "torch_conv2d"), ("NumPy: 9 回のずらし足し込み", "numpy_shift")):
         for i, n in enumerate(sizes):
             assert number(rows[name][1 + i]) == pytest.approx(best[key, n], rel=6e-3)
+    # oneDNN's trace of conv2d: per size, the fastest call's convolution and reorder, from the trace's rows
+    from kadai.io import read_csv
+    from kadai.kadai2.explain import ONEDNN
+
+    trace = read_csv(built / "results/kadai2/explain/torch_onednn.csv", ONEDNN)
+    table = md_table(md, "oneDNN の実行記録による")
+    used = trace.groupby("N").primitive.apply(lambda p: bool((p != "none").any()))
+    assert [int(r[0]) for r in table] == [int(n) for n in used.index[used]]  # quick: 128 runs without oneDNN
+    if not used.all():
+        assert f"N = {int(used.index[~used][0])} の `conv2d` は oneDNN を呼ばず" in md
+    for r in table:
+        g = trace[trace.N == int(r[0])]
+        fastest = g[g["round"] == g.loc[g.call_s.idxmin(), "round"]]
+        conv = fastest[fastest.primitive == "convolution"].iloc[0]
+        back = fastest[(fastest.primitive == "reorder") & (fastest.src == conv.dst)]
+        assert number(r[1]) == pytest.approx(1e3 * g.call_s.min(), rel=6e-3)
+        assert number(r[2]) == pytest.approx(conv.ms, rel=6e-3)
+        assert number(r[3]) == pytest.approx(back.ms.sum(), rel=6e-3) and r[5] == back.implementation.iloc[0]
     # the course's one-minute rule, checked against the longest run in the raw tables
     runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
     ran = runs[~runs.status.isin(["stop", "skipped", "oom", "error"])]  # what was executed, warm-ups too
@@ -337,9 +355,23 @@ def test_kadai4_words_follow_the_verdicts(built):
     ends = {"as_expected": "勾配が小さくなることと矛盾しない", "opposite": "Sigmoid の方が精度は高く",
             "negligible": "ポイントより小さく、勾配の小ささの影響", "unclear": "ReLU と Sigmoid の精度の差が閾値"}
     if k["scale_free"]:  # Adam: the gradient-scale explanation is not offered
-        ends.update(as_expected="それが原因の候補と考えられる", negligible="ReLU と Sigmoid の精度の差は閾値")
+        ends.update(as_expected="この縮みが原因であるという仮説が立つ", negligible="ReLU と Sigmoid の精度の差は閾値")
         assert "勾配が一様に小さくなることだけでは" in md and "勾配が小さくなることと矛盾しない" not in md
     assert [w for w in ends.values() if w in md] == [ends[k["outcome"]]]
+    # the 4·σ experiment: its accuracy recomputed from its runs, printed only where Sigmoid fell short
+    from kadai.io import read_csv
+    from kadai.rows import RUNS4
+
+    x4 = read_csv(built / "results/kadai4/explain/activation.csv", RUNS4)
+    x4 = x4[x4.epoch == x4.epoch.max()]
+    seeds = yaml.safe_load((ROOT / "config/quick.yaml").read_text(encoding="utf-8"))["kadai4"]["seeds"]
+    assert sorted(x4.seed) == sorted(seeds) and set(x4.value) == {"sigmoid_x4"}
+    assert k["slope"]["acc"] == pytest.approx(x4.accuracy.mean())
+    printed = re.search(r"4·Sigmoid の精度は ([0-9.]+) %", md)
+    if k["outcome"] == "as_expected":
+        assert float(printed[1]) == pytest.approx(100 * x4.accuracy.mean(), rel=6e-3)
+    else:
+        assert printed is None
     # time against parameters: the paired ratio from the hidden-size study's rounds, and its decision
     pr = f["proportional"]
     t = pd_read(built / "results/kadai4/timing/hidden.csv").query("status == 'ok'").pivot(
@@ -600,7 +632,7 @@ def test_every_job_of_the_build_left_its_benchmark_file(built):
 # rules whose jobs measure, train or build what is measured: never rerun by a presentation edit
 EXPENSIVE = {"kadai1_measure", "kadai2_measure", "kadai2_explain", "nini1_build", "nini1_driver", "nini1_measure",
              "nini1_cachegrind", "nini1_peak", "kadai3_train", "kadai3_loader", "kadai3_summaries", "kadai3_timing",
-             "kadai3_profile", "kadai4_dataset", "kadai4_train", "kadai4_timing"}
+             "kadai3_profile", "kadai4_dataset", "kadai4_train", "kadai4_explain", "kadai4_timing"}
 
 
 def planned_jobs(cwd, *targets, env=None):
@@ -722,7 +754,8 @@ GPU = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
      ["kadai1_measure"]),
     # the training loops: every training job of 課題3 and 課題4
     ("workflow/kadai/train/loops.py", {"extra": "\nEDITED = True\n"}, [],
-     ["kadai3_loader", "kadai3_profile", "kadai3_timing", "kadai3_train", "kadai4_timing", "kadai4_train"]),
+     ["kadai3_loader", "kadai3_profile", "kadai3_timing", "kadai3_train", "kadai4_explain", "kadai4_timing",
+      "kadai4_train"]),
 ])
 def test_a_functional_edit_reruns_exactly_the_affected_series(built, rel, edit, series, others):
     jobs = plan_after(built, rel, **edit)

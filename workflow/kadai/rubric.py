@@ -52,6 +52,9 @@ COLLOQUIAL = ["やった", "けど", "すごく", "すごい", "ちょっと", "
 PLACEHOLDERS = ["TODO", "FIXME", "XXX", "○○", "{{", "}}", "{%", " %}", "{#", "??",
                 "グラフタイトル", "今後の課題"]
 VAGUE = ["比較的", "かなり", "若干", "割と", "わりと", "結構", "やや", "大幅に"]
+# a vague word, not the okurigana of a word that ends in it: 「切り替わりと」「終わりと」 hold 「わりと」
+VAGUE_WORDS = [(w, re.compile(("" if re.match(r"[一-龥]", w) else r"(?<![一-龥々])") + re.escape(w)))
+               for w in VAGUE]
 COMPARED = ["より", "と比べ", "と比較", "に比べ", "に対し", "倍", "と同程度", "の方が", "との差",
             "%", "割"]
 RELATION = re.compile(r"行列サイズ\s*N?\s*と実行時間の間には.*関係がある")
@@ -197,8 +200,8 @@ def check_text(md: str, max_sentence: int = 100) -> list[Violation]:
     out = []
     for i, s in sentences(md):
         out += check_sentence(i, s, max_sentence)
-        for w in VAGUE:
-            if w in s and not any(c in s for c in COMPARED):
+        for w, word in VAGUE_WORDS:
+            if word.search(s) and not any(c in s for c in COMPARED):
                 out.append(Violation("vague_comparative", f"line {i}",
                                      f"「{w}」の比較対象が同じ文にない: 「{s[:60]}」", w))
     for rows, para in paragraphs(md):

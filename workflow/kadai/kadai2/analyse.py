@@ -9,8 +9,9 @@ import numpy as np
 
 from .. import fit, ops, raw, scaling, verdicts
 from ..backends.registry import IMPLEMENTATIONS, ordered
-from ..io import read_json, write_json
+from ..io import read_csv, read_json, write_json
 from ..measure import SweepConfig
+from .explain import ONEDNN
 
 EXPECTED = {"matmul": 3, "conv": 2}  # operation counts 2N³ and 18(N−2)²
 STEP = 1.25  # a "step": the time per operation grows by at least this factor across a change of growth
@@ -259,6 +260,63 @@ def explain_torch(table, threads: int = 1, page: int = 4096) -> dict:
     return out
 
 
+TWO_GIB = 2 ** 31  # bytes a signed 32-bit offset can address
+
+
+def explain_onednn(table) -> dict | None:
+    """What ``conv2d`` ran inside (``torch_onednn``), per size from the round whose call was
+    fastest: the convolution primitive and the reorder of its blocked output back to PyTorch's
+    layout, each with its implementation, time and share of the call; the channel block the output
+    was padded to and that buffer's bytes. ``steps``: between consecutive sizes, the time per output
+    pixel of the call, the convolution and the reorder (right over left), whether the reorder's
+    implementation changed, and ``in_reorder`` (the call and the reorder step by ≥ STEP, the
+    convolution not). ``without``: the sizes whose calls ran no oneDNN primitive (PyTorch computes
+    small convolutions itself); ``sizes`` is empty where no call did (a PyTorch without oneDNN)."""
+    import re
+
+    if table.empty:
+        return None
+    ok = table[table.primitive != "none"]
+    sizes = {}
+    for n, g in ok.groupby("N"):
+        best = g[g["round"] == g.loc[g.call_s.idxmin(), "round"]]
+        conv = best[best.primitive == "convolution"]
+        if conv.empty:
+            continue
+        conv = conv.iloc[0]
+        out = best[(best.primitive == "reorder") & (best.src == conv.dst)]
+        h, w = (int(v) for v in out.iloc[0].dims.split("x")[-2:]) if not out.empty else (int(n) - 2,) * 2
+        block = re.search(r"(\d+)[a-z]$", str(conv.dst))
+        block = int(block[1]) if block else 1
+        call = float(best.call_s.iloc[0])
+        sizes[int(n)] = {"call_s": call, "pixels": h * w, "conv_s": float(conv.ms) / 1e3,
+                         "conv_impl": str(conv.implementation), "dst": str(conv.dst), "block": block,
+                         "reorder_s": float(out.ms.sum()) / 1e3 if not out.empty else None,
+                         "reorder_impl": str(out.iloc[0].implementation) if not out.empty else None,
+                         "bytes": h * w * block * 4, "rounds": int(g["round"].nunique())}
+        e = sizes[int(n)]
+        e["conv_share"] = e["conv_s"] / call
+        e["reorder_share"] = e["reorder_s"] / call if e["reorder_s"] is not None else None
+    ns = sorted(sizes)
+    steps = []
+    for a, b in zip(ns, ns[1:]):
+        A, B = sizes[a], sizes[b]
+        per = {k: (B[k] / B["pixels"]) / (A[k] / A["pixels"]) if A[k] and B[k] else None
+               for k in ("call_s", "conv_s", "reorder_s")}
+        steps.append({"lo": a, "hi": b, "call": per["call_s"], "conv": per["conv_s"], "reorder": per["reorder_s"],
+                      "impl_changed": A["reorder_impl"] != B["reorder_impl"],
+                      "in_reorder": bool(per["call_s"] and per["call_s"] >= STEP and per["reorder_s"]
+                                         and per["reorder_s"] >= STEP and per["conv_s"] < STEP),
+                      "two_gib": A["bytes"] < TWO_GIB <= B["bytes"]})
+    blocks = {(e["block"], e["dst"]) for e in sizes.values()}
+    shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None]
+    return {"sizes": sizes, "steps": steps, "step": next((s for s in steps if s["in_reorder"]), None),
+            "without": sorted(int(n) for n in set(table.N) - set(ok.N)),
+            # one blocked output format at every size (its channel block and name), or None
+            "block": dict(zip(("block", "dst"), blocks.pop())) if len(blocks) == 1 else None,
+            "reorder_share": [min(shares), max(shares)] if shares else None}
+
+
 def conv2d_method_at(torch_conv: dict) -> list[int]:
     """Sizes at which conv2d's slowness lies in its method, not in torch's tensor arithmetic:
     conv2d slower than NumPy and than the same shift-and-add in torch, and that torch shift-and-add
@@ -419,7 +477,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     laws = fit.by_series(fitted, settings["fit"], hints=lambda key: scaling.crossings(
         working_set(key[0], key[1], settings["kadai2"]["dtype"]), caches), expected=lambda key: EXPECTED[key[0]])
     sure = raw.confirmed(table, settings["timing"]["agreement"])
-    experiments = {e: raw.load_raw([p]) for e, p in raw.by_stem(inputs["explain"]).items()}
+    paths = raw.by_stem(inputs["explain"])
+    onednn = explain_onednn(read_csv(paths.pop("torch_onednn"), ONEDNN)) if "torch_onednn" in paths else None
+    experiments = {e: raw.load_raw([p]) for e, p in paths.items()}
     numpy_law = laws.get("conv", {}).get("numpy")
     sweep_numpy = raw.series_of(summary, op="conv", implementation="numpy")
     numpy_conv = explain_numpy(experiments["numpy_conv"], numpy_law["regimes"]["breaks"] if numpy_law else [],
@@ -439,8 +499,14 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
                                sysinfo.get("page_bytes", 4096))
     explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv),
+               "onednn": onednn,
                "disagrees": sweep_against_experiment(ops_out["conv"]["series"].get("torch_cpu", {}).get("stated"),
                                                      torch_conv)}
+    if onednn and onednn["step"]:  # the same two sizes in the sweep, where it measured both
+        sweep = raw.series_of(summary, op="conv", implementation="torch_cpu")
+        lo, hi = onednn["step"]["lo"], onednn["step"]["hi"]
+        onednn["step"]["sweep"] = (float(sweep[hi] / sweep[lo]) * (lo - 2) ** 2 / (hi - 2) ** 2
+                                   if lo in sweep.index and hi in sweep.index else None)
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "measured": raw.sweep_facts(table, sweeps, sure, summary),

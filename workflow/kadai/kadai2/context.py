@@ -38,6 +38,21 @@ def torch_table(found: dict) -> dict:
     return {"columns": cols, "rows": rows}
 
 
+def onednn_table(found: dict | None) -> dict | None:
+    """Per traced size: the call, its convolution and its reorder of the blocked output, the
+    reorder's share and implementation, and the blocked output's size (analyse.explain_onednn)."""
+    if not found or not found["sizes"]:
+        return None
+    return {"columns": [{"name": "N", "kind": "int"}, {"name": "conv2d 全体", "unit": "ms", "kind": "sig"},
+                        {"name": "畳み込み", "unit": "ms", "kind": "sig"},
+                        {"name": "並べ替え", "unit": "ms", "kind": "sig"},
+                        {"name": "並べ替えの割合", "unit": "%", "kind": "percent"},
+                        {"name": "並べ替えの実装", "kind": "text"}, {"name": "内部形式の出力", "kind": "text"}],
+            "rows": [[int(n), e["call_s"] * 1e3, e["conv_s"] * 1e3,
+                      None if e["reorder_s"] is None else e["reorder_s"] * 1e3, e["reorder_share"],
+                      e["reorder_impl"] or "—", tables.size(e["bytes"])] for n, e in found["sizes"].items()]}
+
+
 def numpy_table(found: dict) -> dict:
     words = {"yes": "遅い", "no": "遅くない", "unknown": "判定できない"}  # answers to 「確保の分だけ遅いか」
     return {"columns": [{"name": "N", "kind": "int"}, {"name": "そのまま", "unit": "s", "kind": "sig"},
@@ -97,6 +112,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "longest_run_s": longest,
            "within_course_limit": longest is not None and longest <= COURSE_RUN_LIMIT_S,
            "table_torch": torch_table(findings["explain"]["torch_conv"]),
-           "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"])}
+           "table_numpy_conv": numpy_table(findings["explain"]["numpy_conv"]),
+           "table_onednn": onednn_table(findings["explain"].get("onednn"))}
     write_json(out_json, ctx)
     return ctx

@@ -3,6 +3,10 @@
 * ``torch_conv`` — why PyTorch's CPU convolution is slower than NumPy's: at a few sizes, time
   NumPy's 9 shifted adds, ``torch.nn.functional.conv2d`` with all threads and with one, the same
   9 shifted adds written with torch, and the convolution as unfold + matrix product, alternately.
+* ``torch_onednn`` — what ``conv2d`` does inside: at a few sizes (``onednn_sizes``), one call per
+  round under oneDNN's verbose mode, which names every primitive it runs (the convolution and the
+  reorders between PyTorch's layout and oneDNN's blocked one), the implementation chosen for each
+  and its own time; and the call's time as a whole.
 * ``numpy_conv`` — why NumPy's convolution grows faster than N² over some stretches: across
   sizes, time the kernel as written (each tap allocates a temporary array) and the same taps
   into preallocated arrays, alternately, with the page faults of every run.
@@ -21,6 +25,10 @@ from ..io import write_csv
 from ..rows import COLUMNS, OK, RAW, WRONG
 
 FLOAT = np.float32
+#: ``torch_onednn`` rows: one per primitive oneDNN ran in a round's ``conv2d`` call (``call_s``: the
+#: whole call, the same in every row of the call; ``ms``: oneDNN's own time of the primitive)
+ONEDNN = {"N": "int", "round": "int", "call_s": "number", "primitive": "text", "implementation": "text",
+          "src": "text", "dst": "text", "dims": "text", "ms": "number"}
 
 
 def inputs(n: int, seed: int):
@@ -67,8 +75,76 @@ def rows_at(n: int, cases: dict, rounds: int, experiment: str) -> list[dict]:
     return rows
 
 
+def onednn_primitives(text: str) -> list[dict]:
+    """The primitives a oneDNN verbose log ran (``onednn_verbose,v1,primitive,exec,…`` lines):
+    kind, implementation, source and destination memory formats, problem and time in ms."""
+    out = []
+    for line in text.splitlines():
+        f = line.strip().split(",")
+        if len(f) < 13 or f[:4] != ["onednn_verbose", "v1", "primitive", "exec"]:
+            continue
+        mds = dict(m.split(":", 1) for m in f[8].split() if ":" in m)
+        fmt = lambda md: (md.split(":") + [""] * 3)[3]  # f32:p:blocked:aBcd16b::f0 → aBcd16b
+        out.append({"primitive": f[5], "implementation": f[6], "src": fmt(mds.get("src", "")),
+                    "dst": fmt(mds.get("dst", "")), "dims": f[-2], "ms": float(f[-1])})
+    return out
+
+
+def traced(call) -> tuple[float, str]:
+    """Run ``call`` once with oneDNN's verbose mode on: (its seconds, what oneDNN printed). oneDNN
+    prints to the C stdout, so that file descriptor goes to a temporary file meanwhile."""
+    import ctypes
+    import os
+    import sys
+    import tempfile
+    import time
+
+    import torch
+
+    sys.stdout.flush()
+    with tempfile.TemporaryFile() as log:
+        saved = os.dup(1)
+        os.dup2(log.fileno(), 1)
+        try:
+            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
+                t0 = time.perf_counter()
+                call()
+                seconds = time.perf_counter() - t0
+            ctypes.CDLL(None).fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        log.seek(0)
+        return seconds, log.read().decode(errors="replace")
+
+
+def onednn_rows(sizes, rounds: int) -> list[dict]:
+    """``torch_onednn``: every size once per round (sizes in turn, after one untimed call each, so
+    that the primitives are created and cached), what oneDNN ran in the call."""
+    import torch
+
+    cases = {}
+    for n in sizes:
+        x, k = inputs(n, 0)
+        tx, tk = torch.from_numpy(x), torch.from_numpy(k)
+        cases[n] = lambda tx=tx, tk=tk: torch_ops.conv2d(tx, tk)
+        cases[n]()
+    rows = []
+    for r in range(rounds):
+        for n, call in cases.items():
+            seconds, text = traced(call)
+            prims = onednn_primitives(text) or [{"primitive": "none", "implementation": "", "src": "", "dst": "",
+                                                 "dims": "", "ms": float("nan")}]
+            rows += [{"N": n, "round": r, "call_s": seconds, **p} for p in prims]
+    return rows
+
+
 def run(experiment: str, settings: dict, out_csv) -> None:
     rows = []
+    if experiment == "torch_onednn":
+        write_csv(out_csv, pd.DataFrame(onednn_rows(settings["onednn_sizes"], settings["onednn_rounds"]),
+                                        columns=list(ONEDNN)), ONEDNN)
+        return
     if experiment == "torch_conv":
         for n in settings["torch_sizes"]:
             x, k = inputs(n, 0)
