@@ -382,5 +382,21 @@ def test_a_step_of_conv2d_is_placed_in_its_reorder_only_where_the_convolution_do
     both = analyse.explain_onednn(_trace({5793: (15 * px(5793), 4 * px(5793), "jit:uni"),
                                           6889: (60 * px(6889), 40 * px(6889), "simple:any")}))
     assert both["step"] is None and both["steps"][0]["conv"] == pytest.approx(4.0)
+    assert both["conv_steps"] == both["steps"] and out["conv_steps"] == []
     none = analyse.explain_onednn(_trace({64: (1.0, 1.0, "jit:uni")}).assign(primitive="none"))
     assert none["sizes"] == {} and none["without"] == [64] and none["step"] is None
+
+
+def test_conv2d_fresh_memory_is_matched_with_its_blocked_output_where_both_were_measured():
+    """17 images of fresh memory per run at N = 1024 are the 16-channel blocked output plus the result;
+    8 are not; a size the trace did not cover is left as it was."""
+    traced = {"sizes": {1024: {"block": 16, "pixels": 1022 ** 2}}}
+    tc = {n: {"fresh": {"share": {"torch_conv2d": share}}} for n, share in ((1024, 17.0), (4096, 17.0))}
+    analyse.blocked_fresh(tc, traced)
+    assert tc[1024]["fresh"]["conv2d_is_blocked"]
+    assert tc[1024]["fresh"]["blocked"] == pytest.approx(17 * 0.996, rel=1e-3)
+    assert "blocked" not in tc[4096]["fresh"]
+    tc = {1024: {"fresh": {"share": {"torch_conv2d": 8.0}}}}
+    analyse.blocked_fresh(tc, traced)
+    assert not tc[1024]["fresh"]["conv2d_is_blocked"]
+    analyse.blocked_fresh({1024: {"fresh": None}}, traced)  # faults not recorded: nothing to match

@@ -153,12 +153,12 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
         assert f"N = {int(used.index[~used][0])} の `conv2d` は oneDNN を呼ばず" in md
     for r in table:
         g = trace[trace.N == int(r[0])]
-        fastest = g[g["round"] == g.loc[g.call_s.idxmin(), "round"]]
-        conv = fastest[fastest.primitive == "convolution"].iloc[0]
-        back = fastest[(fastest.primitive == "reorder") & (fastest.src == conv.dst)]
-        assert number(r[1]) == pytest.approx(1e3 * g.call_s.min(), rel=6e-3)
-        assert number(r[2]) == pytest.approx(conv.ms, rel=6e-3)
-        assert number(r[3]) == pytest.approx(back.ms.sum(), rel=6e-3) and r[5] == back.implementation.iloc[0]
+        conv = g[g.primitive == "convolution"]
+        back = g[(g.primitive == "reorder") & g.src.isin(conv.dst)]
+        assert number(r[1]) == pytest.approx(1e3 * g.call_s.min(), rel=6e-3)  # each its fastest round
+        assert number(r[2]) == pytest.approx(conv.ms.min(), rel=6e-3)
+        assert number(r[3]) == pytest.approx(back.groupby("round").ms.sum().min(), rel=6e-3)
+        assert r[5] == "・".join(sorted(set(back.implementation)))
     # the course's one-minute rule, checked against the longest run in the raw tables
     runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
     ran = runs[~runs.status.isin(["stop", "skipped", "oom", "error"])]  # what was executed, warm-ups too

@@ -264,14 +264,15 @@ TWO_GIB = 2 ** 31  # bytes a signed 32-bit offset can address
 
 
 def explain_onednn(table) -> dict | None:
-    """What ``conv2d`` ran inside (``torch_onednn``), per size from the round whose call was
-    fastest: the convolution primitive and the reorder of its blocked output back to PyTorch's
-    layout, each with its implementation, time and share of the call; the channel block the output
-    was padded to and that buffer's bytes. ``steps``: between consecutive sizes, the time per output
-    pixel of the call, the convolution and the reorder (right over left), whether the reorder's
-    implementation changed, and ``in_reorder`` (the call and the reorder step by ≥ STEP, the
-    convolution not). ``without``: the sizes whose calls ran no oneDNN primitive (PyTorch computes
-    small convolutions itself); ``sizes`` is empty where no call did (a PyTorch without oneDNN)."""
+    """What ``conv2d`` ran inside (``torch_onednn``), per size: the convolution primitive and the
+    reorder of its blocked output back to PyTorch's layout, each with its implementation and its
+    fastest time over the rounds (the call's too; a reorder's share is its fastest over the fastest
+    call, so at most 1), the channel block the output was padded to and that buffer's bytes.
+    ``steps``: between consecutive sizes, the time per output pixel of the call, the convolution and
+    the reorder (right over left), whether the reorder's implementation changed, and ``in_reorder``
+    (the call and the reorder step by ≥ STEP, the convolution not). ``without``: the sizes whose
+    calls ran no oneDNN primitive (PyTorch computes small convolutions itself); ``sizes`` is empty
+    where no call did (a PyTorch without oneDNN)."""
     import re
 
     if table.empty:
@@ -279,20 +280,20 @@ def explain_onednn(table) -> dict | None:
     ok = table[table.primitive != "none"]
     sizes = {}
     for n, g in ok.groupby("N"):
-        best = g[g["round"] == g.loc[g.call_s.idxmin(), "round"]]
-        conv = best[best.primitive == "convolution"]
-        if conv.empty:
+        convs = g[g.primitive == "convolution"]
+        if convs.empty:
             continue
-        conv = conv.iloc[0]
-        out = best[(best.primitive == "reorder") & (best.src == conv.dst)]
+        conv = convs.loc[convs.ms.idxmin()]
+        out = g[(g.primitive == "reorder") & (g.src == conv.dst)]
+        back = out.groupby("round").ms.sum()  # the reorders of one call
         h, w = (int(v) for v in out.iloc[0].dims.split("x")[-2:]) if not out.empty else (int(n) - 2,) * 2
         block = re.search(r"(\d+)[a-z]$", str(conv.dst))
         block = int(block[1]) if block else 1
-        call = float(best.call_s.iloc[0])
+        call = float(g.call_s.min())
         sizes[int(n)] = {"call_s": call, "pixels": h * w, "conv_s": float(conv.ms) / 1e3,
                          "conv_impl": str(conv.implementation), "dst": str(conv.dst), "block": block,
-                         "reorder_s": float(out.ms.sum()) / 1e3 if not out.empty else None,
-                         "reorder_impl": str(out.iloc[0].implementation) if not out.empty else None,
+                         "reorder_s": float(back.min()) / 1e3 if not out.empty else None,
+                         "reorder_impl": "・".join(sorted(set(out.implementation))) if not out.empty else None,
                          "bytes": h * w * block * 4, "rounds": int(g["round"].nunique())}
         e = sizes[int(n)]
         e["conv_share"] = e["conv_s"] / call
@@ -312,9 +313,26 @@ def explain_onednn(table) -> dict | None:
     shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None]
     return {"sizes": sizes, "steps": steps, "step": next((s for s in steps if s["in_reorder"]), None),
             "without": sorted(int(n) for n in set(table.N) - set(ok.N)),
+            # the convolution primitive itself slower per pixel by ≥ STEP: not the reorder's doing
+            "conv_steps": [s for s in steps if s["conv"] and s["conv"] >= STEP],
             # one blocked output format at every size (its channel block and name), or None
             "block": dict(zip(("block", "dst"), blocks.pop())) if len(blocks) == 1 else None,
             "reorder_share": [min(shares), max(shares)] if shares else None}
+
+
+def blocked_fresh(torch_conv: dict, onednn: dict | None) -> None:
+    """Where a size of the formulation experiment was also traced: is the memory ``conv2d`` touched
+    afresh per run (its page faults, in input images) the blocked output plus the result, i.e.
+    (block + 1) × the output's (N − 2)² pixels, within ``FAULTS_MATCH``? Adds ``blocked`` (that
+    size in images) and ``conv2d_is_blocked`` to the size's ``fresh``."""
+    for n, e in torch_conv.items():
+        traced = (onednn or {}).get("sizes", {}).get(n)
+        share = (e.get("fresh") or {}).get("share", {}).get("torch_conv2d")
+        if traced is None or share is None:
+            continue
+        blocked = (traced["block"] + 1) * traced["pixels"] / float(n) ** 2
+        e["fresh"].update(blocked=blocked, block=traced["block"], match=FAULTS_MATCH,
+                          conv2d_is_blocked=abs(share / blocked - 1) <= FAULTS_MATCH)
 
 
 def conv2d_method_at(torch_conv: dict) -> list[int]:
@@ -498,6 +516,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
                                sysinfo.get("page_bytes", 4096))
+    blocked_fresh(torch_conv, onednn)
     explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv),
                "onednn": onednn,
                "disagrees": sweep_against_experiment(ops_out["conv"]["series"].get("torch_cpu", {}).get("stated"),
