@@ -686,13 +686,15 @@ def test_the_slope_experiment_tells_whether_sigmoids_slope_explains_its_shortfal
     same seed's initial weights); 4·σ at ``x4``: the slope explains the gap, part of it, none of it."""
     from kadai.kadai4.analyse import slope_test
 
-    base = {"activation": "relu", "epochs": 2}
-    rows = lambda param, value, acc: [{"param": param, "value": value, "seed": s, "epoch": e, "params": 10,
-                                       "accuracy": acc + 0.01 * (s - 1) + 0.0003 * s * s}
-                                      for s in range(3) for e in (1, 2)]
-    runs = pd.DataFrame(rows("baseline", "base", 0.90) + rows("activation", "sigmoid", 0.80))
-    out = slope_test(runs, pd.DataFrame(rows("activation", "sigmoid_x4", x4)), base)
-    assert out["outcome"] == outcome and out["seeds"] == 3
-    assert out["acc"] == pytest.approx(x4 + 0.0005) and out["share"] == pytest.approx((x4 - 0.80) / 0.10)
-    assert out["vs_sigmoid"]["numbers"]["paired"]  # the seeds' shared ±1 point cancels in the pairs
-    assert slope_test(runs, None, base) is None
+    rows = [{"param": "activation", "value": value, "seed": s, "epoch": e, "params": 10,
+             "accuracy": acc + 0.01 * (s - 1) + 0.001 * (s % 2) * (value == "relu")}
+            for value, acc in (("relu", 0.90), ("sigmoid", 0.80), ("sigmoid_x4", x4))
+            for s in range(4) for e in (1, 2)]
+    out = slope_test(pd.DataFrame(rows))
+    assert out["outcome"] == outcome and out["seeds"] == 4 and out["comparisons"] == 2
+    assert out["acc"] == pytest.approx(x4 + 0.005) and out["share"] == pytest.approx((x4 - 0.80) / 0.1005, rel=1e-3)
+    assert out["vs"]["sigmoid"]["estimate"] == pytest.approx(x4 - 0.80)  # 4·σ minus Sigmoid, seed by seed
+    assert out["verdict"]["numbers"]["paired"]  # the seeds' shared ±1 point cancels in the pairs
+    assert slope_test(None) is None
+    thin = slope_test(pd.DataFrame([r for r in rows if r["seed"] == 0]))  # one seed: no interval
+    assert thin["outcome"] == "unclear" and thin["vs"]["sigmoid"]["lo"] is None

@@ -64,6 +64,7 @@ rule kadai4_explain:
         "results/kadai4/explain/activation.csv",
     params:
         **KADAI4_TRAIN,
+        explain_seeds=KADAI4["explain_seeds"],
     threads: 1  # accuracies only, like kadai4_train
     log:
         "results/logs/kadai4/explain_activation.log",

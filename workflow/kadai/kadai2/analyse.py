@@ -260,7 +260,28 @@ def explain_torch(table, threads: int = 1, page: int = 4096) -> dict:
     return out
 
 
-TWO_GIB = 2 ** 31  # bytes a signed 32-bit offset can address
+MOSTLY = 0.5  # a step "is in the reorder" where the reorder makes at least this share of the rise
+
+
+def reorder_impls(sizes: dict) -> dict | None:
+    """The reorder implementations oneDNN chose across the traced sizes: per implementation its
+    sizes and its range of reorder time per output pixel; ``slow``/``fast``: where one
+    implementation's fastest size is slower per pixel than every size of the other (``ratio``: the
+    gap between the two ranges); ``not_by_size``: the sizes of the two interleave (a larger blocked
+    output got the faster one), so the output's size alone does not choose. None with fewer than two."""
+    per = {}
+    for n, e in sizes.items():
+        if e["reorder_s"] is not None and "・" not in e["reorder_impl"]:  # one implementation in every round
+            per.setdefault(e["reorder_impl"], []).append((n, e["reorder_s"] / e["pixels"], e["bytes"]))
+    if len(per) < 2:
+        return None
+    out = {"by": {k: {"sizes": [n for n, _, _ in v], "per_pixel": [min(t for _, t, _ in v), max(t for _, t, _ in v)]}
+                  for k, v in per.items()}}
+    lo, hi = min(per, key=lambda k: out["by"][k]["per_pixel"][1]), max(per, key=lambda k: out["by"][k]["per_pixel"][0])
+    if lo != hi and out["by"][hi]["per_pixel"][0] > out["by"][lo]["per_pixel"][1]:
+        out.update(slow=hi, fast=lo, ratio=out["by"][hi]["per_pixel"][0] / out["by"][lo]["per_pixel"][1],
+                   not_by_size=min(b for _, _, b in per[hi]) < max(b for _, _, b in per[lo]))
+    return out
 
 
 def explain_onednn(table) -> dict | None:
@@ -270,7 +291,8 @@ def explain_onednn(table) -> dict | None:
     call, so at most 1), the channel block the output was padded to and that buffer's bytes.
     ``steps``: between consecutive sizes, the time per output pixel of the call, the convolution and
     the reorder (right over left), whether the reorder's implementation changed, and ``in_reorder``
-    (the call and the reorder step by ≥ STEP, the convolution not). ``without``: the sizes whose
+    (the call steps by ≥ STEP and the reorder makes ≥ MOSTLY of that rise; ``reorder_part``).
+    ``impls``: :func:`reorder_impls`. ``without``: the sizes whose
     calls ran no oneDNN primitive (PyTorch computes small convolutions itself); ``sizes`` is empty
     where no call did (a PyTorch without oneDNN)."""
     import re
@@ -304,14 +326,17 @@ def explain_onednn(table) -> dict | None:
         A, B = sizes[a], sizes[b]
         per = {k: (B[k] / B["pixels"]) / (A[k] / A["pixels"]) if A[k] and B[k] else None
                for k in ("call_s", "conv_s", "reorder_s")}
+        rise = B["call_s"] / B["pixels"] - A["call_s"] / A["pixels"]  # seconds per pixel more on the right
+        part = ((B["reorder_s"] / B["pixels"] - A["reorder_s"] / A["pixels"]) / rise
+                if rise > 0 and A["reorder_s"] and B["reorder_s"] else None)
         steps.append({"lo": a, "hi": b, "call": per["call_s"], "conv": per["conv_s"], "reorder": per["reorder_s"],
+                      "reorder_part": part,  # the share of the call's rise per pixel that is the reorder's
                       "impl_changed": A["reorder_impl"] != B["reorder_impl"],
-                      "in_reorder": bool(per["call_s"] and per["call_s"] >= STEP and per["reorder_s"]
-                                         and per["reorder_s"] >= STEP and per["conv_s"] < STEP),
-                      "two_gib": A["bytes"] < TWO_GIB <= B["bytes"]})
+                      "in_reorder": bool(per["call_s"] and per["call_s"] >= STEP and part and part >= MOSTLY)})
     blocks = {(e["block"], e["dst"]) for e in sizes.values()}
     shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None]
     return {"sizes": sizes, "steps": steps, "step": next((s for s in steps if s["in_reorder"]), None),
+            "impls": reorder_impls(sizes),
             "without": sorted(int(n) for n in set(table.N) - set(ok.N)),
             # the convolution primitive itself slower per pixel by ≥ STEP: not the reorder's doing
             "conv_steps": [s for s in steps if s["conv"] and s["conv"] >= STEP],

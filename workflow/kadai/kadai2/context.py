@@ -50,7 +50,7 @@ def onednn_table(found: dict | None) -> dict | None:
                         {"name": "並べ替えの実装", "kind": "text"}, {"name": "内部形式の出力", "kind": "text"}],
             "rows": [[int(n), e["call_s"] * 1e3, e["conv_s"] * 1e3,
                       None if e["reorder_s"] is None else e["reorder_s"] * 1e3, e["reorder_share"],
-                      e["reorder_impl"] or "—", tables.size(e["bytes"])] for n, e in found["sizes"].items()]}
+                      e["reorder_impl"] or "—", tables.size(e["bytes"], 4)] for n, e in found["sizes"].items()]}
 
 
 def numpy_table(found: dict) -> dict:

@@ -466,32 +466,37 @@ def contrast(accs: dict, expected_better: str, expected_worse: str) -> dict | No
     return {"better": expected_better, "worse": expected_worse, "outcome": outcome, "verdict": v}
 
 
-def slope_test(runs, explain_runs, baseline: dict) -> dict | None:
+def slope_test(explain_runs) -> dict | None:
     """Is Sigmoid's shortfall against ReLU its slope of 1/4 (:mod:`kadai.kadai4.explain`)? The
-    baseline trained with 4·σ against Sigmoid and against ReLU, seed by seed (the same seeds give the
-    same initial weights and batches, so the accuracies are paired). ``outcome``: "explains" (4·σ
-    beyond the threshold above Sigmoid and within it of ReLU), "beyond" (above both), "partly" (above
-    Sigmoid, still below ReLU), "gain" (above Sigmoid; against ReLU undecided), "not" (within the
-    threshold of Sigmoid: the slope is not the cause), "worse" (below Sigmoid) or "unclear"; ``share``:
-    the part of the ReLU−Sigmoid gap of the means that 4·σ closes. None without the runs."""
+    experiment's 4·σ against its Sigmoid and its ReLU, seed by seed (a seed gives the three the same
+    initial weights and batches, so the accuracies are paired), one test over both pairs (Bonferroni
+    over the two). ``outcome``: "explains" (4·σ beyond the threshold above Sigmoid and within it of
+    ReLU), "beyond" (above both), "partly" (above Sigmoid, still below ReLU), "gain" (above Sigmoid;
+    against ReLU undecided), "not" (within the threshold of Sigmoid), "worse" (below Sigmoid) or
+    "unclear"; ``vs``: per other activation, 4·σ minus it (estimate, interval, outcome); ``share``: the
+    part of the ReLU−Sigmoid gap of the means that 4·σ closes. None without the runs."""
     if explain_runs is None or explain_runs.empty:
         return None
-    accs = aligned({v: accuracy_by_seed(r, "activation", v, baseline)[0]
-                    for r, v in ((runs, "relu"), (runs, "sigmoid"), (explain_runs, SCALED))})
-    vs = {ref: verdicts.effect({ref: accs[ref], SCALED: accs[SCALED]}, ACC_EFFECT, paired=True,
-                               reference=ref).to_dict() for ref in ("sigmoid", "relu")}
-    up = {ref: (v["outcome"], np.sign(v["numbers"].get("estimate") or 0.0)) for ref, v in vs.items()}
+    last = explain_runs[explain_runs.epoch == explain_runs.epoch.max()]
+    accs = aligned({v: g.set_index("seed").accuracy.sort_index() for v, g in last.groupby("value")})
+    v = verdicts.effect({k: accs[k] for k in (SCALED, "sigmoid", "relu")}, ACC_EFFECT, paired=True,
+                        reference=SCALED).to_dict()
+    # each pair is (4·σ, other) with estimate other − 4·σ: turned round to 4·σ − other
+    vs = {k: {"estimate": 0.0, "lo": None, "hi": None, "outcome": verdicts.UNKNOWN} for k in ("sigmoid", "relu")}
+    vs.update({p["b"]: {"estimate": -p["estimate"], "lo": -p["hi"], "hi": -p["lo"], "outcome": p["outcome"]}
+               for p in v["numbers"].get("pairs", [])})  # none where too few seeds
+    up = {k: (vs[k]["outcome"], np.sign(vs[k]["estimate"])) for k in ("sigmoid", "relu")}
     if up["sigmoid"] == (verdicts.YES, 1.0):
         outcome = {verdicts.NO: "explains", verdicts.UNKNOWN: "gain"}.get(
             up["relu"][0], "beyond" if up["relu"][1] > 0 else "partly")
     else:
         outcome = {verdicts.NO: "not", verdicts.YES: "worse"}.get(up["sigmoid"][0], "unclear")
-    means = {v: float(np.nanmean(a)) for v, a in accs.items()}
+    means = {k: float(np.nanmean(a)) for k, a in accs.items()}
     gap = means["relu"] - means["sigmoid"]
     return {"outcome": outcome, "acc": means[SCALED], "relu": means["relu"], "sigmoid": means["sigmoid"],
             "share": (means[SCALED] - means["sigmoid"]) / gap if gap > 0 else None,
-            "seeds": int(min(v["numbers"]["groups"][SCALED]["count"] for v in vs.values())),
-            "vs_sigmoid": vs["sigmoid"], "vs_relu": vs["relu"]}
+            "seeds": int(v["numbers"]["groups"][SCALED]["count"]), "comparisons": int(v["numbers"]["n_pairs"]),
+            "vs": vs, "verdict": v}
 
 
 def plateau(runs, values, baseline: dict) -> dict:
@@ -618,7 +623,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if f["contrasts"]["activation"]:  # the activation study trains with the baseline's optimiser
         f["contrasts"]["activation"].update(optimizer=cfg["baseline"]["optimizer"],
                                             scale_free=scale_free(cfg["baseline"]["optimizer"]),
-                                            slope=slope_test(runs, explain_runs, cfg["baseline"]))
+                                            slope=slope_test(explain_runs))
     f["baseline_time"] = baseline_time(study, cfg["baseline"])
     f["conclusion"] = conclusion(study, ranking)
     for g in f["order"]["groups"]:
