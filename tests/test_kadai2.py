@@ -384,6 +384,7 @@ def test_a_step_of_conv2d_is_placed_in_its_reorder_where_the_reorder_makes_most_
     im = out["impls"]
     assert im["by"]["jit:uni"]["sizes"] == [4096, 5793, 7512] and (im["slow"], im["fast"]) == ("simple:any", "jit:uni")
     assert im["ratio"] == pytest.approx(40 / 5, rel=1e-3) and im["not_by_size"]  # 7512 is larger than 6889
+    assert im["at_least"] <= im["ratio"] < im["at_least"] + 0.01  # 「以上」 never rounds the bound up
     # the convolution itself slows as much as the reorder: the reorder makes only half the rise
     both = analyse.explain_onednn(_trace({5793: (15 * px(5793), 4 * px(5793), "jit:uni"),
                                           6889: (60 * px(6889), 40 * px(6889), "simple:any")}))
@@ -399,8 +400,11 @@ def test_conv2d_fresh_memory_is_matched_with_its_blocked_output_where_both_were_
     traced = {"sizes": {1024: {"block": 16, "pixels": 1022 ** 2}}}
     tc = {n: {"fresh": {"share": {"torch_conv2d": share}}} for n, share in ((1024, 17.0), (4096, 17.0))}
     analyse.blocked_fresh(tc, traced)
-    assert tc[1024]["fresh"]["conv2d_is_blocked"]
+    assert tc[1024]["fresh"]["conv2d_is_blocked"] and tc[1024]["fresh"]["channels"] == 17
     assert tc[1024]["fresh"]["blocked"] == pytest.approx(17 * 0.996, rel=1e-3)
+    only = {1024: {"fresh": {"share": {"torch_conv2d": 15.94}}}}  # the blocked output alone, the result reused
+    analyse.blocked_fresh(only, traced)
+    assert only[1024]["fresh"]["channels"] == 16 and only[1024]["fresh"]["conv2d_is_blocked"]
     assert "blocked" not in tc[4096]["fresh"]
     tc = {1024: {"fresh": {"share": {"torch_conv2d": 8.0}}}}
     analyse.blocked_fresh(tc, traced)

@@ -3,6 +3,7 @@ NumPy comparisons, why each series stopped, and what the explaining experiments 
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -279,7 +280,8 @@ def reorder_impls(sizes: dict) -> dict | None:
                   for k, v in per.items()}}
     lo, hi = min(per, key=lambda k: out["by"][k]["per_pixel"][1]), max(per, key=lambda k: out["by"][k]["per_pixel"][0])
     if lo != hi and out["by"][hi]["per_pixel"][0] > out["by"][lo]["per_pixel"][1]:
-        out.update(slow=hi, fast=lo, ratio=out["by"][hi]["per_pixel"][0] / out["by"][lo]["per_pixel"][1],
+        ratio = out["by"][hi]["per_pixel"][0] / out["by"][lo]["per_pixel"][1]
+        out.update(slow=hi, fast=lo, ratio=ratio, at_least=math.floor(ratio * 100) / 100,  # printed after 「以上」
                    not_by_size=min(b for _, _, b in per[hi]) < max(b for _, _, b in per[lo]))
     return out
 
@@ -347,16 +349,20 @@ def explain_onednn(table) -> dict | None:
 
 def blocked_fresh(torch_conv: dict, onednn: dict | None) -> None:
     """Where a size of the formulation experiment was also traced: is the memory ``conv2d`` touched
-    afresh per run (its page faults, in input images) the blocked output plus the result, i.e.
-    (block + 1) × the output's (N − 2)² pixels, within ``FAULTS_MATCH``? Adds ``blocked`` (that
-    size in images) and ``conv2d_is_blocked`` to the size's ``fresh``."""
+    afresh per run (its page faults, in input images) the blocked output (block × the output's
+    (N − 2)² pixels) or the blocked output plus the result (block + 1), whichever is nearer
+    (``channels``), within ``FAULTS_MATCH``? Adds ``blocked`` (that size in images), ``channels``
+    and ``conv2d_is_blocked`` to the size's ``fresh``."""
     for n, e in torch_conv.items():
         traced = (onednn or {}).get("sizes", {}).get(n)
         share = (e.get("fresh") or {}).get("share", {}).get("torch_conv2d")
         if traced is None or share is None:
             continue
-        blocked = (traced["block"] + 1) * traced["pixels"] / float(n) ** 2
-        e["fresh"].update(blocked=blocked, block=traced["block"], match=FAULTS_MATCH,
+        # the blocked output alone, or with the result: whichever is nearer
+        channels = min((traced["block"], traced["block"] + 1), key=lambda c: abs(share / (c * traced["pixels"]
+                                                                                          / float(n) ** 2) - 1))
+        blocked = channels * traced["pixels"] / float(n) ** 2
+        e["fresh"].update(blocked=blocked, block=traced["block"], channels=channels, match=FAULTS_MATCH,
                           conv2d_is_blocked=abs(share / blocked - 1) <= FAULTS_MATCH)
 
 
