@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 
@@ -297,8 +298,6 @@ def explain_onednn(table) -> dict | None:
     ``impls``: :func:`reorder_impls`. ``without``: the sizes whose
     calls ran no oneDNN primitive (PyTorch computes small convolutions itself); ``sizes`` is empty
     where no call did (a PyTorch without oneDNN)."""
-    import re
-
     if table.empty:
         return None
     ok = table[table.primitive != "none"]
@@ -320,7 +319,6 @@ def explain_onednn(table) -> dict | None:
                          "reorder_impl": "・".join(sorted(set(out.implementation))) if not out.empty else None,
                          "bytes": h * w * block * 4, "rounds": int(g["round"].nunique())}
         e = sizes[int(n)]
-        e["conv_share"] = e["conv_s"] / call
         e["reorder_share"] = e["reorder_s"] / call if e["reorder_s"] is not None else None
     ns = sorted(sizes)
     steps = []
@@ -335,15 +333,17 @@ def explain_onednn(table) -> dict | None:
                       "reorder_part": part,  # the share of the call's rise per pixel that is the reorder's
                       "impl_changed": A["reorder_impl"] != B["reorder_impl"],
                       "in_reorder": bool(per["call_s"] and per["call_s"] >= STEP and part and part >= MOSTLY)})
-    blocks = {(e["block"], e["dst"]) for e in sizes.values()}
+    blocks = sorted({(e["block"], e["dst"]) for e in sizes.values()})
     shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None]
     return {"sizes": sizes, "steps": steps, "step": next((s for s in steps if s["in_reorder"]), None),
             "impls": reorder_impls(sizes),
             "without": sorted(int(n) for n in set(table.N) - set(ok.N)),
             # the convolution primitive itself slower per pixel by ≥ STEP: not the reorder's doing
             "conv_steps": [s for s in steps if s["conv"] and s["conv"] >= STEP],
-            # one blocked output format at every size (its channel block and name), or None
-            "block": dict(zip(("block", "dst"), blocks.pop())) if len(blocks) == 1 else None,
+            # one blocked output format at every size (its channel block and name), or None; padded:
+            # that format holds more channels than the one computed
+            "block": dict(zip(("block", "dst"), blocks[0])) if len(blocks) == 1 else None,
+            "padded": len(blocks) == 1 and blocks[0][0] > 1,
             "reorder_share": [min(shares), max(shares)] if shares else None}
 
 
@@ -358,10 +358,10 @@ def blocked_fresh(torch_conv: dict, onednn: dict | None) -> None:
         share = (e.get("fresh") or {}).get("share", {}).get("torch_conv2d")
         if traced is None or share is None:
             continue
+        image = traced["pixels"] / float(n) ** 2  # one output channel, in input images
         # the blocked output alone, or with the result: whichever is nearer
-        channels = min((traced["block"], traced["block"] + 1), key=lambda c: abs(share / (c * traced["pixels"]
-                                                                                          / float(n) ** 2) - 1))
-        blocked = channels * traced["pixels"] / float(n) ** 2
+        channels = min((traced["block"], traced["block"] + 1), key=lambda c: abs(share / (c * image) - 1))
+        blocked = channels * image
         e["fresh"].update(blocked=blocked, block=traced["block"], channels=channels, match=FAULTS_MATCH,
                           conv2d_is_blocked=abs(share / blocked - 1) <= FAULTS_MATCH)
 
@@ -555,8 +555,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if onednn and onednn["step"]:  # the same two sizes in the sweep, where it measured both
         sweep = raw.series_of(summary, op="conv", implementation="torch_cpu")
         lo, hi = onednn["step"]["lo"], onednn["step"]["hi"]
-        onednn["step"]["sweep"] = (float(sweep[hi] / sweep[lo]) * (lo - 2) ** 2 / (hi - 2) ** 2
-                                   if lo in sweep.index and hi in sweep.index else None)
+        ratio = (float(sweep[hi] / sweep[lo]) * (lo - 2) ** 2 / (hi - 2) ** 2
+                 if lo in sweep.index and hi in sweep.index else None)
+        onednn["step"].update(sweep=ratio, sweep_steps=ratio is not None and ratio >= STEP)
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "measured": raw.sweep_facts(table, sweeps, sure, summary),
