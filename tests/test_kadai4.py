@@ -679,22 +679,100 @@ def test_the_epochs_study_pairs_its_accuracies_seed_by_seed():
     assert not analyse.paired_by_seed("hidden")
 
 
-@pytest.mark.parametrize("x4, outcome", [(0.90, "explains"), (0.85, "partly"), (0.80, "not"), (0.75, "worse"),
-                                         (0.95, "beyond")])
-def test_the_slope_experiment_tells_whether_sigmoids_slope_explains_its_shortfall(x4, outcome):
-    """ReLU 0.90, Sigmoid 0.80 in every seed (±1 point between seeds, shared by every activation: the
-    same seed's initial weights); 4·σ at ``x4``: the slope explains the gap, part of it, none of it."""
-    from kadai.kadai4.analyse import slope_test
-
-    rows = [{"param": "activation", "value": value, "seed": s, "epoch": e, "params": 10,
+def ladder_rows(accs: dict, seeds: int = 4) -> list[dict]:
+    """Explanation runs: every activation ±1 point between seeds (shared: the same seed's initial
+    weights), ReLU with 0.1 point of its own noise in odd seeds."""
+    return [{"param": "activation", "value": value, "seed": s, "epoch": e, "params": 10,
              "accuracy": acc + 0.01 * (s - 1) + 0.001 * (s % 2) * (value == "relu")}
-            for value, acc in (("relu", 0.90), ("sigmoid", 0.80), ("sigmoid_x4", x4))
-            for s in range(4) for e in (1, 2)]
-    out = slope_test(pd.DataFrame(rows))
-    assert out["outcome"] == outcome and out["seeds"] == 4 and out["comparisons"] == 2
-    assert out["acc"] == pytest.approx(x4 + 0.005) and out["share"] == pytest.approx((x4 - 0.80) / 0.1005, rel=1e-3)
-    assert out["vs"]["sigmoid"]["estimate"] == pytest.approx(x4 - 0.80)  # 4·σ minus Sigmoid, seed by seed
-    assert out["verdict"]["numbers"]["paired"]  # the seeds' shared ±1 point cancels in the pairs
-    assert slope_test(None) is None
-    thin = slope_test(pd.DataFrame([r for r in rows if r["seed"] == 0]))  # one seed: no interval
-    assert thin["outcome"] == "unclear" and thin["vs"]["sigmoid"]["lo"] is None
+            for value, acc in accs.items() for s in range(seeds) for e in (1, 2)]
+
+
+@pytest.mark.parametrize("forms, states, causes, against", [
+    ((0.85, 0.85, 0.90), ["up", "same", "up", "same"], ["slope", "centre"], []),
+    ((0.80, 0.86, 0.86), ["same", "up", "same", "up"], ["range"], []),
+    ((0.78, 0.85, 0.92), ["down", "up", "up", "down"], ["range", "centre"], ["slope"]),
+])
+def test_the_ladder_tells_which_of_sigmoids_properties_costs_accuracy(forms, states, causes, against):
+    """Sigmoid 0.80 and ReLU 0.90 in every seed, the three Sigmoid forms between at ``forms``: each
+    neighbour pair is decided seed by seed, and the steps' shares of the gap add up to 1."""
+    from kadai.kadai4.analyse import ladder_test
+    from kadai.kadai4.labels import CENTRED, LADDER, SCALED, SLOPE4
+
+    accs = {"sigmoid": 0.80, SLOPE4: forms[0], SCALED: forms[1], CENTRED: forms[2], "relu": 0.90}
+    out = ladder_test(pd.DataFrame(ladder_rows(accs)))
+    assert [s["state"] for s in out["steps"]] == states and out["rest"] == states[-1]
+    assert out["causes"] == causes and out["against"] == against
+    assert out["seeds"] == 4 and out["comparisons"] == 4 and out["verdict"]["numbers"]["paired"]
+    assert [(s["a"], s["b"]) for s in out["steps"]] == list(zip(LADDER, LADDER[1:]))
+    gap = 0.9005 - 0.80
+    assert out["gap"] == pytest.approx(gap)
+    assert [s["share"] for s in out["steps"]] == pytest.approx(
+        [(b - a) / gap for a, b in zip([0.80, *forms], [*forms, 0.9005])])
+    assert sum(s["share"] for s in out["steps"]) == pytest.approx(1.0)
+    # the seeds' shared ±1 point cancels in the pairs: the Sigmoid forms' steps are exact
+    assert out["steps"][1]["estimate"] == pytest.approx(forms[1] - forms[0])
+    assert out["steps"][1]["lo"] == pytest.approx(out["steps"][1]["hi"])
+    assert [r["acc"] for r in out["rows"]] == pytest.approx([0.805, *(f + 0.005 for f in forms), 0.9055])
+
+
+def test_the_ladders_functions_have_the_properties_the_report_names():
+    """Slope at 0, output range and the input where the slope halves, from b·σ(a·x) − c, against
+    the activations the job trains (autograd and their values far out)."""
+    import torch
+    from kadai.kadai4.analyse import form_properties
+    from kadai.kadai4.explain import sigmoid_form
+    from kadai.kadai4.labels import SIGMOID_FORMS
+
+    for name, form in SIGMOID_FORMS.items():
+        f, p = sigmoid_form(*form), form_properties(name)
+        x = torch.tensor([0.0, p["half_slope_x"]], dtype=torch.float64, requires_grad=True)
+        f(x).sum().backward()
+        assert x.grad[0].item() == pytest.approx(p["slope"]) and x.grad[1].item() == pytest.approx(p["slope"] / 2)
+        ends = f(torch.tensor([-60.0, 60.0], dtype=torch.float64))
+        assert ends.tolist() == pytest.approx([p["low"], p["high"]])
+    assert SIGMOID_FORMS["sigmoid"] == (1, 1, 0) and form_properties("sigmoid")["slope"] == 0.25
+    assert form_properties("relu") == {"slope": 1.0, "low": 0.0, "high": None, "half_slope_x": None}
+
+
+def test_every_sigmoid_form_of_the_ladder_represents_the_same_networks():
+    """What the report says: b·σ(a·x) − c is Sigmoid with the layers around it rescaled and shifted.
+    A Sigmoid network of 課題4's spec, its weights mapped (z' = z/a into each activation, h = (h' + c)/b
+    out of it), gives the same outputs with every form."""
+    import torch
+    from kadai.kadai4.explain import sigmoid_form
+    from kadai.kadai4.labels import SIGMOID_FORMS
+    from kadai.kadai4.settings import spec_of
+    from kadai.train import models
+
+    torch.manual_seed(0)
+    spec = spec_of({"hidden": 16, "layers": 3})
+    x = torch.randn(32, 1, 28, 28, dtype=torch.float64)
+    ref = models.SpecNet(spec, activation="sigmoid").double()
+    fcs = [n for n, _ in ref.steps if n.startswith("fc")]
+    for name, (a, b, c) in SIGMOID_FORMS.items():
+        models.ACTIVATIONS.setdefault(name, sigmoid_form(a, b, c))
+        net = models.SpecNet(spec, activation=name).double()
+        with torch.no_grad():
+            for i, fc in enumerate(fcs):
+                w, bias = getattr(ref, fc).weight.clone(), getattr(ref, fc).bias.clone()
+                if i > 0:  # its input is an activation's output
+                    w, bias = w / b, bias + (c / b) * w.sum(dim=1)
+                out_scale = a if i < len(fcs) - 1 else 1  # its output enters an activation
+                getattr(net, fc).weight.copy_(w / out_scale)
+                getattr(net, fc).bias.copy_(bias / out_scale)
+        assert torch.allclose(net(x), ref(x), rtol=1e-10, atol=1e-10), name
+        if (a, b, c) != (1, 1, 0):  # the same weights unmapped: another network
+            net.load_state_dict(ref.state_dict())
+            assert not torch.allclose(net(x), ref(x), rtol=1e-3, atol=1e-3), name
+
+
+def test_the_ladder_needs_every_activation_and_two_seeds():
+    from kadai.kadai4.analyse import ladder_test
+    from kadai.kadai4.labels import CENTRED, SCALED, SLOPE4
+
+    accs = {"sigmoid": 0.80, SLOPE4: 0.85, SCALED: 0.85, CENTRED: 0.88, "relu": 0.90}
+    assert ladder_test(None) is None
+    assert ladder_test(pd.DataFrame(ladder_rows({k: v for k, v in accs.items() if k != CENTRED}))) is None
+    thin = ladder_test(pd.DataFrame(ladder_rows(accs, seeds=1)))  # one seed: no interval
+    assert [s["state"] for s in thin["steps"]] == ["unclear"] * 4 and thin["steps"][0]["lo"] is None
+    assert thin["causes"] == [] and thin["rest"] == "unclear"

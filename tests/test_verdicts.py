@@ -360,6 +360,26 @@ def test_effect_against_a_reference_compares_fewer_pairs():
         verdicts.effect(groups, 0.1, reference="missing")
 
 
+def test_effect_over_given_pairs_corrects_for_those_only():
+    """A ladder's neighbours: 2 of the 3 pairs, a Bonferroni factor of 2, each pair b − a."""
+    rng = np.random.default_rng(7)
+    noise = rng.normal(0, 0.01, 8)
+    groups = {"a": 1.0 + noise, "b": 1.2 + noise + rng.normal(0, 0.01, 8), "c": 1.2 + noise + rng.normal(0, 0.01, 8)}
+    ladder = verdicts.effect(groups, 0.05, paired=True, pairs=[("a", "b"), ("b", "c")])
+    every = verdicts.effect(groups, 0.05, paired=True)
+    assert ladder.numbers["n_pairs"] == 2 and every.numbers["n_pairs"] == 3
+    found = {(p["a"], p["b"]): p for p in ladder.numbers["pairs"]}
+    assert list(found) == [("a", "b"), ("b", "c")]
+    assert found[("a", "b")]["outcome"] == verdicts.YES and found[("b", "c")]["outcome"] == verdicts.NO
+    assert found[("a", "b")]["estimate"] == pytest.approx(np.mean(groups["b"] - groups["a"]))
+    wider = {(p["a"], p["b"]): p for p in every.numbers["pairs"]}[("a", "b")]
+    assert wider["hi"] - wider["lo"] > found[("a", "b")]["hi"] - found[("a", "b")]["lo"]
+    with pytest.raises(ValueError):
+        verdicts.effect(groups, 0.05, pairs=[("a", "missing")])
+    with pytest.raises(ValueError):
+        verdicts.effect(groups, 0.05, pairs=[("a", "b")], reference="a")
+
+
 def test_page_faults_explain_a_break_only_when_runs_start_faulting():
     from kadai import scaling
 

@@ -358,22 +358,31 @@ def test_kadai4_words_follow_the_verdicts(built):
         ends.update(as_expected="この縮みが原因であるという仮説が立つ", negligible="ReLU と Sigmoid の精度の差は閾値")
         assert "勾配が一様に小さくなることだけでは" in md and "勾配が小さくなることと矛盾しない" not in md
     assert [w for w in ends.values() if w in md] == [ends[k["outcome"]]]
-    # the 4·σ experiment: its accuracy recomputed from its runs, printed only where Sigmoid fell short
+    # the ladder experiment: every accuracy and step recomputed from its runs, printed only where
+    # Sigmoid fell short
     from kadai.io import read_csv
+    from kadai.kadai4.labels import LABELS, LADDER
     from kadai.rows import RUNS4
 
     runs = read_csv(built / "results/kadai4/explain/activation.csv", RUNS4)
     runs = runs[runs.epoch == runs.epoch.max()]
     seeds = yaml.safe_load((ROOT / "config/quick.yaml").read_text(encoding="utf-8"))["kadai4"]["explain_seeds"]
-    assert {v: sorted(g.seed) for v, g in runs.groupby("value")} == {v: sorted(seeds)
-                                                                     for v in ("relu", "sigmoid", "sigmoid_x4")}
-    x4 = runs[runs.value == "sigmoid_x4"]
-    assert k["slope"]["acc"] == pytest.approx(x4.accuracy.mean())
-    printed = re.search(r"平均の精度は 4·Sigmoid が ([0-9.]+) %", md)
+    assert {v: sorted(g.seed) for v, g in runs.groupby("value")} == {v: sorted(seeds) for v in LADDER}
+    acc = runs.pivot(index="seed", columns="value", values="accuracy")
+    ld = k["ladder"]
+    assert [r["acc"] for r in ld["rows"]] == pytest.approx([acc[v].mean() for v in LADDER])
+    assert [s["estimate"] for s in ld["steps"]] == pytest.approx([(acc[b] - acc[a]).mean()
+                                                                  for a, b in zip(LADDER, LADDER[1:])])
     if k["outcome"] == "as_expected":
-        assert float(printed[1]) == pytest.approx(100 * x4.accuracy.mean(), rel=6e-3)
+        for v in LADDER:  # the table's accuracy column
+            cells = re.search(rf"^\| {re.escape(LABELS[v])} \|[^|]*\|[^|]*\| ([0-9.]+) \|", md, re.M)
+            assert float(cells[1]) == pytest.approx(100 * acc[v].mean(), rel=6e-3), v
+        moved = [100 * abs((acc[st["b"]] - acc[st["a"]]).mean()) for st in ld["steps"] if st["state"] in ("up", "down")]
+        section = md.split(LABELS[LADDER[1]] + " は入力")[1]
+        said = re.findall(r"ると、精度は ([0-9.]+) ポイント(?:上が|下が)った", section)
+        assert [float(x) for x in said] == pytest.approx(moved, rel=6e-3)
     else:
-        assert printed is None
+        assert "ReLU に近づけた" not in md
     # time against parameters: the paired ratio from the hidden-size study's rounds, and its decision
     pr = f["proportional"]
     t = pd_read(built / "results/kadai4/timing/hidden.csv").query("status == 'ok'").pivot(
@@ -441,6 +450,44 @@ def test_every_verdict_branch_keeps_the_writing_rules(built, how):
                                          root=built, templates=built / "templates", typefaces=faces)
         assert (how in ("busy", "lists")) <= ("コアを使うこの計測の時間は信頼できない" in text), report
         assert rubric.check_text(text) == [], report
+
+
+@pytest.mark.parametrize("states", [("up", "same", "up", "same"), ("down", "up", "unclear", "up"),
+                                    ("same", "same", "same", "down"), ("unclear", "down", "down", "unclear"),
+                                    ("up", "up", "up", "up"), ("down", "down", "down", "same")])
+def test_every_ladder_outcome_keeps_the_writing_rules(built, states):
+    """課題4's ladder as another machine may decide it: each step's sentence follows its state, the
+    conclusion names exactly the steps that raised accuracy, and every sentence keeps the rules."""
+    from kadai import render, rubric
+    from kadai.kadai4.context import ladder_table
+
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
+    ctx = json.loads((built / "results/kadai4/context.json").read_text(encoding="utf-8"))
+    k = ctx["contrasts"]["activation"]
+    k["outcome"] = "as_expected"
+    ld = k["ladder"]
+    for st, state in zip(ld["steps"], states):
+        sign = -1 if state == "down" else 1
+        st.update(state=state, estimate=sign * 0.0312, lo=sign * 0.0211 if state != "unclear" else -0.004,
+                  hi=sign * 0.0423 if state != "unclear" else 0.0301)
+    ld["causes"] = [st["name"] for st in ld["steps"][:-1] if st["state"] == "up"]
+    ld["against"] = [st["name"] for st in ld["steps"][:-1] if st["state"] == "down"]
+    ld["rest"] = states[-1]
+    ctx["ladder"] = ladder_table(ld)
+    text, _ = render.render_markdown("kadai4.md.j2", ctx, config, sysinfo, built / "report/kadai4.ladder.md",
+                                     root=built, templates=built / "templates",
+                                     typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
+    assert rubric.check_text(text) == []
+    assert text.count("精度は 3.12 ポイント上がった") == states.count("up")
+    assert text.count("精度は 3.12 ポイント下がった") == states.count("down")
+    cause = {"slope": "0 付近の傾きが 1/4 であること", "range": "出力の範囲が 0〜1 と狭いこと",
+             "centre": "出力の中心が 0 でないこと"}
+    named = [c for c, w in cause.items() if w in text.split("原因には")[-1].split("。")[0]]
+    assert named == ld["causes"] and (("原因には" in text) == bool(ld["causes"]))
+    ends = {"same": "ReLU との差はこれらの性質で説明できる", "up": "ReLU には届かない",
+            "down": "ReLU との差はなくなる", "unclear": "ReLU に届いたかは判定できない"}
+    assert [w for w in ends.values() if w in text] == [ends[states[-1]]]
 
 
 @pytest.mark.parametrize("outcome", ["yes", "no", "unknown"])

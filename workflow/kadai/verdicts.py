@@ -29,7 +29,8 @@ Decisions and their rules
   means − 1 and the band is symmetric on the log scale, |log ratio| vs log(1 + min_effect).
   YES "exceeds": some pair's interval lies wholly beyond the band (strictly). NO "negligible":
   every pair's interval lies wholly inside the open band. Else UNKNOWN "straddles".
-  With ``reference`` only the pairs (reference, other) are compared (m = number of others).
+  With ``reference`` only the pairs (reference, other) are compared (m = number of others); with
+  ``pairs`` only the (a, b) pairs given (m = their number).
   Zero variance gives a zero-width interval, never NaN. ``numbers`` name the deciding pair (the
   exceeding pair with the largest |estimate|, else the pair with the largest |estimate|): ``a``,
   ``b``, ``estimate``, ``lo``, ``hi`` and the band [``band_lo``, ``band_hi``] on the same scale,
@@ -362,17 +363,19 @@ def not_proportional(size_ratio: float, time_ratio: dict) -> dict:
                    numbers).to_dict()
 
 
-def _pairs(names: list, reference) -> list[tuple]:
-    """Every pair in insertion order, or every (reference, other) pair."""
+def _pairs(names: list, reference, pairs=None) -> list[tuple]:
+    """Every pair in insertion order, or every (reference, other) pair, or the ``pairs`` given."""
+    if pairs is not None:
+        return [tuple(p) for p in pairs]
     if reference is None:
         return list(combinations(names, 2))
     return [(reference, b) for b in names if b != reference]
 
 
-def _pair_intervals(values: dict, paired: bool, confidence: float, reference=None) -> list[dict]:
+def _pair_intervals(values: dict, paired: bool, confidence: float, reference=None, pairs=None) -> list[dict]:
     """Estimate and interval of mean(b) − mean(a) for every compared pair (a, b)."""
     out = []
-    for a, b in _pairs(list(values), reference):
+    for a, b in _pairs(list(values), reference, pairs):
         if paired:
             d, lo, hi = _one_sample(values[b] - values[a], confidence)
         else:
@@ -393,17 +396,22 @@ def _clean_groups(groups: dict, paired: bool, relative: bool) -> dict:
 
 
 def effect(groups: dict, min_effect: float, *, relative: bool = False, paired: bool = False,
-           confidence: float = CONFIDENCE, min_samples: int = MIN_SAMPLES, reference=None) -> Verdict:
+           confidence: float = CONFIDENCE, min_samples: int = MIN_SAMPLES, reference=None,
+           pairs=None) -> Verdict:
     """Does the quantity differ between some two settings by more than ``min_effect``? With
     ``reference`` (a key of ``groups``, e.g. the baseline of a one-at-a-time study) only the
-    pairs (reference, other) are compared, so the Bonferroni correction is over fewer pairs."""
+    pairs (reference, other) are compared, so the Bonferroni correction is over fewer pairs; with
+    ``pairs`` (a, b), e.g. the neighbours of a ladder, only those."""
     _check_confidence(confidence)
     if min_effect < 0:
         raise ValueError(f"min_effect must be ≥ 0, got {min_effect}")
     if reference is not None and reference not in groups:
         raise ValueError(f"reference {reference!r} is not one of the groups {list(groups)}")
+    unknown = [k for p in pairs or [] for k in p if k not in groups]
+    if unknown or (pairs is not None and reference is not None):
+        raise ValueError(f"pairs {pairs!r}: give pairs of groups {list(groups)}, or a reference, not both")
     clean = _clean_groups(groups, paired, relative)
-    m = len(_pairs(list(clean), reference))
+    m = len(_pairs(list(clean), reference, pairs))
     pair_conf = 1 - (1 - confidence) / m if m else confidence
     numbers = {"min_effect": min_effect, "relative": relative, "paired": paired, "confidence": confidence,
                "n_pairs": m, "pair_confidence": pair_conf,
@@ -413,11 +421,11 @@ def effect(groups: dict, min_effect: float, *, relative: bool = False, paired: b
     if m == 0 or min(v.size for v in clean.values()) < max(min_samples, 2):
         return Verdict(UNKNOWN, "too_few", numbers)
     values = {k: np.log(v) for k, v in clean.items()} if relative else clean
-    pairs = _pair_intervals(values, paired, pair_conf, reference)
+    compared = _pair_intervals(values, paired, pair_conf, reference, pairs)
     band = math.log1p(min_effect) if relative else min_effect
-    beyond = [p for p in pairs if p["lo"] > band or p["hi"] < -band]
-    inside = all(-band < p["lo"] and p["hi"] < band for p in pairs)
-    top = max(beyond or pairs, key=lambda p: abs(p["estimate"]))
+    beyond = [p for p in compared if p["lo"] > band or p["hi"] < -band]
+    inside = all(-band < p["lo"] and p["hi"] < band for p in compared)
+    top = max(beyond or compared, key=lambda p: abs(p["estimate"]))
 
     def reported(p):  # a relative change is reported as b/a − 1, comparable with min_effect
         return {**p, **{key: math.expm1(p[key]) for key in ("estimate", "lo", "hi")}} if relative else p
@@ -425,7 +433,7 @@ def effect(groups: dict, min_effect: float, *, relative: bool = False, paired: b
     # every compared pair at the Bonferroni level, with its own outcome against the band
     numbers["pairs"] = [{**reported(p), "outcome": YES if p in beyond else
                          NO if -band < p["lo"] and p["hi"] < band else UNKNOWN}
-                        for p in pairs if math.isfinite(p["estimate"])]
+                        for p in compared if math.isfinite(p["estimate"])]
     numbers.update(reported(top), band_lo=math.expm1(-band) if relative else -band, band_hi=min_effect)
     if beyond:
         return Verdict(YES, "exceeds", numbers)

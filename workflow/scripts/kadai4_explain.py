@@ -1,4 +1,4 @@
-# rule kadai4_explain: the baseline trained with 4·σ (Sigmoid stretched to slope 1), every seed
+# rule kadai4_explain: the baseline trained with Sigmoid changed step by step towards ReLU, every seed
 from kadai.exclusive import watched
 from kadai.io import job, named
 from kadai.kadai4 import explain

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import fit, raw, verdicts
 from ..io import read_csv, write_json
 from ..rows import RUNS4, TIMING4
-from .labels import LABELS, PARAMS, SCALED
+from .labels import LABELS, LADDER, PARAMS, SIGMOID_FORMS
 from .settings import spec_of
 
 ACC_EFFECT = 0.005   # accuracy changes below half a percentage point are no effect
@@ -466,37 +466,60 @@ def contrast(accs: dict, expected_better: str, expected_worse: str) -> dict | No
     return {"better": expected_better, "worse": expected_worse, "outcome": outcome, "verdict": v}
 
 
-def slope_test(explain_runs) -> dict | None:
-    """Is Sigmoid's shortfall against ReLU its slope of 1/4 (:mod:`kadai.kadai4.explain`)? The
-    experiment's 4·σ against its Sigmoid and its ReLU, seed by seed (a seed gives the three the same
-    initial weights and batches, so the accuracies are paired), one test over both pairs (Bonferroni
-    over the two). ``outcome``: "explains" (4·σ beyond the threshold above Sigmoid and within it of
-    ReLU), "beyond" (above both), "partly" (above Sigmoid, still below ReLU), "gain" (above Sigmoid;
-    against ReLU undecided), "not" (within the threshold of Sigmoid), "worse" (below Sigmoid) or
-    "unclear"; ``vs``: per other activation, 4·σ minus it (estimate, interval, outcome); ``share``: the
-    part of the ReLU−Sigmoid gap of the means that 4·σ closes. None without the runs."""
-    if explain_runs is None or explain_runs.empty:
+# |x| where b·σ(a·x) − c has half its slope at 0: σ(1 − σ) = 1/8 at a·x = 2·ln(1 + √2)
+HALF_SLOPE_X = 2 * np.log1p(np.sqrt(2))
+STEPS = ("slope", "range", "centre", "rest")  # what each neighbour pair of LADDER changes
+
+
+def form_properties(value: str) -> dict:
+    """An activation of the ladder: slope at 0 (ReLU: for x > 0), output range (None: unbounded) and
+    the input where the slope has halved (None: never), from its (a, b, c) in b·σ(a·x) − c."""
+    if value == "relu":
+        return {"slope": 1.0, "low": 0.0, "high": None, "half_slope_x": None}
+    a, b, c = SIGMOID_FORMS[value]
+    return {"slope": a * b / 4, "low": float(-c), "high": float(b - c), "half_slope_x": float(HALF_SLOPE_X / a)}
+
+
+def step_state(pair: dict) -> str:
+    """A step up the ladder: "up"/"down" (accuracy changes beyond the threshold), "same" (within
+    it) or "unclear"."""
+    if pair["outcome"] == verdicts.YES:
+        return "up" if pair["estimate"] > 0 else "down"
+    return "same" if pair["outcome"] == verdicts.NO else "unclear"
+
+
+def ladder_test(explain_runs) -> dict | None:
+    """Which of Sigmoid's properties costs it accuracy against ReLU (:mod:`kadai.kadai4.explain`)?
+    Neighbours on :data:`LADDER` compared seed by seed (a seed gives every activation the same initial
+    weights and batches), one test over the 4 steps (Bonferroni over them). ``rows``: per activation
+    its properties (:func:`form_properties`), mean accuracy and seed sd; ``steps``: per step (named
+    by :data:`STEPS`) the change b − a (estimate, interval, outcome), its ``state``
+    (:func:`step_state`) and ``share`` of the ReLU − Sigmoid gap of the means (the shares add up to
+    1); ``causes``/``against``: the steps before ReLU that raise/lower accuracy; ``rest``: the last
+    step's state (ReLU against the last Sigmoid form). None without every activation's runs."""
+    if explain_runs is None or explain_runs.empty or not set(LADDER) <= set(explain_runs.value):
         return None
     last = explain_runs[explain_runs.epoch == explain_runs.epoch.max()]
     accs = aligned({v: g.set_index("seed").accuracy.sort_index() for v, g in last.groupby("value")})
-    v = verdicts.effect({k: accs[k] for k in (SCALED, "sigmoid", "relu")}, ACC_EFFECT, paired=True,
-                        reference=SCALED).to_dict()
-    # each pair is (4·σ, other) with estimate other − 4·σ: turned round to 4·σ − other
-    vs = {k: {"estimate": 0.0, "lo": None, "hi": None, "outcome": verdicts.UNKNOWN} for k in ("sigmoid", "relu")}
-    vs.update({p["b"]: {"estimate": -p["estimate"], "lo": -p["hi"], "hi": -p["lo"], "outcome": p["outcome"]}
-               for p in v["numbers"].get("pairs", [])})  # none where too few seeds
-    up = {k: (vs[k]["outcome"], np.sign(vs[k]["estimate"])) for k in ("sigmoid", "relu")}
-    if up["sigmoid"] == (verdicts.YES, 1.0):
-        outcome = {verdicts.NO: "explains", verdicts.UNKNOWN: "gain"}.get(
-            up["relu"][0], "beyond" if up["relu"][1] > 0 else "partly")
-    else:
-        outcome = {verdicts.NO: "not", verdicts.YES: "worse"}.get(up["sigmoid"][0], "unclear")
-    means = {k: float(np.nanmean(a)) for k, a in accs.items()}
-    gap = means["relu"] - means["sigmoid"]
-    return {"outcome": outcome, "acc": means[SCALED], "relu": means["relu"], "sigmoid": means["sigmoid"],
-            "share": (means[SCALED] - means["sigmoid"]) / gap if gap > 0 else None,
-            "seeds": int(v["numbers"]["groups"][SCALED]["count"]), "comparisons": int(v["numbers"]["n_pairs"]),
-            "vs": vs, "verdict": v}
+    neighbours = list(zip(LADDER, LADDER[1:]))
+    v = verdicts.effect({k: accs[k] for k in LADDER}, ACC_EFFECT, paired=True, pairs=neighbours).to_dict()
+    groups = v["numbers"]["groups"]
+    gap = groups["relu"]["mean"] - groups["sigmoid"]["mean"]
+    found = {(p["a"], p["b"]): p for p in v["numbers"].get("pairs", [])}  # none where too few seeds
+    steps = []
+    for name, (a, b) in zip(STEPS, neighbours):
+        p = found.get((a, b), {"estimate": groups[b]["mean"] - groups[a]["mean"], "lo": None, "hi": None,
+                               "outcome": verdicts.UNKNOWN})
+        steps.append({"name": name, "a": a, "b": b, "estimate": p["estimate"], "lo": p["lo"], "hi": p["hi"],
+                      "outcome": p["outcome"], "state": step_state(p),
+                      "share": (groups[b]["mean"] - groups[a]["mean"]) / gap if gap > 0 else None})
+    rows = [{"value": k, "label": LABELS[k], **form_properties(k), "acc": groups[k]["mean"], "sd": groups[k]["sd"]}
+            for k in LADDER]
+    return {"rows": rows, "steps": steps, "gap": gap, "seeds": int(groups["sigmoid"]["count"]),
+            "comparisons": int(v["numbers"]["n_pairs"]),
+            "causes": [s["name"] for s in steps[:-1] if s["state"] == "up"],
+            "against": [s["name"] for s in steps[:-1] if s["state"] == "down"],
+            "rest": steps[-1]["state"], "verdict": v}
 
 
 def plateau(runs, values, baseline: dict) -> dict:
@@ -583,6 +606,10 @@ def records(study: dict, extra: dict) -> list[dict]:
     if extra.get("plateau"):
         out.append(verdicts.record("kadai4/epochs/plateau", "accuracy still changes at the largest epoch counts",
                                    extra["plateau"]["verdict"]))
+    ladder = ((extra.get("contrasts") or {}).get("activation") or {}).get("ladder")
+    if ladder:
+        out.append(verdicts.record("kadai4/activation/ladder",
+                                   "a step of the ladder from Sigmoid to ReLU changes the accuracy", ladder["verdict"]))
     return out
 
 
@@ -623,7 +650,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if f["contrasts"]["activation"]:  # the activation study trains with the baseline's optimiser
         f["contrasts"]["activation"].update(optimizer=cfg["baseline"]["optimizer"],
                                             scale_free=scale_free(cfg["baseline"]["optimizer"]),
-                                            slope=slope_test(explain_runs))
+                                            ladder=ladder_test(explain_runs))
     f["baseline_time"] = baseline_time(study, cfg["baseline"])
     f["conclusion"] = conclusion(study, ranking)
     for g in f["order"]["groups"]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..io import read_json, write_json
-from ..tables import interval, sig, spaced
+from ..tables import interval, sig, signed, spaced
 from .labels import LABELS
 
 # dataset.render_digit scales every glyph so that its longer side is this many pixels, whatever
@@ -64,6 +64,32 @@ def effects_table(study: dict, ranking: list) -> dict:
                      for p in ranking for st in [study[p]]]}
 
 
+def output_range(row: dict) -> str:
+    """「0〜1」「−2〜2」, or 「0 以上」 where the outputs are unbounded above (ReLU)."""
+    low = signed(f"{row['low']:g}")
+    return f"{low} 以上" if row["high"] is None else f"{low}〜{signed(format(row['high'], 'g'))}"
+
+
+def ladder_table(ladder: dict | None) -> dict | None:
+    """The explanation experiment's ladder (analyse.ladder_test), one row per activation: its slope
+    at 0, output range, mean accuracy (%), the change from the row above (percentage points, its
+    Bonferroni 95 % interval) and the part of the ReLU − Sigmoid gap that change makes (%). Short
+    headers; the caption says what 傾き, 差 and 割合 are."""
+    if not ladder:
+        return None
+    steps = [None, *ladder["steps"]]
+    return {"columns": [{"name": "活性化関数", "kind": "text"}, {"name": "傾き", "unit": "-", "kind": "sig"},
+                        {"name": "出力の範囲", "kind": "text"}, {"name": "精度", "unit": "%", "kind": "percent"},
+                        {"name": "差", "unit": "ポイント", "kind": "sig"},
+                        {"name": "95 % 区間", "unit": "ポイント", "kind": "text"},
+                        {"name": "割合", "unit": "%", "kind": "percent", "sig": 2}],
+            "rows": [[r["label"], r["slope"], output_range(r), r["acc"],
+                      100 * st["estimate"] if st else None,
+                      interval(100 * st["lo"], 100 * st["hi"]) if st and st["lo"] is not None else "—",
+                      st["share"] if st else None]
+                     for r, st in zip(ladder["rows"], steps)]}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     cfg = settings["kadai4"]
@@ -75,6 +101,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "card": card, "fonts_table": fonts,
            "tables": {p: setting_table(st) for p, st in findings["study"].items()},
            "effects": effects_table(findings["study"], findings["ranking"]),
+           "ladder": ladder_table((findings["contrasts"]["activation"] or {}).get("ladder")),
            "effects_wide": any(st["acc_largest"].get("wide") for st in findings["study"].values()),
            "wide_word": WIDE,
            "bl_labels": {k: LABELS.get(str(v), str(v)) for k, v in cfg["baseline"].items()},

@@ -1,14 +1,16 @@
-"""課題4's explanation experiment: is Sigmoid's shortfall against ReLU its slope of 1/4?
+"""課題4's explanation experiment: which of Sigmoid's properties costs it accuracy against ReLU?
 
 Near 0, σ(x) ≈ 0.5 + x/4: every hidden layer shrinks the differences between examples to about a
-quarter, and an adaptive optimiser (Adam) rescales gradients but not those forward differences.
-Sigmoid also saturates and is never negative, so the accuracy gap alone cannot tell which property
-costs the accuracy. This job trains the baseline with ReLU, Sigmoid and 4·σ(x) — the same curve
-stretched to slope 1 at 0, still saturating and never negative, but also with a 4× wider output
-range — each with every ``explain_seeds`` seed (a seed gives the three the same initial weights and
-batch order, so they are compared seed by seed): if the slope (or the narrow range) is the cause,
-4·σ is as accurate as ReLU; if it is not, as inaccurate as Sigmoid (decided in
-:func:`kadai.kadai4.analyse.slope_test`)."""
+quarter. Sigmoid also has outputs only in (0, 1), never negative and centred on 0.5, and it
+saturates, so the accuracy gap alone cannot tell which property costs the accuracy. This job trains
+the baseline with a ladder of activations from Sigmoid to ReLU (:data:`kadai.kadai4.labels.LADDER`),
+each step changing one property: σ(4x) (slope 1 at 0, same outputs; it saturates at a quarter of
+the input), 4σ(x) (outputs in (0, 4), saturating where Sigmoid does), 4σ(x) − 2 (centred on 0),
+then ReLU. Every b·σ(a·x) − c is Sigmoid with the weights and biases around it rescaled and shifted,
+so the four Sigmoid forms can represent the same networks: what differs is how training from the
+same initial weights with the same learning rate proceeds. Each activation trains with every
+``explain_seeds`` seed (a seed gives them all the same initial weights and batch order, so
+neighbours on the ladder are compared seed by seed, :func:`kadai.kadai4.analyse.ladder_test`)."""
 
 from __future__ import annotations
 
@@ -19,27 +21,26 @@ from ..io import write_csv
 from ..rows import RUNS4
 from ..train import models
 from . import train
-from .labels import SCALED
+from .labels import LADDER, SIGMOID_FORMS
 from .settings import setting
 
-COMPARED = ("relu", "sigmoid", SCALED)  # the activations of the experiment
 
-
-def scaled_sigmoid(x):
-    """4·σ(x): slope 1 at 0, values in (0, 4)."""
+def sigmoid_form(a: float, b: float, c: float):
+    """x ↦ b·σ(a·x) − c: slope a·b/4 at 0, outputs in (−c, b − c)."""
     import torch
 
-    return 4.0 * torch.sigmoid(x)
+    return lambda x: b * torch.sigmoid(a * x) - c
 
 
 def run(cfg: dict, npz_path, out_csv, n_threads: int | None = None) -> None:
-    """Train the baseline with each of :data:`COMPARED`, every ``explain_seeds`` seed; rows as
-    ``kadai4_train``'s (param "activation", value the activation)."""
-    models.ACTIVATIONS.setdefault(SCALED, scaled_sigmoid)  # known to this job's process only
+    """Train the baseline with each activation of :data:`LADDER`, every ``explain_seeds`` seed; rows
+    as ``kadai4_train``'s (param "activation", value the activation)."""
+    for name, form in SIGMOID_FORMS.items():  # known to this job's process only
+        models.ACTIVATIONS.setdefault(name, sigmoid_form(*form))
     rows = []
     with threads.limited(threads.usable(n_threads)):
         dataset = train.load_dataset(cfg, npz_path)
-        for act in COMPARED:
+        for act in LADDER:
             s = setting(cfg["baseline"], "activation", act)
             for seed in cfg["explain_seeds"]:
                 say = lambda m, a=act, seed=seed: print(f"[kadai4/explain/{a}/s{seed}] {m}")  # noqa: E731

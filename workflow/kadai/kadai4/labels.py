@@ -9,7 +9,13 @@ PARAMS = {  # config key → (Japanese name, numeric axis)
     "optimizer": ("最適化手法と学習率", False),
     "batch_size": ("バッチサイズ", True),
 }
-SCALED = "sigmoid_x4"  # the explanation experiment's activation, 4·σ(x) (kadai.kadai4.explain)
+# The explanation experiment's activations (kadai.kadai4.explain): Sigmoid changed one property at a
+# time towards ReLU, each b·σ(a·x) − c with (a, b, c) here; the ladder runs Sigmoid → … → ReLU
+SLOPE4 = "sigmoid_in_x4"       # σ(4x): slope 1 at 0, outputs still in (0, 1)
+SCALED = "sigmoid_x4"          # 4σ(x): slope 1, outputs in (0, 4)
+CENTRED = "sigmoid_x4_centred"  # 4σ(x) − 2: slope 1, outputs in (−2, 2), centred on 0
+SIGMOID_FORMS = {"sigmoid": (1, 1, 0), SLOPE4: (4, 1, 0), SCALED: (1, 4, 0), CENTRED: (1, 4, 2)}
+LADDER = ("sigmoid", SLOPE4, SCALED, CENTRED, "relu")
 LABELS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "gelu": "GELU",
           "cross_entropy": "交差エントロピー", "mse": "二乗誤差（one-hot）",
-          SCALED: "4·Sigmoid"}
+          SLOPE4: "σ(4x)", SCALED: "4σ(x)", CENTRED: "4σ(x) − 2"}
