@@ -482,7 +482,7 @@ def test_every_ladder_outcome_keeps_the_writing_rules(built, states):
     assert text.count("精度は 3.12 ポイント上がった") == states.count("up")
     assert text.count("精度は 3.12 ポイント下がった") == states.count("down")
     cause = {"slope": "0 付近の傾きが 1/4 であること", "range": "出力の範囲が 0〜1 と狭いこと",
-             "centre": "出力の中心が 0 でないこと"}
+             "centre": "出力の中心が 0 から離れていること"}
     named = [c for c, w in cause.items() if w in text.split("原因には")[-1].split("。")[0]]
     assert named == ld["causes"] and (("原因には" in text) == bool(ld["causes"]))
     ends = {"same": "ReLU との差はこれらの性質で説明できる", "up": "ReLU には届かない",
