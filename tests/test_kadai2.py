@@ -338,30 +338,42 @@ def test_onednn_verbose_lines_give_each_primitive_its_formats_and_time():
 
 def test_conv2d_traced_under_onednn_names_its_primitives():
     """A real traced call (this PyTorch runs oneDNN on the CPU): the convolution is among them."""
-    from kadai.kadai2.explain import onednn_rows
+    from kadai.kadai2.explain import PROBE_THREADS, onednn_rows
 
+    threads = torch.get_num_threads()
     rows = onednn_rows([64, 512], 1)
-    ran = {n: {r["primitive"] for r in rows if r["N"] == n} for n in (64, 512)}
+    ran = {n: {r["primitive"] for r in rows if r["N"] == n and r["round"] == 0} for n in (64, 512)}
     assert ran[64] == {"none"}  # PyTorch convolves a small image itself
     if torch.backends.mkldnn.is_available():
-        assert "convolution" in ran[512] and all(r["call_s"] > 0 for r in rows)
+        assert "convolution" in ran[512] and all(r["call_s"] > 0 and r["plain_s"] > 0 for r in rows if r["round"] == 0)
+    # each size once more at the probe's thread count, untimed; the caller's thread count restored
+    probe = [r for r in rows if r["round"] == -1]
+    assert {r["threads"] for r in probe} == ({PROBE_THREADS} if threads != PROBE_THREADS else set())
+    assert {r["threads"] for r in rows if r["round"] == 0} == {threads} and torch.get_num_threads() == threads
 
 
-def _trace(sizes: dict):
-    """Trace rows: {N: (conv ms, reorder ms, reorder implementation)}, two rounds, the second slower."""
+def _trace(sizes: dict, plain: dict | None = None, probe: dict | None = None):
+    """Trace rows: {N: (conv ms, reorder ms, reorder implementation)}, two rounds at 2 threads, the
+    second slower; each call timed plainly at the same time, or at ``plain`` times it per N. ``probe``:
+    {N: reorder implementation} of round −1 at 1 thread."""
     import pandas as pd
+
+    def call_rows(n, r, threads, call, plain_s, conv, back, impl):
+        common = {"N": n, "round": r, "threads": threads, "call_s": call, "plain_s": plain_s}
+        return [{**common, "primitive": "reorder", "implementation": "jit:uni", "src": "abcd", "dst": "Acdb16a",
+                 "dims": "1x1x3x3", "ms": 0.005},
+                {**common, "primitive": "convolution", "implementation": "jit:avx512_core", "src": "abcd",
+                 "dst": "aBcd16b", "dims": "mb1", "ms": conv},
+                {**common, "primitive": "reorder", "implementation": impl, "src": "aBcd16b", "dst": "abcd",
+                 "dims": f"1x1x{n - 2}x{n - 2}", "ms": back}]
 
     rows = []
     for r, slow in ((0, 1.0), (1, 1.5)):
         for n, (conv, back, impl) in sizes.items():
             call = (conv + back + 0.01) * slow / 1e3
-            rows += [{"N": n, "round": r, "call_s": call, "primitive": "reorder", "implementation": "jit:uni",
-                      "src": "abcd", "dst": "Acdb16a", "dims": "1x1x3x3", "ms": 0.005 * slow},
-                     {"N": n, "round": r, "call_s": call, "primitive": "convolution",
-                      "implementation": "jit:avx512_core", "src": "abcd", "dst": "aBcd16b", "dims": "mb1",
-                      "ms": conv * slow},
-                     {"N": n, "round": r, "call_s": call, "primitive": "reorder", "implementation": impl,
-                      "src": "aBcd16b", "dst": "abcd", "dims": f"1x1x{n - 2}x{n - 2}", "ms": back * slow}]
+            rows += call_rows(n, r, 2, call, call / (plain or {}).get(n, 1.0), conv * slow, back * slow, impl)
+    for n, impl in (probe or {}).items():
+        rows += call_rows(n, -1, 1, 1.0, float("nan"), 1.0, 1.0, impl)
     return pd.DataFrame(rows)
 
 
@@ -392,6 +404,64 @@ def test_a_step_of_conv2d_is_placed_in_its_reorder_where_the_reorder_makes_most_
     assert both["conv_steps"] == both["steps"] and out["conv_steps"] == []
     none = analyse.explain_onednn(_trace({64: (1.0, 1.0, "jit:uni")}).assign(primitive="none"))
     assert none["sizes"] == {} and none["without"] == [64] and none["step"] is None and none["impls"] is None
+
+
+# What oneDNN (bundled with torch 2.x) chose for the 16-channel blocked output's reorder back to
+# abcd, on this machine: (output width, threads) → jit:uni. Widths around every bound of the rule.
+REORDERS_SEEN = {(1022, 2): True, (4094, 2): True, (4097, 2): True, (5791, 1): True, (5791, 2): True,
+                 (5792, 2): True, (5793, 1): False, (5794, 1): False, (5794, 2): True, (5798, 2): True,
+                 (5800, 2): True, (5801, 2): False, (5618, 1): True, (5622, 1): False, (5998, 2): True,
+                 (6142, 2): True, (6144, 2): True, (6887, 2): False, (6888, 2): True, (6998, 2): True,
+                 (7001, 4): False, (7510, 2): True, (7510, 1): False, (7511, 2): False, (7946, 2): True,
+                 (7950, 2): False, (7950, 3): True, (8188, 1): True, (8188, 2): True, (8190, 2): False,
+                 (8190, 4): True, (8191, 2): False}
+
+
+def test_the_reorder_rule_from_onednns_source_predicts_every_implementation_seen():
+    """kadai.kadai2.analyse.jit_reorder_expected against oneDNN's choices traced on this machine
+    (2026-11-28, oneDNN as bundled with torch 2.14): odd widths up to 5791, multiples of 4 always,
+    widths ≡ 2 (mod 4) up to the bound their thread count gives (5618 at 1 thread, 7946 at 2)."""
+    for (width, threads), jit in REORDERS_SEEN.items():
+        assert analyse.jit_reorder_expected(width, threads, 16) is jit, (width, threads)
+    assert analyse.jit_reorder_expected(8190, 2, 8) is None  # an 8-channel block: not derived
+    assert analyse.largest_jit_width(1, 2) == 5791 and analyse.largest_jit_width(2, 1) == 5618
+    assert analyse.largest_jit_width(2, 2) == 7946 and analyse.largest_jit_width(0, 2) is None  # never simple
+
+
+def test_the_rule_is_checked_against_every_size_and_thread_count_traced():
+    px = lambda n: (n - 2) ** 2 / 1e6
+    sizes = {5793: (15 * px(5793), 4 * px(5793), "jit:uni"), 6889: (15 * px(6889), 40 * px(6889), "simple:any"),
+             7512: (15 * px(7512), 5 * px(7512), "jit:uni")}
+    out = analyse.explain_onednn(_trace(sizes, probe={5793: "jit:uni", 6889: "simple:any", 7512: "simple:any"}))
+    rule = out["rule"]
+    assert rule["agree"] and len(rule["checked"]) == 6 and rule["threads"] == [1, 2]
+    assert rule["by_threads"] == [{"N": 7512, "impls": {1: "simple:any", 2: "jit:uni"}}]
+    assert rule["odd_limit"] == 5791 and rule["mod2_limits"] == {1: 5618, 2: 7946}
+    assert set(out["sizes"]) == {5793, 6889, 7512}  # the probe adds no size and no time
+    wrong = analyse.explain_onednn(_trace(sizes, probe={7512: "jit:uni"}))["rule"]
+    assert not wrong["agree"] and [(c["N"], c["threads"]) for c in wrong["mismatches"]] == [(7512, 1)]
+    # the sweep's inversion 6889 → 7512 (7512 faster) meets the trace's slow and fast reorders there
+    inv = [{"n_small": 6889, "n_large": 7512}, {"n_small": 5793, "n_large": 6889}]
+    analyse.reorder_inversions(inv, out, 2)
+    assert inv[0]["reorder"] == {"small": "simple:any", "large": "jit:uni"} and "reorder" not in inv[1]
+    other = [{"n_small": 6889, "n_large": 7512}]
+    analyse.reorder_inversions(other, out, 4)  # the sweep ran at another thread count: no claim
+    assert "reorder" not in other[0]
+
+
+def test_a_traced_call_far_from_its_plain_time_decides_no_share_or_step():
+    """The trace times a call whose time the trace itself (or the machine meanwhile) changed: that
+    size's times are kept in the table but decide neither the reorder's share nor a step."""
+    px = lambda n: (n - 2) ** 2 / 1e6
+    sizes = {5793: (15 * px(5793), 4 * px(5793), "jit:uni"), 6889: (15 * px(6889), 40 * px(6889), "simple:any")}
+    fine = analyse.explain_onednn(_trace(sizes))
+    assert fine["logging"]["apart"] == [] and fine["logging"]["ratio"] == pytest.approx([1.0, 1.0])
+    assert fine["step"] is not None and fine["sizes"][6889]["representative"]
+    apart = analyse.explain_onednn(_trace(sizes, plain={6889: 2.1}))  # traced 2.1× the plain call
+    assert apart["logging"]["apart"] == [6889] and apart["logging"]["ratio"] == pytest.approx([1.0, 2.1])
+    assert apart["step"] is None and not apart["steps"][0]["representative"]
+    shares = [e["reorder_share"] for n, e in apart["sizes"].items() if n == 5793]
+    assert apart["reorder_share"] == pytest.approx([shares[0], shares[0]])
 
 
 def test_conv2d_fresh_memory_is_matched_with_its_blocked_output_where_both_were_measured():

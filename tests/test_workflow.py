@@ -145,7 +145,8 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
     from kadai.io import read_csv
     from kadai.kadai2.explain import ONEDNN
 
-    trace = read_csv(built / "results/kadai2/explain/torch_onednn.csv", ONEDNN)
+    everything = read_csv(built / "results/kadai2/explain/torch_onednn.csv", ONEDNN)
+    trace = everything[everything["round"] >= 0]  # round −1: the probe at another thread count
     table = md_table(md, "oneDNN の実行記録による")
     used = trace.groupby("N").primitive.apply(lambda p: bool((p != "none").any()))
     assert [int(r[0]) for r in table] == [int(n) for n in used.index[used]]  # quick: 128 runs without oneDNN
@@ -155,10 +156,27 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
         g = trace[trace.N == int(r[0])]
         conv = g[g.primitive == "convolution"]
         back = g[(g.primitive == "reorder") & g.src.isin(conv.dst)]
-        assert number(r[1]) == pytest.approx(1e3 * g.call_s.min(), rel=6e-3)  # each its fastest round
+        assert number(r[1].rstrip("*")) == pytest.approx(1e3 * g.call_s.min(), rel=6e-3)  # each its fastest round
         assert number(r[2]) == pytest.approx(conv.ms.min(), rel=6e-3)
         assert number(r[3]) == pytest.approx(back.groupby("round").ms.sum().min(), rel=6e-3)
         assert r[5] == "・".join(sorted(set(back.implementation)))
+        logged = (g.drop_duplicates("round").call_s / g.drop_duplicates("round").plain_s).median()
+        assert r[1].endswith("*") is not (1 / 1.2 <= logged <= 1.2)  # marked: the trace changed its time
+        probe = everything[(everything["round"] < 0) & (everything.N == int(r[0]))]
+        probe = probe[(probe.primitive == "reorder") & probe.src.isin(conv.dst)]
+        if len(probe):
+            assert r[6] == "・".join(sorted(set(probe.implementation)))
+    # the rule derived from oneDNN's source, against every reorder of a blocked output traced
+    from kadai.kadai2.analyse import jit_reorder_expected
+
+    back = everything[(everything.primitive == "reorder") & everything.src.str.endswith("16b")]
+    pairs = back.groupby(["N", "threads"]).implementation.agg(lambda i: "・".join(sorted(set(i))))
+    agree = all(i == ("jit:uni" if jit_reorder_expected(int(n) - 2, int(t), 16) else "simple:any")
+                for (n, t), i in pairs.items())
+    said = re.search(r"この規則による予測は、計測した (\d+) 通りの N とスレッド数の組のすべてで", md)
+    assert (said is not None) is (agree and len(pairs) > 1)
+    if said:
+        assert int(said[1]) == len(pairs)
     # the course's one-minute rule, checked against the longest run in the raw tables
     runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
     ran = runs[~runs.status.isin(["stop", "skipped", "oom", "error"])]  # what was executed, warm-ups too

@@ -8,6 +8,7 @@ import os
 import re
 
 import numpy as np
+import pandas as pd
 
 from .. import fit, ops, raw, scaling, verdicts
 from ..backends.registry import IMPLEMENTATIONS, ordered
@@ -265,6 +266,79 @@ def explain_torch(table, threads: int = 1, page: int = 4096) -> dict:
 MOSTLY = 0.5  # a step "is in the reorder" where the reorder makes at least this share of the rise
 
 
+LOGGING_AGREES = 1.2  # a traced call within this factor of the plain call: the trace left its time alone
+INT_MAX = 2**31 - 1
+F32_BYTES = 4
+
+
+def small_strides(n: int, stride: int) -> bool:
+    """oneDNN's ``prb_has_small_strides`` for one node of its jit reorder's kernel (f32): ``n``
+    elements ``stride`` elements apart must stay within INT_MAX bytes (its integer division kept)."""
+    return stride < (INT_MAX // n) // F32_BYTES
+
+
+def jit_reorder_expected(width: int, threads: int, block: int) -> bool | None:
+    """Does oneDNN (3.x, ``src/cpu/x64/jit_uni_reorder.cpp``) reorder a 1-channel convolution's
+    blocked output (1 × ``block`` channels × width², aBcd16b → abcd) with jit:uni at ``threads``?
+    The problem is three nodes: pixels (width², input stride 16), channels (16, output stride width²)
+    and the image. ``prb_block_for_cache`` moves the channel node first where width² is not a
+    multiple of 4 (odd width): the kernel always holds it, and its output stride must be small. A
+    width that is a multiple of 4 splits the pixel node into a 16-pixel kernel node: always small.
+    Width ≡ 2 (mod 4): ``prb_thread_kernel_balance`` lends the threads a factor of the pixel node
+    (its smallest divisor ≥ the threads), so the kernel keeps width²/divisor pixels of stride 16.
+    The kernel fails ``prb_has_small_strides`` → simple:any. None where the derivation does not
+    apply (another channel block)."""
+    if block != 16:
+        return None
+    px = width * width
+    if width % 2:
+        return small_strides(16, px)
+    if width % 4 == 0:
+        return True
+    divisor = next(d for d in range(max(threads, 1), px + 1) if px % d == 0)
+    return small_strides(px // divisor, 16)
+
+
+def largest_jit_width(residue: int, threads: int, block: int = 16, upto: int = 1 << 15) -> int | None:
+    """The largest output width ≡ ``residue`` (mod 4; 1 for odd) below ``upto`` that still gets
+    jit:uni, where every smaller one does too (None where the widths do not split at one bound)."""
+    widths = [w for w in range(2, upto) if (w % 2 if residue == 1 else w % 4 == residue)]
+    jit = [bool(jit_reorder_expected(w, threads, block)) for w in widths]
+    last = max((i for i, ok in enumerate(jit) if ok), default=None)
+    if last is None or not all(jit[:last + 1]) or last == len(jit) - 1:
+        return None
+    return widths[last]
+
+
+def reorder_rule(table, block: int | None) -> dict | None:
+    """The implementation oneDNN ran for the blocked output's reorder, per size and thread count
+    (every round, the probe's too), against :func:`jit_reorder_expected`. ``agree``: every one
+    matched; ``by_threads``: sizes whose implementation changed with the thread count; the
+    bounds the rule gives (:func:`largest_jit_width`) for odd widths and, per thread count traced,
+    for widths ≡ 2 (mod 4). None without a traced reorder or where the rule does not apply."""
+    if block is None or jit_reorder_expected(5, 1, block) is None:
+        return None
+    back = table[(table.primitive == "reorder") & table.src.str.contains(rf"{block}[a-z]$", regex=True)]
+    checked = []
+    for (n, t), g in back.groupby(["N", "threads"]):
+        impls = sorted(set(g.implementation))
+        width = int(str(g.iloc[0].dims).split("x")[-1])
+        expected = "jit:uni" if jit_reorder_expected(width, int(t), block) else "simple:any"
+        checked.append({"N": int(n), "width": width, "threads": int(t), "observed": "・".join(impls),
+                        "expected": expected, "agrees": impls == [expected]})
+    if not checked:
+        return None
+    per_n = {}
+    for c in checked:
+        per_n.setdefault(c["N"], {})[c["threads"]] = c["observed"]
+    threads = sorted({c["threads"] for c in checked})
+    return {"checked": checked, "agree": all(c["agrees"] for c in checked),
+            "mismatches": [c for c in checked if not c["agrees"]], "threads": threads,
+            "by_threads": [{"N": n, "impls": impls} for n, impls in per_n.items() if len(set(impls.values())) > 1],
+            "odd_limit": largest_jit_width(1, 1, block),
+            "mod2_limits": {t: largest_jit_width(2, t, block) for t in threads}}
+
+
 def reorder_impls(sizes: dict) -> dict | None:
     """The reorder implementations oneDNN chose across the traced sizes: per implementation its
     sizes and its range of reorder time per output pixel; ``slow``/``fast``: where one
@@ -300,7 +374,11 @@ def explain_onednn(table) -> dict | None:
     where no call did (a PyTorch without oneDNN)."""
     if table.empty:
         return None
+    probe = table[table["round"] < 0]
+    table = table[table["round"] >= 0]
     ok = table[table.primitive != "none"]
+    calls = table.drop_duplicates(["N", "round"])  # call_s and plain_s repeat on every primitive's row
+    logged = (calls.call_s / calls.plain_s).groupby(calls.N).median()
     sizes = {}
     for n, g in ok.groupby("N"):
         convs = g[g.primitive == "convolution"]
@@ -317,8 +395,11 @@ def explain_onednn(table) -> dict | None:
                          "conv_impl": str(conv.implementation), "dst": str(conv.dst), "block": block,
                          "reorder_s": float(back.min()) / 1e3 if not out.empty else None,
                          "reorder_impl": "・".join(sorted(set(out.implementation))) if not out.empty else None,
-                         "bytes": h * w * block * 4, "rounds": int(g["round"].nunique())}
+                         "bytes": h * w * block * 4, "rounds": int(g["round"].nunique()),
+                         "threads": int(g.threads.iloc[0]), "logged": float(logged.get(n, math.nan))}
         e = sizes[int(n)]
+        # the trace left the call's time alone: its times stand for an ordinary call
+        e["representative"] = bool(1 / LOGGING_AGREES <= e["logged"] <= LOGGING_AGREES)
         e["reorder_share"] = e["reorder_s"] / call if e["reorder_s"] is not None else None
     ns = sorted(sizes)
     steps = []
@@ -329,22 +410,42 @@ def explain_onednn(table) -> dict | None:
         rise = B["call_s"] / B["pixels"] - A["call_s"] / A["pixels"]  # seconds per pixel more on the right
         part = ((B["reorder_s"] / B["pixels"] - A["reorder_s"] / A["pixels"]) / rise
                 if rise > 0 and A["reorder_s"] and B["reorder_s"] else None)
+        both = A["representative"] and B["representative"]  # times that stand for ordinary calls
         steps.append({"lo": a, "hi": b, "call": per["call_s"], "conv": per["conv_s"], "reorder": per["reorder_s"],
                       "reorder_part": part,  # the share of the call's rise per pixel that is the reorder's
-                      "impl_changed": A["reorder_impl"] != B["reorder_impl"],
-                      "in_reorder": bool(per["call_s"] and per["call_s"] >= STEP and part and part >= MOSTLY)})
+                      "impl_changed": A["reorder_impl"] != B["reorder_impl"], "representative": both,
+                      "in_reorder": bool(both and per["call_s"] and per["call_s"] >= STEP and part and part >= MOSTLY)})
     blocks = sorted({(e["block"], e["dst"]) for e in sizes.values()})
-    shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None]
+    shares = [e["reorder_share"] for e in sizes.values() if e["reorder_share"] is not None and e["representative"]]
+    ratios = [e["logged"] for e in sizes.values() if math.isfinite(e["logged"])]
+    block = dict(zip(("block", "dst"), blocks[0])) if len(blocks) == 1 else None
     return {"sizes": sizes, "steps": steps, "step": next((s for s in steps if s["in_reorder"]), None),
             "impls": reorder_impls(sizes),
             "without": sorted(int(n) for n in set(table.N) - set(ok.N)),
             # the convolution primitive itself slower per pixel by ≥ STEP: not the reorder's doing
-            "conv_steps": [s for s in steps if s["conv"] and s["conv"] >= STEP],
+            "conv_steps": [s for s in steps if s["representative"] and s["conv"] and s["conv"] >= STEP],
             # one blocked output format at every size (its channel block and name), or None; padded:
             # that format holds more channels than the one computed
-            "block": dict(zip(("block", "dst"), blocks[0])) if len(blocks) == 1 else None,
-            "padded": len(blocks) == 1 and blocks[0][0] > 1,
-            "reorder_share": [min(shares), max(shares)] if shares else None}
+            "block": block, "padded": len(blocks) == 1 and blocks[0][0] > 1,
+            "reorder_share": [min(shares), max(shares)] if shares else None,
+            # the traced call's time over the plain call's just before it (median over rounds, per size)
+            "logging": {"ratio": [min(ratios), max(ratios)] if ratios else None, "agrees": LOGGING_AGREES,
+                        "apart": [n for n, e in sizes.items() if not e["representative"]]},
+            "rule": reorder_rule(pd.concat([table, probe]), block["block"] if block else None)}
+
+
+def reorder_inversions(inversions: list[dict], onednn: dict | None, threads: int) -> None:
+    """Where the sweep's PyTorch convolution was faster at the larger of two neighbouring sizes and
+    the trace (at the sweep's thread count) reordered the smaller one's output with the slower
+    implementation and the larger one's with the faster: adds ``reorder`` (the two) to the inversion."""
+    im = (onednn or {}).get("impls") or {}
+    if not im.get("slow"):
+        return
+    for inv in inversions:
+        small, large = (onednn["sizes"].get(inv[k]) for k in ("n_small", "n_large"))
+        if small and large and {small["threads"], large["threads"]} == {threads} \
+                and (small["reorder_impl"], large["reorder_impl"]) == (im["slow"], im["fast"]):
+            inv["reorder"] = {"small": im["slow"], "large": im["fast"]}
 
 
 def blocked_fresh(torch_conv: dict, onednn: dict | None) -> None:
@@ -548,6 +649,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
                                sysinfo.get("page_bytes", 4096))
     blocked_fresh(torch_conv, onednn)
+    reorder_inversions(ops_out["conv"]["series"].get("torch_cpu", {}).get("inversions", []), onednn,
+                       threads_of("conv", "torch_cpu", sysinfo))
     explain = {"torch_conv": torch_conv, "numpy_conv": numpy_conv, "conv2d_method_at": conv2d_method_at(torch_conv),
                "onednn": onednn,
                "disagrees": sweep_against_experiment(ops_out["conv"]["series"].get("torch_cpu", {}).get("stated"),

@@ -38,19 +38,33 @@ def torch_table(found: dict) -> dict:
     return {"columns": cols, "rows": rows}
 
 
+UNLIKE = "*"  # a traced call whose time lay outside analyse.LOGGING_AGREES of the plain call's
+
+
 def onednn_table(found: dict | None) -> dict | None:
     """Per traced size: the call, its convolution and its reorder of the blocked output, the
-    reorder's share and implementation, and the blocked output's size (analyse.explain_onednn)."""
+    reorder's share, its implementation at the rounds' thread count and at the probe's, and the
+    blocked output's size (analyse.explain_onednn). Short headers; the caption says what each is."""
     if not found or not found["sizes"]:
         return None
-    return {"columns": [{"name": "N", "kind": "int"}, {"name": "conv2d 全体", "unit": "ms", "kind": "sig"},
+    rule = found.get("rule") or {}
+    seen = {}
+    for c in rule.get("checked", []):
+        seen.setdefault(c["N"], {})[c["threads"]] = c["observed"]
+    main = {e["threads"] for e in found["sizes"].values()}
+    others = [t for t in rule.get("threads", []) if t not in main]
+    impl = [{"name": f"実装（{t} スレッド）", "kind": "text"} for t in sorted(main) + others]
+    return {"mark": UNLIKE, "columns": [{"name": "N", "kind": "int"}, {"name": "全体", "unit": "ms", "kind": "sig"},
                         {"name": "畳み込み", "unit": "ms", "kind": "sig"},
                         {"name": "並べ替え", "unit": "ms", "kind": "sig"},
-                        {"name": "並べ替えの割合", "unit": "%", "kind": "percent"},
-                        {"name": "並べ替えの実装", "kind": "text"}, {"name": "内部形式の出力", "kind": "text"}],
-            "rows": [[int(n), e["call_s"] * 1e3, e["conv_s"] * 1e3,
+                        {"name": "割合", "unit": "%", "kind": "percent"}, *impl,
+                        {"name": "内部形式", "unit": "MiB", "kind": "sig"}],
+            "rows": [[int(n), {"value": e["call_s"] * 1e3, "mark": "" if e["representative"] else UNLIKE},
+                      e["conv_s"] * 1e3,
                       None if e["reorder_s"] is None else e["reorder_s"] * 1e3, e["reorder_share"],
-                      e["reorder_impl"] or "—", tables.size(e["bytes"], 4)] for n, e in found["sizes"].items()]}
+                      *[seen.get(int(n), {}).get(t) or (e["reorder_impl"] if t == e["threads"] else None) or "—"
+                        for t in sorted(main) + others],
+                      e["bytes"] / 2**20] for n, e in found["sizes"].items()]}
 
 
 def numpy_table(found: dict) -> dict:

@@ -6,7 +6,9 @@
 * ``torch_onednn`` — what ``conv2d`` does inside: at a few sizes (``onednn_sizes``), one call per
   round under oneDNN's verbose mode, which names every primitive it runs (the convolution and the
   reorders between PyTorch's layout and oneDNN's blocked one), the implementation chosen for each
-  and its own time; and the call's time as a whole.
+  and its own time; the call's time as a whole, and the same call timed plainly just before (does
+  the trace change the time?); then each size once at another thread count (the reorder's
+  implementation depends on it).
 * ``numpy_conv`` — why NumPy's convolution grows faster than N² over some stretches: across
   sizes, time the kernel as written (each tap allocates a temporary array) and the same taps
   into preallocated arrays, alternately, with the page faults of every run.
@@ -15,6 +17,8 @@ Every formulation is checked against the reference first (Freivalds' row check).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -27,8 +31,12 @@ from ..rows import COLUMNS, OK, RAW, WRONG
 FLOAT = np.float32
 #: ``torch_onednn`` rows: one per primitive oneDNN ran in a round's ``conv2d`` call (``call_s``: the
 #: whole call, the same in every row of the call; ``ms``: oneDNN's own time of the primitive)
-ONEDNN = {"N": "int", "round": "int", "call_s": "number", "primitive": "text", "implementation": "text",
-          "src": "text", "dst": "text", "dims": "text", "ms": "number"}
+# one row per primitive a traced call ran; ``threads``: PyTorch's threads in that call; ``plain_s``:
+# the same call timed just before without the trace (round −1: the probe at PROBE_THREADS, untimed)
+ONEDNN = {"N": "int", "round": "int", "threads": "int", "call_s": "number", "plain_s": "number",
+          "primitive": "text", "implementation": "text", "src": "text", "dst": "text", "dims": "text",
+          "ms": "number"}
+PROBE_THREADS = 1  # which reorder oneDNN picks depends on the thread count: each size once more at this
 
 
 def inputs(n: int, seed: int):
@@ -120,9 +128,13 @@ def traced(call) -> tuple[float, str]:
 
 def onednn_rows(sizes, rounds: int) -> list[dict]:
     """``torch_onednn``: every size once per round (sizes in turn, after one untimed call each, so
-    that the primitives are created and cached), what oneDNN ran in the call."""
+    that the primitives are created and cached). In a round each size is called untimed (whatever
+    the previous, larger size left the memory in is absorbed there), then timed plainly, then traced:
+    what oneDNN ran, and whether the trace changes the call's time. Then each size once at
+    :data:`PROBE_THREADS` threads (round −1), for the implementations oneDNN picks there."""
     import torch
 
+    threads = torch.get_num_threads()
     cases = {}
     for n in sizes:
         x, k = inputs(n, 0)
@@ -130,12 +142,27 @@ def onednn_rows(sizes, rounds: int) -> list[dict]:
         cases[n] = lambda tx=tx, tk=tk: torch_ops.conv2d(tx, tk)
         cases[n]()
     rows = []
+
+    def trace(n, r, call, plain):
+        seconds, text = traced(call)
+        prims = onednn_primitives(text) or [{"primitive": "none", "implementation": "", "src": "", "dst": "",
+                                             "dims": "", "ms": float("nan")}]
+        return [{"N": n, "round": r, "threads": torch.get_num_threads(), "call_s": seconds, "plain_s": plain, **p}
+                for p in prims]
+
     for r in range(rounds):
         for n, call in cases.items():
-            seconds, text = traced(call)
-            prims = onednn_primitives(text) or [{"primitive": "none", "implementation": "", "src": "", "dst": "",
-                                                 "dims": "", "ms": float("nan")}]
-            rows += [{"N": n, "round": r, "call_s": seconds, **p} for p in prims]
+            call()
+            t0 = time.perf_counter()
+            call()
+            rows += trace(n, r, call, time.perf_counter() - t0)
+    if threads != PROBE_THREADS:
+        torch.set_num_threads(PROBE_THREADS)
+        try:
+            for n, call in cases.items():
+                rows += trace(n, -1, call, float("nan"))
+        finally:
+            torch.set_num_threads(threads)
     return rows
 
 
