@@ -174,12 +174,13 @@ def inversions(times: dict, agreement: float, n_from: int = 0, summary: pd.DataF
     """Neighbouring sizes (from ``n_from`` up: past the call-overhead region, where the time hardly
     depends on N) at which the larger N took less time by more than ``agreement`` (``times``: the
     estimate by N): the work grows with N, so such a pair is something the operation count cannot
-    explain. Each as ``{"n_small", "n_large", "ratio"}`` (the smaller N's time over the larger's);
+    explain. Each as ``{"n_small", "n_large", "ratio", "n_from"}`` (the smaller N's time over the
+    larger's; ``n_from``: where the search began);
     given the series' ``summary`` rows (:func:`summarise`), also ``confirmed`` (both sizes' minima
     reproduced) and ``min_ratio`` (the same ratio from the minima: an unconfirmed estimate can be
     slow by chance)."""
     ns = sorted(n for n in times if n >= n_from)
-    pairs = [{"n_small": int(a), "n_large": int(b), "ratio": float(times[a] / times[b])}
+    pairs = [{"n_small": int(a), "n_large": int(b), "ratio": float(times[a] / times[b]), "n_from": int(ns[0])}
              for a, b in zip(ns, ns[1:]) if times[a] > (1 + agreement) * times[b]]
     if summary is not None:
         rows = summary.set_index(summary.N.astype(int))
