@@ -231,6 +231,33 @@ def test_kadai2_states_every_relation_and_skip_reason_once(built):
                     assert f"N = {off[0]} の時間は当てはめた線の" in md
 
 
+def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
+    """Each series' sentence under the speed-ratio figure: its common sizes with NumPy, the range of
+    NumPy's representative time over its own, and the side of 1 it lies on."""
+    from kadai import raw
+
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    runs = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
+    summary = raw.summarise(runs, config["timing"]["agreement"])
+    md = (built / "report/kadai2.md").read_text(encoding="utf-8")
+    f = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    said = re.findall(r"^(行列積|畳み込み)の(.+?) ?の速度比は、N = (\d+)〜(\d+) の (\d+) サイズで (\S+)〜(\S+) 倍"
+                      r"であり、(代表値ではどの N でも NumPy より遅い|代表値ではどの N でも NumPy より速い|N によって)",
+                      md, re.M)
+    expected = sum(len(o["speeds"]) for o in f["ops"].values())
+    assert len(said) == expected > 0
+    labels = {"行列積": "matmul", "畳み込み": "conv"}
+    for label, name, n_first, n_last, count, lo, hi, side in said:
+        op = labels[label]
+        impl = next(k for k, s in f["ops"][op]["series"].items() if s["name"] == name.strip())
+        s_op = summary[summary.op == op]
+        base, g = raw.series_of(s_op, implementation="numpy"), raw.series_of(s_op, implementation=impl)
+        r = base[g.index.intersection(base.index)] / g[g.index.intersection(base.index)]
+        assert (int(n_first), int(n_last), int(count)) == (r.index.min(), r.index.max(), len(r))
+        assert number(lo) == pytest.approx(r.min(), rel=6e-3) and number(hi) == pytest.approx(r.max(), rel=6e-3)
+        assert side.endswith("遅い") is bool(r.max() < 1) and side.endswith("速い") is bool(r.min() > 1)
+
+
 def test_nini1_prints_the_verdicts_it_decided(built):
     text = pdf_text(built / "report/nini1.pdf")
     for word in ("仮説1", "仮説6", "検証方法", "判定", "パッキング"):

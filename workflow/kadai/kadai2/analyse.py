@@ -176,6 +176,21 @@ def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | 
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
+def speed_range(summary, op: str, impl: str) -> dict | None:
+    """What the speed-ratio figure shows for one series: NumPy's representative time over the
+    series' at every size both measured, its range and where it lies against 1 (``side``: "below",
+    "above" or "both"). None without a common size, or for NumPy itself."""
+    s_op = summary[summary.op == op]
+    base, g = (raw.series_of(s_op, implementation=i) for i in ("numpy", impl))
+    common = g.index.intersection(base.index)
+    if impl == "numpy" or common.empty:
+        return None
+    r = base[common] / g[common]
+    side = "below" if r.max() < 1 else "above" if r.min() > 1 else "both"
+    return {"lo": float(r.min()), "hi": float(r.max()), "n_first": int(common.min()), "n_last": int(common.max()),
+            "sizes": int(len(common)), "side": side}
+
+
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
                     sure: set | None = None, refuted: dict | None = None, agreement: float = 0.05, *,
                     fitted) -> dict:
@@ -644,7 +659,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                   for impl in impls}
         transfer = {impl: t for impl in impls if IMPLEMENTATIONS[impl]["device"] == "cuda"
                     and not IMPLEMENTATIONS[impl]["transfer"] and (t := transfer_cost(table, op, impl, sure))}
-        ops_out[op] = {"series": series, "impls": impls, "transfer": transfer,
+        speeds = {impl: r for impl in impls if (r := speed_range(summary, op, impl))}
+        ops_out[op] = {"series": series, "impls": impls, "transfer": transfer, "speeds": speeds,
                        "tally": scaling.tally([s["relation"] for s in series.values() if "relation" in s])}
     torch_conv = explain_torch(experiments["torch_conv"], threads_of("conv", "torch_cpu", sysinfo),
                                sysinfo.get("page_bytes", 4096))
