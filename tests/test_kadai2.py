@@ -437,13 +437,18 @@ def test_the_rule_is_checked_against_every_size_and_thread_count_traced():
     assert rule["agree"] and len(rule["checked"]) == 6 and rule["threads"] == [1, 2]
     assert rule["by_threads"] == [{"N": 7512, "impls": {1: "simple:any", 2: "jit:uni"}}]
     assert rule["odd_limit"] == 5791 and rule["mod2_limits"] == {1: 5618, 2: 7946}
+    assert rule["untested"] == ["mult4"]  # widths 5791, 6887 (odd) and 7510 (≡ 2): no multiple of 4
+    assert analyse.small_strides(rule["mod2_pixels"], 16) and not analyse.small_strides(rule["mod2_pixels"] + 1, 16)
     assert set(out["sizes"]) == {5793, 6889, 7512}  # the probe adds no size and no time
     wrong = analyse.explain_onednn(_trace(sizes, probe={7512: "jit:uni"}))["rule"]
     assert not wrong["agree"] and [(c["N"], c["threads"]) for c in wrong["mismatches"]] == [(7512, 1)]
     # the sweep's inversion 6889 → 7512 (7512 faster) meets the trace's slow and fast reorders there
     inv = [{"n_small": 6889, "n_large": 7512}, {"n_small": 5793, "n_large": 6889}]
     analyse.reorder_inversions(inv, out, 2)
-    assert inv[0]["reorder"] == {"small": "simple:any", "large": "jit:uni"} and "reorder" not in inv[1]
+    assert inv[0]["reorder"]["small"] == "simple:any" and inv[0]["reorder"]["large"] == "jit:uni"
+    assert inv[0]["reorder"]["plain_small"] == pytest.approx([(15 + 40) * px(6889) / 1e3 + 1e-5,
+                                                              1.5 * ((15 + 40) * px(6889) / 1e3 + 1e-5)])
+    assert "reorder" not in inv[1]
     other = [{"n_small": 6889, "n_large": 7512}]
     analyse.reorder_inversions(other, out, 4)  # the sweep ran at another thread count: no claim
     assert "reorder" not in other[0]
@@ -460,6 +465,7 @@ def test_a_traced_call_far_from_its_plain_time_decides_no_share_or_step():
     apart = analyse.explain_onednn(_trace(sizes, plain={6889: 2.1}))  # traced 2.1× the plain call
     assert apart["logging"]["apart"] == [6889] and apart["logging"]["ratio"] == pytest.approx([1.0, 2.1])
     assert apart["step"] is None and not apart["steps"][0]["representative"]
+    assert fine["impls"]["slow"] == "simple:any" and apart["impls"] is None  # 6889's reorder time left out
     shares = [e["reorder_share"] for n, e in apart["sizes"].items() if n == 5793]
     assert apart["reorder_share"] == pytest.approx([shares[0], shares[0]])
 

@@ -98,6 +98,12 @@ def test_an_inversion_says_whether_both_sizes_were_reproduced_and_what_the_minim
     assert (inv["n_small"], inv["n_large"], inv["confirmed"]) == (1722, 2048, False)
     assert inv["ratio"] == pytest.approx(0.0645 / 0.0543) and inv["min_ratio"] == pytest.approx(0.0586 / 0.0543)
     assert inv["unconfirmed"] == [1722] and inv["min_inverted"]  # 1.08: still beyond 5 %
+    assert not inv["min_same"]  # the estimate was lifted above the minimum: the minima say something else
+    # two runs that do not agree: the estimate stays the minimum, so the minima's ratio is the same one
+    table = _rows({"torch_cpu": {1448: [0.040, 0.0401], 1722: [0.0586, 0.0587], 2048: [0.050, 0.058]}})
+    summary = raw.summarise(table, 0.05)
+    (inv,) = raw.inversions(dict(zip(summary.N.astype(int), summary["time"])), 0.05, summary=summary)
+    assert inv["unconfirmed"] == [2048] and inv["min_same"] and inv["ratio"] == pytest.approx(0.0586 / 0.050)
 
 
 def test_a_regime_that_grows_too_fast_names_the_cache_it_reaches_inside():

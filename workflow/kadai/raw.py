@@ -14,6 +14,8 @@ median and quartiles are kept beside it as the spread.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -187,6 +189,8 @@ def inversions(times: dict, agreement: float, n_from: int = 0, summary: pd.DataF
         for p in pairs:
             a, b = rows.loc[p["n_small"]], rows.loc[p["n_large"]]
             p.update(confirmed=bool(a.confirmed and b.confirmed), min_ratio=float(a.fastest / b.fastest),
+                     # the estimates are the minima themselves (no agreeing pair to lift them)
+                     min_same=bool(math.isclose(a.fastest / b.fastest, p["ratio"], rel_tol=1e-9)),
                      unconfirmed=[n for n, r in ((p["n_small"], a), (p["n_large"], b)) if not r.confirmed],
                      min_inverted=bool(a.fastest > (1 + agreement) * b.fastest))
     return pairs

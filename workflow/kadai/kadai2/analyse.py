@@ -347,7 +347,12 @@ def reorder_rule(table, block: int | None) -> dict | None:
     for c in checked:
         per_n.setdefault(c["N"], {})[c["threads"]] = c["observed"]
     threads = sorted({c["threads"] for c in checked})
+    branch = lambda w: "odd" if w % 2 else ("mult4" if w % 4 == 0 else "mod2")  # noqa: E731
     return {"checked": checked, "agree": all(c["agrees"] for c in checked),
+            # the rule's cases no traced width fell in (what the source says there is untested here)
+            "untested": [b for b in ("mult4", "odd", "mod2") if b not in {branch(c["width"]) for c in checked}],
+            # width ≡ 2 (mod 4): the most pixels the kernel may keep (stride 16) and stay jit:uni
+            "mod2_pixels": INT_MAX // ((16 + 1) * F32_BYTES),
             "mismatches": [c for c in checked if not c["agrees"]], "threads": threads,
             "by_threads": [{"N": n, "impls": impls} for n, impls in per_n.items() if len(set(impls.values())) > 1],
             "odd_limit": largest_jit_width(1, 1, block),
@@ -359,10 +364,12 @@ def reorder_impls(sizes: dict) -> dict | None:
     sizes and its range of reorder time per output pixel; ``slow``/``fast``: where one
     implementation's fastest size is slower per pixel than every size of the other (``ratio``: the
     gap between the two ranges); ``not_by_size``: the sizes of the two interleave (a larger blocked
-    output got the faster one), so the output's size alone does not choose. None with fewer than two."""
+    output got the faster one), so the output's size alone does not choose. Sizes whose traced time
+    is not representative (:func:`explain_onednn`) are left out. None with fewer than two."""
     per = {}
     for n, e in sizes.items():
-        if e["reorder_s"] is not None and "・" not in e["reorder_impl"]:  # one implementation in every round
+        # one implementation in every round, and times that stand for an ordinary call
+        if e["reorder_s"] is not None and "・" not in e["reorder_impl"] and e.get("representative", True):
             per.setdefault(e["reorder_impl"], []).append((n, e["reorder_s"] / e["pixels"], e["bytes"]))
     if len(per) < 2:
         return None
@@ -411,7 +418,8 @@ def explain_onednn(table) -> dict | None:
                          "reorder_s": float(back.min()) / 1e3 if not out.empty else None,
                          "reorder_impl": "・".join(sorted(set(out.implementation))) if not out.empty else None,
                          "bytes": h * w * block * 4, "rounds": int(g["round"].nunique()),
-                         "threads": int(g.threads.iloc[0]), "logged": float(logged.get(n, math.nan))}
+                         "threads": int(g.threads.iloc[0]), "logged": float(logged.get(n, math.nan)),
+                         "plain_s": [float(g.plain_s.min()), float(g.plain_s.max())]}
         e = sizes[int(n)]
         # the trace left the call's time alone: its times stand for an ordinary call
         e["representative"] = bool(1 / LOGGING_AGREES <= e["logged"] <= LOGGING_AGREES)
@@ -460,7 +468,8 @@ def reorder_inversions(inversions: list[dict], onednn: dict | None, threads: int
         small, large = (onednn["sizes"].get(inv[k]) for k in ("n_small", "n_large"))
         if small and large and {small["threads"], large["threads"]} == {threads} \
                 and (small["reorder_impl"], large["reorder_impl"]) == (im["slow"], im["fast"]):
-            inv["reorder"] = {"small": im["slow"], "large": im["fast"]}
+            inv["reorder"] = {"small": im["slow"], "large": im["fast"],
+                              "plain_small": small["plain_s"], "plain_large": large["plain_s"]}
 
 
 def blocked_fresh(torch_conv: dict, onednn: dict | None) -> None:
@@ -676,7 +685,10 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         lo, hi = onednn["step"]["lo"], onednn["step"]["hi"]
         ratio = (float(sweep[hi] / sweep[lo]) * (lo - 2) ** 2 / (hi - 2) ** 2
                  if lo in sweep.index and hi in sweep.index else None)
-        onednn["step"].update(sweep=ratio, sweep_steps=ratio is not None and ratio >= STEP)
+        confirmed = dict(zip(summary[(summary.op == "conv") & (summary.implementation == "torch_cpu")].N.astype(int),
+                             summary[(summary.op == "conv") & (summary.implementation == "torch_cpu")].confirmed))
+        onednn["step"].update(sweep=ratio, sweep_steps=ratio is not None and ratio >= STEP,
+                              sweep_unconfirmed=[n for n in (lo, hi) if not confirmed.get(n, True)])
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}
     findings = {"ops": ops_out, "explain": explain, "verdicts": records(ops_out, explain),
                 "measured": raw.sweep_facts(table, sweeps, sure, summary),

@@ -59,7 +59,7 @@ def onednn_table(found: dict | None) -> dict | None:
                         {"name": "並べ替え", "unit": "ms", "kind": "sig"},
                         {"name": "割合", "unit": "%", "kind": "percent"}, *impl,
                         {"name": "内部形式", "unit": "MiB", "kind": "sig"}],
-            "rows": [[int(n), {"value": e["call_s"] * 1e3, "mark": "" if e["representative"] else UNLIKE},
+            "rows": [[{"value": int(n), "mark": "" if e["representative"] else UNLIKE}, e["call_s"] * 1e3,
                       e["conv_s"] * 1e3,
                       None if e["reorder_s"] is None else e["reorder_s"] * 1e3, e["reorder_share"],
                       *[seen.get(int(n), {}).get(t) or (e["reorder_impl"] if t == e["threads"] else None) or "—"
