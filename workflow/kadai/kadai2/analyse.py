@@ -176,19 +176,25 @@ def transfer_cost(table, op: str, impl: str, sure: set | None = None) -> dict | 
             "dominates": verdicts.ratio(t_moved, t_alone, TRANSFER_DOMINATES, estimator="min").to_dict()}
 
 
-def speed_range(summary, op: str, impl: str) -> dict | None:
-    """What the speed-ratio figure shows for one series: NumPy's representative time over the
-    series' at every size both measured, its range and where it lies against 1 (``side``: "below",
-    "above" or "both"). None without a common size, or for NumPy itself."""
+def speed_ratios(summary, op: str, impl: str):
+    """NumPy's representative time over the series' at every size both measured (the speed-ratio
+    figure's points), by N; empty without a common size."""
     s_op = summary[summary.op == op]
     base, g = (raw.series_of(s_op, implementation=i) for i in ("numpy", impl))
     common = g.index.intersection(base.index)
-    if impl == "numpy" or common.empty:
+    return base[common] / g[common]
+
+
+def speed_range(summary, op: str, impl: str) -> dict | None:
+    """What the speed-ratio figure shows for one series (:func:`speed_ratios`): its range and where
+    it lies against 1 (``side``: "below", "above" or "both"). None without a common size, or for
+    NumPy itself."""
+    r = speed_ratios(summary, op, impl)
+    if impl == "numpy" or r.empty:
         return None
-    r = base[common] / g[common]
     side = "below" if r.max() < 1 else "above" if r.min() > 1 else "both"
-    return {"lo": float(r.min()), "hi": float(r.max()), "n_first": int(common.min()), "n_last": int(common.max()),
-            "sizes": int(len(common)), "side": side}
+    return {"lo": float(r.min()), "hi": float(r.max()), "n_first": int(r.index.min()), "n_last": int(r.index.max()),
+            "sizes": int(len(r)), "side": side}
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
@@ -325,10 +331,13 @@ def largest_jit_width(residue: int, threads: int, block: int = 16, upto: int = 1
     return widths[last]
 
 
-def reorder_rule(table, block: int | None) -> dict | None:
+def reorder_rule(table, block: int | None, threads_main: int) -> dict | None:
     """The implementation oneDNN ran for the blocked output's reorder, per size and thread count
-    (every round, the probe's too), against :func:`jit_reorder_expected`. ``agree``: every one
-    matched; ``by_threads``: sizes whose implementation changed with the thread count; the
+    (every round, the probe's too; ``impls``: N → threads → implementation), against
+    :func:`jit_reorder_expected`. ``agree``: every one matched; ``stated``: the report may state the
+    rule (it agreed on more than one); ``probe_threads``: the thread count traced besides the
+    rounds' ``threads_main`` (None without a probe); ``by_threads``: sizes whose implementation
+    changed with the thread count; the
     bounds the rule gives (:func:`largest_jit_width`) for odd widths and, per thread count traced,
     for widths ≡ 2 (mod 4). None without a traced reorder or where the rule does not apply."""
     if block is None or jit_reorder_expected(5, 1, block) is None:
@@ -348,7 +357,9 @@ def reorder_rule(table, block: int | None) -> dict | None:
         per_n.setdefault(c["N"], {})[c["threads"]] = c["observed"]
     threads = sorted({c["threads"] for c in checked})
     branch = lambda w: "odd" if w % 2 else ("mult4" if w % 4 == 0 else "mod2")  # noqa: E731
-    return {"checked": checked, "agree": all(c["agrees"] for c in checked),
+    agree = all(c["agrees"] for c in checked)
+    return {"checked": checked, "agree": agree, "stated": agree and len(checked) > 1, "impls": per_n,
+            "probe_threads": next((t for t in threads if t != threads_main), None),
             # the rule's cases no traced width fell in (what the source says there is untested here)
             "untested": [b for b in ("mult4", "odd", "mod2") if b not in {branch(c["width"]) for c in checked}],
             # width ≡ 2 (mod 4): the most pixels the kernel may keep (stride 16) and stay jit:uni
@@ -399,6 +410,7 @@ def explain_onednn(table) -> dict | None:
     probe = table[table["round"] < 0]
     table = table[table["round"] >= 0]
     ok = table[table.primitive != "none"]
+    threads_main = int(table.threads.iloc[0]) if len(table) else None
     calls = table.drop_duplicates(["N", "round"])  # call_s and plain_s repeat on every primitive's row
     logged = (calls.call_s / calls.plain_s).groupby(calls.N).median()
     sizes = {}
@@ -454,7 +466,8 @@ def explain_onednn(table) -> dict | None:
             # the traced call's time over the plain call's just before it (median over rounds, per size)
             "logging": {"ratio": [min(ratios), max(ratios)] if ratios else None, "agrees": LOGGING_AGREES,
                         "apart": [n for n, e in sizes.items() if not e["representative"]]},
-            "rule": reorder_rule(pd.concat([table, probe]), block["block"] if block else None)}
+            "threads": threads_main,  # PyTorch's threads in the timed rounds
+            "rule": reorder_rule(pd.concat([table, probe]), block["block"] if block else None, threads_main)}
 
 
 def reorder_inversions(inversions: list[dict], onednn: dict | None, threads: int) -> None:
@@ -685,8 +698,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         lo, hi = onednn["step"]["lo"], onednn["step"]["hi"]
         ratio = (float(sweep[hi] / sweep[lo]) * (lo - 2) ** 2 / (hi - 2) ** 2
                  if lo in sweep.index and hi in sweep.index else None)
-        confirmed = dict(zip(summary[(summary.op == "conv") & (summary.implementation == "torch_cpu")].N.astype(int),
-                             summary[(summary.op == "conv") & (summary.implementation == "torch_cpu")].confirmed))
+        rows = summary[(summary.op == "conv") & (summary.implementation == "torch_cpu")]
+        confirmed = dict(zip(rows.N.astype(int), rows.confirmed))
         onednn["step"].update(sweep=ratio, sweep_steps=ratio is not None and ratio >= STEP,
                               sweep_unconfirmed=[n for n in (lo, hi) if not confirmed.get(n, True)])
     sweeps = {op: SweepConfig.from_config(settings["kadai2"][op], settings["timing"]) for op in ops_out}

@@ -48,12 +48,9 @@ def onednn_table(found: dict | None) -> dict | None:
     if not found or not found["sizes"]:
         return None
     rule = found.get("rule") or {}
-    seen = {}
-    for c in rule.get("checked", []):
-        seen.setdefault(c["N"], {})[c["threads"]] = c["observed"]
-    main = {e["threads"] for e in found["sizes"].values()}
-    others = [t for t in rule.get("threads", []) if t not in main]
-    impl = [{"name": f"実装（{t} スレッド）", "kind": "text"} for t in sorted(main) + others]
+    seen = rule.get("impls", {})  # N → threads → implementation (JSON: string keys)
+    counts = [found["threads"], *([rule["probe_threads"]] if rule.get("probe_threads") else [])]
+    impl = [{"name": f"実装（{t} スレッド）", "kind": "text"} for t in counts]
     return {"mark": UNLIKE, "columns": [{"name": "N", "kind": "int"}, {"name": "全体", "unit": "ms", "kind": "sig"},
                         {"name": "畳み込み", "unit": "ms", "kind": "sig"},
                         {"name": "並べ替え", "unit": "ms", "kind": "sig"},
@@ -62,8 +59,8 @@ def onednn_table(found: dict | None) -> dict | None:
             "rows": [[{"value": int(n), "mark": "" if e["representative"] else UNLIKE}, e["call_s"] * 1e3,
                       e["conv_s"] * 1e3,
                       None if e["reorder_s"] is None else e["reorder_s"] * 1e3, e["reorder_share"],
-                      *[seen.get(int(n), {}).get(t) or (e["reorder_impl"] if t == e["threads"] else None) or "—"
-                        for t in sorted(main) + others],
+                      *[seen.get(str(n), {}).get(str(t)) or (e["reorder_impl"] if t == e["threads"] else None) or "—"
+                        for t in counts],
                       e["bytes"] / 2**20] for n, e in found["sizes"].items()]}
 
 

@@ -9,7 +9,7 @@ from .. import figures, ops, raw
 from ..backends.registry import ordered
 from ..figures import NO_UNIT, Axis
 from ..io import read_json
-from .analyse import itemsize
+from .analyse import itemsize, speed_ratios
 from .plan import OPS
 
 N_AXIS = Axis("行列サイズ N", NO_UNIT, "log")
@@ -74,14 +74,11 @@ def draw_speedup(inputs: dict, settings: dict, out) -> None:
     fig, axes = figures.new_figure(N_AXIS, y, aspect=0.5, panels=[(N_AXIS, y)] * 2)
     for ax, (op, label) in zip(axes, OPS.items()):
         s_op = summary[summary.op == op]
-        base = raw.series_of(s_op, implementation="numpy")
         for impl in ordered(s_op.implementation.unique()):
-            g = raw.series_of(s_op, implementation=impl)
-            common = g.index.intersection(base.index)
-            if impl == "numpy" or common.empty:
+            r = speed_ratios(summary, op, impl)
+            if impl == "numpy" or r.empty:
                 continue
-            ax.plot(common, base[common] / g[common], "o-", ms=3, color=figures.impl_color(impl),
-                    label=figures.impl_name(impl, op))
+            ax.plot(r.index, r.values, "o-", ms=3, color=figures.impl_color(impl), label=figures.impl_name(impl, op))
         ax.axhline(1.0, color=figures.impl_color("numpy"), lw=1, ls=":", label="NumPy と同じ")
         ax.set_title(label, fontsize=10)
         if not s_op.empty:
