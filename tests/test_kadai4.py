@@ -552,6 +552,20 @@ def test_the_least_accurate_optimisers_final_loss_is_compared_with_the_others():
     assert analyse.final_losses(_optimizer_runs(one), "optimizer", values, "sgd@0.1", BASE4) is None
 
 
+def test_the_most_accurate_optimisers_final_loss_is_compared_with_the_baselines_seed_by_seed():
+    logs = {"adam@0.001": [[1.36, 0.42, 0.32], [1.41, 0.42, 0.32], [1.39, 0.44, 0.34]],
+            "sgd@0.01": [[1.31, 0.27, 0.19], [1.38, 0.27, 0.22], [1.38, 0.26, 0.20]]}
+    bl = analyse.best_loss(_optimizer_runs(logs), "optimizer", "sgd@0.01", BASE4)
+    assert bl["last"] == pytest.approx(np.mean([0.19, 0.22, 0.20]))
+    assert bl["base_last"] == pytest.approx(np.mean([0.32, 0.32, 0.34]))
+    assert bl["below"] and bl["all_lower"] and (bl["lower"], bl["seeds"], bl["epochs"]) == (3, 3, 3)
+    # lower on average, but one seed ends above the baseline's same seed: not every seed
+    one_above = {**logs, "sgd@0.01": [[1.31, 0.27, 0.19], [1.38, 0.27, 0.40], [1.38, 0.26, 0.20]]}
+    bl = analyse.best_loss(_optimizer_runs(one_above), "optimizer", "sgd@0.01", BASE4)
+    assert bl["below"] and not bl["all_lower"] and bl["lower"] == 2
+    assert analyse.best_loss(_optimizer_runs(logs), "optimizer", "adam@0.001", BASE4) is None  # the baseline itself
+
+
 def test_the_gradient_scale_explanation_is_offered_only_for_an_optimiser_without_per_parameter_scaling():
     assert analyse.scale_free("adam@0.001") and analyse.scale_free("adam")
     assert not analyse.scale_free("sgd@0.1") and not analyse.scale_free("sgd")

@@ -336,6 +336,31 @@ def test_the_experiment_without_allocation_overrules_a_cache_explanation():
     assert fell["reason"] == "per_op_fell"
 
 
+def test_a_reorder_switch_inside_a_change_of_growth_explains_it_instead_of_a_cache():
+    from kadai import render
+    from kadai.kadai2.analyse import reorder_explains
+    from kadai.scaling import cache_verdict
+
+    mib = 2**20
+    sizes = {5793: {"reorder_impl": "jit:uni"}, 6889: {"reorder_impl": "simple:any"}}
+    step = {"lo": 5793, "hi": 6889, "call": 2.64, "reorder_part": 0.96, "impl_changed": True}
+    found = reorder_explains([(609, 861), (2896, 6889)], {"step": step, "sizes": sizes})
+    assert set(found) == {(2896, 6889)}  # only the change the traced step lies within
+    assert found[(2896, 6889)]["numbers"]["impl_hi"] == "simple:any"
+    assert reorder_explains([(2896, 6889)], {"step": {**step, "impl_changed": False}, "sizes": sizes}) == {}
+    assert reorder_explains([(2896, 6889)], {"step": None, "sizes": sizes}) == {}  # no representative step
+    assert reorder_explains([(2896, 5793)], {"step": step, "sizes": sizes}) == {}  # the step lies outside
+    caches = [{"level": 3, "type": "Unified", "bytes": 480 * mib}]
+    v = cache_verdict(64 * mib, 362 * mib, caches, 4.7, 2.0, found[(2896, 6889)])
+    assert (v["outcome"], v["reason"], v["numbers"]["was"]) == ("no", "reorder_switch", "near")
+    env = render.make_env(render.Numbering(), None, 3)
+    text = env.from_string('{% from "_macros.md.j2" import breaks %}{{ breaks("X", rel) }}').render(rel={
+        "expected": 2, "breaks": [{"n_left": 2896, "n_right": 6889, "bytes_left": 64 * mib, "bytes_right": 362 * mib,
+                                   "cache": v, "faults": {"outcome": "unknown", "reason": "missing"}}]})
+    assert "N = 5793 から 6889 で出力の並べ替えの実装が jit:uni から simple:any に替わった。" in text
+    assert "増加の 96 % は、この並べ替えで生じた" in text and "判定できない" not in text
+
+
 def test_the_sweep_says_why_each_series_ended():
     from kadai.nini1.context import stop_groups
 

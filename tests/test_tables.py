@@ -31,6 +31,20 @@ def test_md_table_units_alignment_and_sig_figs():
     assert md[3] == "| 10000 | 24.5 | b |"
 
 
+def test_a_column_is_written_in_one_form_powers_of_ten_throughout_where_any_needs_them():
+    t = {"columns": [{"name": "N", "kind": "int"}, {"name": "a", "unit": "s", "kind": "sig"},
+                     {"name": "b", "unit": "s", "kind": "sig"}, {"name": "c", "unit": "s", "kind": "sig", "sig": 2}],
+         "rows": [[8, 1.7449e-5, 0.5, 2.5e-5], [16, {"value": 0.000111, "mark": "*"}, 0.0123, None],
+                  [512, 4.0123, 6.98, 9.96e-5]]}
+    rows = [line.split(" | ")[1:] for line in tables.md_table(t, 3).splitlines()[2:]]
+    # a: 1.74×10^−5^ above 0.000111 in sig's own forms; written alike, 4.01 included
+    assert [r[0] for r in rows] == ["1.74×10^−5^", "1.11×10^−4^*", "4.01×10^0^"]
+    assert [r[1] for r in rows] == ["0.500", "0.0123", "6.98"]  # b: no power of ten needed, none written
+    # c: every number needs one (2 figures; 9.96e-5 rounds into the next decade); — stays —
+    assert [r[2].rstrip(" |") for r in rows] == ["2.5×10^−5^", "—", "1.0×10^−4^"]
+    assert all(rubric.sig_digits(r[0].rstrip("*")) == 3 for r in rows)
+
+
 @pytest.mark.parametrize("value, text", [(3.011, "3.01"), (0.05, "0.05"), (-0.123, "−0.12"), (19.92, "19.9"),
                                          (9.996, "10.0"), (123.4, "123"), (-45.67, "−45.7")])
 def test_fixed2_keeps_two_decimals_but_never_more_digits_than_the_table_allows(value, text):

@@ -243,12 +243,13 @@ def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
     f = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
     said = re.findall(r"^(行列積|畳み込み)の(.+?) ?の速度比は、N = (\d+)〜(\d+) の (\d+) サイズで (\S+)〜(\S+) 倍"
                       r"である。\n(代表値ではどの N でも NumPy より遅い|代表値ではどの N でも NumPy より速い"
-                      r"|代表値では、N)",
+                      r"|代表値では (\d+) サイズで NumPy より速く、(\d+) サイズで遅い。"
+                      r"最も遅いのは N = (\d+)（\S+ 倍）、最も速いのは N = (\d+)（)",
                       md, re.M)
     expected = sum(len(o["speeds"]) for o in f["ops"].values())
     assert len(said) == expected > 0
     labels = {"行列積": "matmul", "畳み込み": "conv"}
-    for label, name, n_first, n_last, count, lo, hi, side in said:
+    for label, name, n_first, n_last, count, lo, hi, side, faster, slower, n_lo, n_hi in said:
         op = labels[label]
         impl = next(k for k, s in f["ops"][op]["series"].items() if s["name"] == name.strip())
         s_op = summary[summary.op == op]
@@ -257,6 +258,9 @@ def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
         assert (int(n_first), int(n_last), int(count)) == (r.index.min(), r.index.max(), len(r))
         assert number(lo) == pytest.approx(r.min(), rel=6e-3) and number(hi) == pytest.approx(r.max(), rel=6e-3)
         assert side.endswith("遅い") is bool(r.max() < 1) and side.endswith("速い") is bool(r.min() > 1)
+        if faster:  # both sides of 1: how many sizes on each, and the N of either end
+            assert (int(faster), int(slower)) == ((r > 1).sum(), (r < 1).sum())
+            assert (int(n_lo), int(n_hi)) == (r.idxmin(), r.idxmax())
 
 
 def test_nini1_prints_the_verdicts_it_decided(built):
@@ -962,6 +966,18 @@ def test_budget_change_reruns_the_measurement(built, tmp_path):
     plan = planned_rules(built, "report/kadai1.pdf", "--configfile", str(other))
     assert plan.get("kadai1_measure") == 2  # both variants
     assert "sysinfo" not in plan
+
+
+def test_more_kadai4_seeds_retrain_the_accuracy_jobs_only(built, tmp_path):
+    """The seeds give accuracies; the timing rounds train from the first seed alone and the Sigmoid
+    ladder from its own seeds, so neither reruns when seeds are added."""
+    cfg = (built / "config/quick.yaml").read_text()
+    assert "  seeds: [0, 1]\n  explain_seeds" in cfg
+    other = tmp_path / "quick_seeds.yaml"
+    other.write_text(cfg.replace("  seeds: [0, 1]\n  explain_seeds", "  seeds: [0, 1, 2]\n  explain_seeds"))
+    plan = planned_rules(built, "report/kadai4.pdf", "--configfile", str(other))
+    assert plan.get("kadai4_train") == len(list((built / "results/kadai4/runs").glob("*.csv"))) > 1  # each once
+    assert "kadai4_timing" not in plan and "kadai4_explain" not in plan and "kadai4_dataset" not in plan
 
 
 def test_bad_config_fails_before_any_job(built, tmp_path):

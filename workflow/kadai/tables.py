@@ -43,8 +43,21 @@ def sig(x, n: int = 3) -> str:
             # integer part longer than n digits: zero the insignificant ones
             return signed(f"{int(round(rounded, -exp + n - 1)):d}")
         return signed(f"{rounded:.{decimals}f}")
-    mant = rounded / 10**exp
-    return signed(f"{mant:.{n - 1}f}×10^{exp}^")
+    return sci(x, n)
+
+
+def sci(x, n: int = 3) -> str:
+    """``x`` as ``m.mm×10^e^`` with ``n`` significant figures, whatever its size (4.01×10^0^): the
+    form of every cell of a table column where :func:`sig` writes some in that form."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    x = float(x)
+    if x == 0:
+        return sig(x, n)
+    exp = math.floor(math.log10(abs(x)))
+    rounded = round(x, -exp + n - 1)
+    exp = math.floor(math.log10(abs(rounded)))  # 9.996 → 1.00×10^1^
+    return signed(f"{rounded / 10**exp:.{n - 1}f}×10^{exp}^")
 
 
 def latin(ch: str) -> bool:
@@ -153,7 +166,19 @@ def cell(value, kind: str, n: int) -> str:
                 return signed(text)
     if kind == "percent":
         return sig(100.0 * float(value), n)
+    if kind == "sci":
+        return sci(value, n)
     return sig(value, n)
+
+
+def column_kind(values, kind: str, n: int) -> str:
+    """``sci`` for a ``sig`` column where :func:`sig` would write some numbers as powers of ten and
+    others not (1.74×10^−5^ above 0.000111): one column, one form; else ``kind``."""
+    if kind != "sig":
+        return kind
+    numbers = [v["value"] if isinstance(v, dict) else v for v in values]
+    forms = {"×10" in sig(v, n) for v in numbers if v is not None and math.isfinite(float(v))}
+    return "sci" if forms == {True, False} else kind
 
 
 def md_table(table: dict, n: int = 3) -> str:
@@ -163,7 +188,9 @@ def md_table(table: dict, n: int = 3) -> str:
         if c.get("kind", "sig") not in KINDS:
             raise ValueError(f"column {c['name']!r}: kind must be one of {KINDS}")
     heads = [header(c) for c in cols]
-    body = [[cell(v, c.get("kind", "sig"), c.get("sig", n)) for v, c in zip(row, cols)] for row in table["rows"]]
+    kinds = [column_kind([row[j] for row in table["rows"]], c.get("kind", "sig"), c.get("sig", n))
+             for j, c in enumerate(cols)]
+    body = [[cell(v, k, c.get("sig", n)) for v, c, k in zip(row, cols, kinds)] for row in table["rows"]]
     # column widths come from the content: render.markdown_to_pdf lets pandoc see no table as
     # "wide", so Typst sizes every column to its content and wraps only the widest ones
     # numbers right-aligned, and text that reads as numbers (``"right": True``: 83.8 ± 0.43)

@@ -55,7 +55,7 @@ rule kadai2_explain:
     wildcard_constraints:
         experiment="|".join(kadai2_plan.EXPLAIN),
     params:
-        explain=KADAI2["explain"],
+        explain=lambda wc: kadai2_plan.explain_settings(KADAI2["explain"], wc.experiment),
     threads: workflow.cores  # timings run alone: no other job shares the CPU meanwhile
     log:
         "results/logs/kadai2/explain_{experiment}.log",

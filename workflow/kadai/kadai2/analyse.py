@@ -186,15 +186,17 @@ def speed_ratios(summary, op: str, impl: str):
 
 
 def speed_range(summary, op: str, impl: str) -> dict | None:
-    """What the speed-ratio figure shows for one series (:func:`speed_ratios`): its range and where
-    it lies against 1 (``side``: "below", "above" or "both"). None without a common size, or for
-    NumPy itself."""
+    """What the speed-ratio figure shows for one series (:func:`speed_ratios`): its range, the N of
+    either end (``n_lo``, ``n_hi``), where it lies against 1 (``side``: "below", "above" or "both")
+    and how many sizes lie on each side (``faster``: above 1, ``slower``: below). None without a
+    common size, or for NumPy itself."""
     r = speed_ratios(summary, op, impl)
     if impl == "numpy" or r.empty:
         return None
     side = "below" if r.max() < 1 else "above" if r.min() > 1 else "both"
     return {"lo": float(r.min()), "hi": float(r.max()), "n_first": int(r.index.min()), "n_last": int(r.index.max()),
-            "sizes": int(len(r)), "side": side}
+            "n_lo": int(r.idxmin()), "n_hi": int(r.idxmax()), "sizes": int(len(r)), "side": side,
+            "faster": int((r > 1).sum()), "slower": int((r < 1).sum())}
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
@@ -564,6 +566,22 @@ def refuted_caches(steps: list[dict]) -> dict:
     return out
 
 
+def reorder_explains(breaks, onednn: dict | None) -> dict:
+    """(n_left, n_right) → the oneDNN trace's finding about that change of growth of PyTorch's
+    convolution, an input of :func:`kadai.scaling.cache_verdict`: where the trace's step (the call
+    per pixel ≥ STEP, most of the rise in the reorder, ``explain_onednn``'s ``step``) lies within
+    the change and the reorder's implementation changed there, the change is explained without the
+    caches (NO "reorder_switch"), so 考察 does not leave it to them undecided."""
+    st = (onednn or {}).get("step")
+    if not st or not st["impl_changed"]:
+        return {}
+    sizes = onednn["sizes"]
+    return {(int(a), int(b)): {"reason": "reorder_switch", "numbers": {
+                "lo_n": st["lo"], "hi_n": st["hi"], "part": st["reorder_part"], "call": st["call"],
+                "impl_lo": sizes[st["lo"]]["reorder_impl"], "impl_hi": sizes[st["hi"]]["reorder_impl"]}}
+            for a, b in breaks if a <= st["lo"] and st["hi"] <= b}
+
+
 def explain_numpy(table, main_breaks, sweep_times: dict | None = None) -> dict:
     """Allocating vs preallocated NumPy convolution: per size whether the allocation costs time
     (paired) and how many page faults each run caused; per change of growth of the main series
@@ -671,7 +689,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     sweep_numpy = raw.series_of(summary, op="conv", implementation="numpy")
     numpy_conv = explain_numpy(experiments["numpy_conv"], numpy_law["regimes"]["breaks"] if numpy_law else [],
                                {int(n): float(t) for n, t in sweep_numpy.items()})
-    refuted = {("conv", "numpy"): refuted_caches(numpy_conv["breaks"])}
+    torch_law = laws.get("conv", {}).get("torch_cpu")
+    refuted = {("conv", "numpy"): refuted_caches(numpy_conv["breaks"]),
+               ("conv", "torch_cpu"): reorder_explains(torch_law["regimes"]["breaks"] if torch_law else [], onednn)}
     ops_out = {}
     for op in EXPECTED:
         impls = ordered(table[table.op == op].implementation.unique())

@@ -175,7 +175,7 @@ def run(experiment: str, settings: dict, out_csv) -> None:
     if experiment == "torch_conv":
         for n in settings["torch_sizes"]:
             x, k = inputs(n, 0)
-            rows += rows_at(n, torch_cases(x, k), settings["rounds"], experiment)
+            rows += rows_at(n, torch_cases(x, k), settings["torch_rounds"], experiment)
     elif experiment == "numpy_conv":
         sizes = measure.geometric_sizes(settings["n_min"], settings["n_max"], settings["points_per_octave"])
         for n in reversed(sizes):

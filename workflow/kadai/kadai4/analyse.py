@@ -378,6 +378,25 @@ def final_losses(runs, param: str, values, worst: str, baseline: dict) -> dict |
             "higher": higher, "flatter": flatter, "consistent": higher and flatter}
 
 
+def best_loss(runs, param: str, best: str, baseline: dict) -> dict | None:
+    """The most accurate setting's training loss after its last epoch against the baseline's, seed
+    by seed (both train the same epochs on the same loss): did it also fit the training data
+    further in that time? ``below``: its mean is lower; ``all_lower``: lower in every seed both
+    have. None where the best setting is the baseline or they share no seed."""
+    base = str(baseline[param])
+    if str(best) == base:
+        return None
+    b, a = losses_of(runs, param, str(best), baseline), losses_of(runs, param, base, baseline)
+    common = b.index.intersection(a.index)
+    if not len(common) or b.shape[1] < 1:
+        return None
+    lb, la = b.loc[common].iloc[:, -1], a.loc[common].iloc[:, -1]
+    return {"value": str(best), "label": LABELS.get(str(best), str(best)), "base_label": LABELS.get(base, base),
+            "last": float(lb.mean()), "base_last": float(la.mean()), "epochs": int(b.columns.max()),
+            "seeds": int(len(common)), "lower": int((lb < la).sum()), "below": bool(lb.mean() < la.mean()),
+            "all_lower": bool((lb < la).all())}
+
+
 def conclusion(study: dict, ranking: list) -> list[dict]:
     """The parameters grouped by their (accuracy, time) outcomes, groups in a fixed order (both
     effects first, nothing decided last), parameters in ranking order within a group."""
@@ -644,6 +663,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
     f["optimizer_loss"] = (loss_trend(runs, "optimizer", study["optimizer"]["worst"]["value"], cfg["baseline"])
                            if "optimizer" in study else None)
+    # the most accurate optimiser setting: did it also fit the training data further than the baseline?
+    f["optimizer_best_loss"] = (best_loss(runs, "optimizer", study["optimizer"]["best"]["value"], cfg["baseline"])
+                                if "optimizer" in study else None)
     f["optimizer_final"] = (final_losses(runs, "optimizer", cfg["study"]["optimizer"],
                                          study["optimizer"]["worst"]["value"], cfg["baseline"])
                             if "optimizer" in study else None)

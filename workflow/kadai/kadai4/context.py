@@ -11,7 +11,7 @@ from .labels import LABELS
 # here so that a wording change never regenerates the data)
 GLYPH_BOX = 20
 
-EFFECT_WORDS = {"yes": "あり", "no": "閾値以下", "unknown": "判定できない"}
+EFFECT_WORDS = {"yes": "あり", "no": "なし", "unknown": "判定できない"}
 
 
 def setting_table(st: dict) -> dict:

@@ -509,6 +509,20 @@ def simd_packed(table, builds: dict) -> dict:
             "differences": build_differences(builds, "avx2", "portable")}
 
 
+def thread_speedup(table, impl: str, cores: int) -> dict:
+    """H5: ``impl`` on one thread against all ``cores``, paired by round (:func:`faster`), with
+    ``beyond_cores`` in its numbers: the interval's upper end lies above the core count, a speed-up
+    that more threads cannot give on their own, only a round whose one-thread run something else
+    slowed down (the rounds carry the machine's changes of speed)."""
+    if cores <= 1:
+        return verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()
+    v = faster(table, f"{impl}@1", f"{impl}@{cores}", THREAD_SPEEDUP, cores)
+    hi = v["numbers"].get("hi")
+    v["numbers"]["beyond_cores"] = bool(hi is not None and math.isfinite(hi) and hi > cores)
+    v["numbers"]["cores"] = cores
+    return v
+
+
 def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str, cache_sim: dict,
                drift_: float | None = None, builds: dict | None = None) -> dict:
     builds = builds or {}
@@ -525,10 +539,8 @@ def hypotheses(tables: dict, caches: list, peak: dict, simd_o3: str, cache_sim: 
         "opt_ijk": opt["ijk"]["verdict"],
         "opt_levels": opt,
         # more threads can only help with idle cores: decided only while no other process is busy
-        "threads": (faster(tables["threads"], "c_packed_omp@1", f"c_packed_omp@{cores}", THREAD_SPEEDUP, cores)
-                    if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
-        "threads_numpy": (faster(tables["threads"], "numpy@1", f"numpy@{cores}", THREAD_SPEEDUP, cores)
-                          if cores > 1 else verdicts.Verdict(verdicts.UNKNOWN, "one_core", {}).to_dict()),
+        "threads": thread_speedup(tables["threads"], "c_packed_omp", cores),
+        "threads_numpy": thread_speedup(tables["threads"], "numpy", cores),
         "gap": gap_hypothesis(tables["simd"], peak, simd_o3),
         "simd_isa": {"packed": packed["isa"], "packed_differences": packed["differences"],
                      "width": simd_contrast(builds, ("O3", "kernel"), ("avx2", "kernel")),
