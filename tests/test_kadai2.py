@@ -284,6 +284,24 @@ def test_the_memory_each_formulation_touches_is_set_against_the_unfold_matrix():
     assert analyse.fresh_memory(pd.DataFrame(rows).drop(columns="faults"), n, page) is None
 
 
+def test_torch_arithmetic_faster_than_numpys_is_said_so_not_only_that_it_is_not_slower():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    factors = {"numpy_shift": 1.0, "torch_conv2d": 3.0, "torch_conv2d_1thread": 4.5, "torch_unfold": 2.2}
+
+    def table(shift):
+        return pd.DataFrame([{"implementation": impl, "N": 1024, "repeat": r, "status": "ok", "dtype": "float32",
+                              "seconds": 0.01 * f * (1 + 0.02 * rng.standard_normal())}
+                             for r in range(9) for impl, f in {**factors, "torch_shift": shift}.items()])
+    faster = analyse.explain_torch(table(0.77), threads=2)[1024]
+    assert faster["torch_shift_vs_numpy"]["outcome"] == "no"  # not 1.1× slower …
+    assert faster["numpy_vs_torch_shift"]["outcome"] == "yes"  # … but 1.1× faster: the report says which
+    assert faster["numpy_vs_torch_shift"]["numbers"]["ratio"] == pytest.approx(1 / 0.77, rel=0.05)
+    alike = analyse.explain_torch(table(1.0), threads=2)[1024]
+    assert alike["torch_shift_vs_numpy"]["outcome"] == alike["numpy_vs_torch_shift"]["outcome"] == "no"
+
+
 @pytest.mark.parametrize("driver", [None, "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)"])
 def test_an_unusable_gpu_is_explained_by_whether_a_driver_is_there(monkeypatch, driver):
     """No driver at all: the reason says so (not CUDA's "driver insufficient"); a driver that is

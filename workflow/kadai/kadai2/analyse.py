@@ -279,6 +279,7 @@ def explain_torch(table, threads: int = 1, page: int = 4096) -> dict:
                        "conv2d_vs_numpy": slower("torch_conv2d", "numpy_shift"),
                        "conv2d_vs_torch_shift": slower("torch_conv2d", "torch_shift"),
                        "torch_shift_vs_numpy": slower("torch_shift", "numpy_shift"),
+                       "numpy_vs_torch_shift": slower("numpy_shift", "torch_shift"),
                        "one_thread_vs_all": slower("torch_conv2d_1thread", "torch_conv2d"),
                        "all_vs_one_thread": slower("torch_conv2d", "torch_conv2d_1thread"),
                        "conv2d_vs_unfold": slower("torch_conv2d", "torch_unfold"),
