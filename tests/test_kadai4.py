@@ -472,6 +472,10 @@ def test_parameters_are_ranked_only_where_their_intervals_part():
     apart = {"a": _bounded(0.3, 0.4), "b": _bounded(0.2, 0.25), "c": _bounded(0.0, 0.1)}
     full = analyse.dominance(apart, analyse.rank(apart))
     assert not full["undecided"] and full["groups"][0] == {"params": ["a"], "below": ["b", "c"]}
+    # a lower bound above the other's upper one by less than the 0.5 points that count: not ordered
+    close = {"o": _bounded(0.20529, 0.277), "e": _bounded(0.178, 0.20516)}
+    assert analyse.dominance(close, analyse.rank(close))["groups"] == []
+    assert analyse.dominance({**close, "e": _bounded(0.178, 0.2002)}, ["o", "e"])["groups"][0]["below"] == ["e"]
     # equal lower bounds: the larger estimate first
     tied = {"x": _bounded(0.0, 0.1, 0.02), "y": _bounded(0.0, 0.1, 0.05)}
     assert analyse.rank(tied) == ["y", "x"] and analyse.dominance(tied, ["y", "x"])["groups"] == []
@@ -564,6 +568,24 @@ def test_the_most_accurate_optimisers_final_loss_is_compared_with_the_baselines_
     bl = analyse.best_loss(_optimizer_runs(one_above), "optimizer", "sgd@0.01", BASE4)
     assert bl["below"] and not bl["all_lower"] and bl["lower"] == 2
     assert analyse.best_loss(_optimizer_runs(logs), "optimizer", "adam@0.001", BASE4) is None  # the baseline itself
+
+
+def test_the_least_accurate_rate_is_set_against_the_same_optimiser_at_a_smaller_rate():
+    values = ["adam@0.001", "adam@0.01", "sgd@0.01", "sgd@0.1"]
+    logs = {"adam@0.001": [[1.36, 0.42, 0.32], [1.41, 0.42, 0.32]],
+            "sgd@0.01": [[1.31, 0.27, 0.19], [1.38, 0.27, 0.22]],
+            "sgd@0.1": [[1.26, 0.98, 0.96], [1.32, 0.90, 0.84]]}
+    sr = analyse.smaller_rate(_optimizer_runs(logs), values, "sgd@0.1", BASE4)
+    assert (sr["value"], sr["name"], sr["factor"]) == ("sgd@0.01", "sgd", pytest.approx(10))
+    assert sr["all_lower"] and (sr["lower"], sr["seeds"]) == (2, 2) and sr["last"] == pytest.approx(0.205)
+    # one seed of the smaller rate ends higher: the rate is not shown to be what keeps the loss up
+    up = {**logs, "sgd@0.01": [[1.31, 0.27, 0.19], [1.38, 0.97, 0.90]]}
+    assert not analyse.smaller_rate(_optimizer_runs(up), values, "sgd@0.1", BASE4)["all_lower"]
+    # the nearest smaller rate of the same optimiser; none for the smallest one, or for another name
+    many = {**logs, "sgd@0.03": [[1.3, 0.5, 0.4], [1.3, 0.5, 0.4]]}
+    assert analyse.smaller_rate(_optimizer_runs(many), [*values, "sgd@0.03"], "sgd@0.1", BASE4)["value"] == "sgd@0.03"
+    assert analyse.smaller_rate(_optimizer_runs(logs), values, "sgd@0.01", BASE4) is None
+    assert analyse.smaller_rate(_optimizer_runs(logs), ["adam@0.001", "sgd@0.1"], "sgd@0.1", BASE4) is None
 
 
 def test_the_gradient_scale_explanation_is_offered_only_for_an_optimiser_without_per_parameter_scaling():

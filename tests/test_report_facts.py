@@ -403,6 +403,9 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
     assert [(p["cnn"], p["fc"], p["higher"]) for p in out["pairs"]] == [
         ("c7k", "fc8", "cnn"), ("c37k", "fc64", "fc"), ("c300k", "fc512", None)]
     assert out["count"] == {"cnn": 1, "fc": 1, "undecided": 1} and out["answer"] == "mixed"
+    # the CNN won the small pair (6370 and 7098 parameters), FC the larger one (37284 and 50890): sizes part them
+    assert out["split"] == {"small": "cnn", "large": "fc", "small_max": 7098, "large_min": 37284,
+                            "small_n": 1, "large_n": 1}
     # three pairs answer one question: each interval at 1 − 0.05/3, wider than a pair's own 95 %
     assert out["pair_confidence"] == pytest.approx(1 - 0.05 / 3)
     alone = size_matched(pm[pm.model.isin(["fc8", "c7k"])], runs)["pairs"][0]
@@ -422,6 +425,28 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
                         "kind": ["fc", "cnn", "fc", "cnn"], "acc": [0.84, 0.85, 0.868, 0.88]})
     assert size_matched(two, runs)["answer"] == "cnn"
     assert size_matched(pm[pm.model.isin(["fc512", "c300k"])], runs)["answer"] is None
+
+
+def test_won_pairs_that_interleave_in_size_part_nothing():
+    from kadai.kadai3.analyse import size_split
+
+    def pair(cnn, fc, higher):
+        return {"params_cnn": cnn, "params_fc": fc, "higher": higher}
+    assert size_split([pair(37284, 50890, "fc"), pair(296518, 407050, "cnn"), pair(591906, 407050, "cnn")]) == {
+        "small": "fc", "large": "cnn", "small_max": 50890, "large_min": 296518, "small_n": 1, "large_n": 2}
+    assert size_split([pair(7098, 6370, "cnn"), pair(37284, 50890, "fc"), pair(296518, 407050, "cnn")]) is None
+    # a pair's size is both its models': a FC win at 50890 does not lie below a CNN win pairing 45000 with 40000
+    assert size_split([pair(37284, 50890, "fc"), pair(45000, 40000, "cnn")]) is None
+    assert size_split([pair(37284, 50890, "fc")]) is None  # one kind only
+
+
+def test_an_undecided_keep_whose_interval_lies_below_zero_is_surely_lower():
+    from kadai.kadai3.analyse import surely_lower
+
+    assert surely_lower({"outcome": "unknown", "numbers": {"lo": -0.024, "hi": -0.0058}})
+    assert not surely_lower({"outcome": "unknown", "numbers": {"lo": -0.024, "hi": 0.0061}})
+    assert not surely_lower({"outcome": "no", "numbers": {"lo": -0.04, "hi": -0.02}})  # decided: says so itself
+    assert not surely_lower({"outcome": "unknown", "numbers": {}})
 
 
 def test_each_kind_of_model_gets_its_own_line_and_their_fixed_times_are_compared():

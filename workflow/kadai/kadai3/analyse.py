@@ -130,11 +130,39 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
     answer = None if not won else "mixed" if len(won) == 2 else "single" if count[won[0]] == 1 else won[0]
     decided = [p for p in pairs if p["higher"]]
     return {"factor": factor, "pairs": pairs, "answer": answer, "confidence": confidence, "pair_confidence": each,
+            "split": size_split(decided) if answer == "mixed" else None,
             "corrected": len(matched) > 1,  # Bonferroni widened the pairs' intervals
             "decided": decided,
             # every decided pair is the largest one: nothing was decided about the smaller models
             "only_largest": bool(decided) and len(pairs) > 1 and decided == pairs[-1:],
             "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
+
+
+def surely_lower(keep: dict) -> bool:
+    """A model whose keeping of the accuracy is undecided (its difference's interval straddles
+    −tolerance) while the whole interval lies below 0: less accurate than the course CNN, by
+    an amount the seeds do not pin against the tolerance."""
+    hi = keep["numbers"].get("hi")
+    return bool(keep["outcome"] == verdicts.UNKNOWN and hi is not None and hi < 0)
+
+
+def size_split(decided: list[dict]) -> dict | None:
+    """Where each kind won some size-matched pairs: do the sizes part them? ``small``: the kind
+    whose won pairs all lie below every pair the other kind (``large``) won, counting a pair's size
+    as both its models' parameter counts; ``small_max``: the largest count among the small kind's
+    pairs, ``large_min``: the smallest among the other's, with how many pairs each won. None
+    where the won pairs interleave in size."""
+    for small, large in (("fc", "cnn"), ("cnn", "fc")):
+        a = [p for p in decided if p["higher"] == small]
+        b = [p for p in decided if p["higher"] == large]
+        if not a or not b:
+            return None
+        small_max = max(max(p["params_cnn"], p["params_fc"]) for p in a)
+        large_min = min(min(p["params_cnn"], p["params_fc"]) for p in b)
+        if small_max < large_min:
+            return {"small": small, "large": large, "small_max": small_max, "large_min": large_min,
+                    "small_n": len(a), "large_n": len(b)}
+    return None
 
 
 def less_work_more_time(pm: pd.DataFrame, times: dict, load=(float("nan"), float("nan"))) -> dict | None:
@@ -253,7 +281,10 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
         cnn2 = fit.straight_line(cnn.params, cnn.time.to_numpy() - conv - rest(cnn))
         fc2 = fit.straight_line(fcs.params, fcs.time.to_numpy() - rest(fcs))
         if cnn2 and fc2:
-            out["fixed"]["without_rest"] = {"cnn": cnn2, "fc": fc2, "explained": _gap_closed(cnn2, fc2)}
+            out["fixed"]["without_rest"] = {"cnn": cnn2, "fc": fc2, "explained": _gap_closed(cnn2, fc2),
+                                            # a time cannot be negative: the profiled times subtracted
+                                            # exceed the unprofiled ones they are taken from
+                                            "negative": bool(min(cnn2["intercept"], fc2["intercept"]) < 0)}
     return out
 
 
@@ -371,6 +402,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     by_model = pm.set_index("model")
     f = {"per_model": pm.to_dict("records"), "base": by_model.loc[base].to_dict(),
          "noconv": by_model.loc[noconv].to_dict(), "keeps": keeps, "fc_keeps": keeps[noconv],
+         # undecided against the tolerance, yet surely below the course CNN: the interval lies under 0
+         "fc_lower": surely_lower(keeps[noconv]),
          "fc_faster": slower(times, base, noconv, load), "smallest": smallest_keeping(pm, keeps),
          "macs_better": verdicts.better_predictor(pm.params, pm.macs, pm.time).to_dict(),
          "loop": loop_facts(runs, loader, times, dl, base, tol, load), "tolerance": tol,

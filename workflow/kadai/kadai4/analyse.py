@@ -19,6 +19,7 @@ import pandas as pd
 from .. import fit, raw, verdicts
 from ..io import read_csv, write_json
 from ..rows import RUNS4, TIMING4
+from ..train.spec import parse_optimizer
 from .labels import LABELS, LADDER, PARAMS, SIGMOID_FORMS
 from .settings import spec_of
 
@@ -177,11 +178,14 @@ def rank(study: dict) -> list:
 
 def dominance(study: dict, ranking: list) -> dict:
     """Which parameters' accuracy effects the intervals order: p is larger than q where p's lower
-    bound exceeds q's upper bound (:func:`bounds`). ``groups``: the parameters in ranking order,
+    bound exceeds q's upper bound (:func:`bounds`) by ACC_EFFECT or more, the smallest difference
+    of accuracy that counts (a lower bound of 20.53 points against an upper one of 20.52 orders
+    nothing a reader can see). ``groups``: the parameters in ranking order,
     those surely larger than the same set of others together, with that set (in ranking order);
     parameters larger than none are left out. ``undecided``: some two parameters are ordered
     neither way (their intervals overlap)."""
-    below = {p: [q for q in ranking if study[p]["acc_bounds"]["lower"] > study[q]["acc_bounds"]["upper"]]
+    below = {p: [q for q in ranking
+                 if study[p]["acc_bounds"]["lower"] >= study[q]["acc_bounds"]["upper"] + ACC_EFFECT]
              for p in ranking}
     groups: list[dict] = []
     for p in ranking:
@@ -376,6 +380,28 @@ def final_losses(runs, param: str, values, worst: str, baseline: dict) -> dict |
             "step": float(step[worst].mean()), "others_step_lo": min(steps.values()),
             "others_step_hi": max(steps.values()), "seeds": int(len(last[worst])),
             "higher": higher, "flatter": flatter, "consistent": higher and flatter}
+
+
+def smaller_rate(runs, values, worst: str, baseline: dict) -> dict | None:
+    """The least accurate optimiser setting against the same optimiser at the nearest smaller
+    learning rate in ``values`` (the only difference between the two), seed by seed: its training
+    loss after the last epoch, ``factor`` (the worst's rate over it) and ``all_lower`` (lower in
+    every seed both have), the comparison that isolates the rate. None where the study has no such
+    setting."""
+    name, rate = parse_optimizer(worst)
+    rates = [(r, str(v)) for v in values for n, r in [parse_optimizer(v)]
+             if n == name and r is not None and rate is not None and r < rate]
+    if not rates:
+        return None
+    lr, other = max(rates)
+    a, b = losses_of(runs, "optimizer", str(worst), baseline), losses_of(runs, "optimizer", other, baseline)
+    common = a.index.intersection(b.index)
+    if not len(common):
+        return None
+    la, lb = a.loc[common].iloc[:, -1], b.loc[common].iloc[:, -1]
+    return {"value": other, "label": LABELS.get(other, other), "name": name, "factor": rate / lr,
+            "last": float(lb.mean()), "worst_last": float(la.mean()), "epochs": int(b.columns.max()),
+            "seeds": int(len(common)), "lower": int((lb < la).sum()), "all_lower": bool((lb < la).all())}
 
 
 def best_loss(runs, param: str, best: str, baseline: dict) -> dict | None:
@@ -649,7 +675,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                        # Tanh saturates as Sigmoid does but keeps slope 1 near 0
                        "tanh_sigmoid": contrast(study["activation"]["accs"], "tanh", "sigmoid")
                        if "activation" in study else None},
-         "order": dominance(study, ranking),
+         "order": {**dominance(study, ranking), "margin": ACC_EFFECT},
          "defence": raw.defence(*timing.values(), rounds=cfg["timing_rounds"]),
          "proportional": None}
     if "hidden" in study:
@@ -663,6 +689,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     # the least accurate optimiser setting: did its training loss fall at all? (logs, not textbook)
     f["optimizer_loss"] = (loss_trend(runs, "optimizer", study["optimizer"]["worst"]["value"], cfg["baseline"])
                            if "optimizer" in study else None)
+    # the same optimiser at a smaller rate: does the rate alone keep the least accurate one's loss up?
+    f["optimizer_rate"] = (smaller_rate(runs, cfg["study"]["optimizer"], study["optimizer"]["worst"]["value"],
+                                        cfg["baseline"]) if "optimizer" in study else None)
     # the most accurate optimiser setting: did it also fit the training data further than the baseline?
     f["optimizer_best_loss"] = (best_loss(runs, "optimizer", study["optimizer"]["best"]["value"], cfg["baseline"])
                                 if "optimizer" in study else None)
