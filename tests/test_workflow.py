@@ -535,8 +535,8 @@ def test_every_ladder_outcome_keeps_the_writing_rules(built, states):
     assert text.count("精度は 3.12 ポイント下がった") == states.count("down")
     cause = {"slope": "0 付近の傾きが 1/4 であること", "range": "出力の範囲が 0〜1 と狭いこと",
              "centre": "出力の中心が 0 から離れていること"}
-    said = re.findall(r"したがって、この初期値と学習率でこの順に置き換えた範囲では、"
-                      r"([^。]*)が Sigmoid の精度を下げていた。", text)
+    said = re.findall(r"この順に置き換えたときの結果である。\nその範囲では、([^。]*)が Sigmoid の精度を下げていた。",
+                      text)
     assert len(said) == bool(ld["causes"]) and [c for c, w in cause.items() if said and w in said[0]] == ld["causes"]
     ends = {"same": "ReLU との差はこれらの性質で説明できる", "up": "ReLU には届かない",
             "down": "ReLU との差はなくなる", "unclear": "ReLU に届いたかは判定できない"}
