@@ -983,6 +983,15 @@ def test_more_kadai4_seeds_retrain_the_accuracy_jobs_only(built, tmp_path):
     assert "kadai4_timing" not in plan and "kadai4_explain" not in plan and "kadai4_dataset" not in plan
 
 
+def test_more_rounds_of_one_kadai2_experiment_rerun_that_experiment_only(built, tmp_path):
+    cfg = (built / "config/quick.yaml").read_text()
+    assert "torch_rounds: 6}" in cfg
+    other = tmp_path / "quick_rounds.yaml"
+    other.write_text(cfg.replace("torch_rounds: 6}", "torch_rounds: 7}"))
+    plan = planned_rules(built, "report/kadai2.pdf", "--configfile", str(other))
+    assert plan.get("kadai2_explain") == 1 and "kadai2_measure" not in plan
+
+
 def test_bad_config_fails_before_any_job(built, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("kadai1:\n  sweep:\n    per_run_budget_s: -3\n")
