@@ -826,3 +826,27 @@ def test_a_dip_is_told_against_both_neighbours_and_at_the_edge_against_the_left_
     assert edge["dip"] and edge["edge"] and edge["right"] is None and edge["factor"] == pytest.approx(3.0)
     assert not analyse.dip_at(sweep({431: 2.4, 512: 0.8}), "c_ijk", 512, None)["dip"]  # no drift: nothing told
     assert analyse.dip_at(sweep({512: 0.8, 609: 2.3}), "c_ijk", 512, 1.5) is None  # no left neighbour
+
+
+def test_the_ladders_n_is_set_against_its_two_neighbours_timed_alternately():
+    import pandas as pd
+
+    from kadai import ops
+    from kadai.nini1.analyse import alias_test
+
+    def table(per_op: dict, rounds: int = 7):
+        rng = np.random.default_rng(0)
+        return pd.DataFrame([{"implementation": f"c_ijk@{m}", "N": m, "repeat": r, "status": "ok",
+                              "seconds": q * ops.matmul_flops(m) * (1 + 0.01 * rng.standard_normal())}
+                             for r in range(rounds) for m, q in per_op.items()])
+    slow = alias_test(table({511: 1.0e-9, 512: 3.0e-9, 513: 1.1e-9}), 512)
+    assert slow["outcome"] == "yes" and slow["power_of_two"] and slow["rounds"] == 7
+    assert (slow["left"]["N"], slow["right"]["N"]) == (511, 513)
+    assert slow["left"]["numbers"]["ratio"] == pytest.approx(3.0, rel=0.05)
+    assert slow["right"]["numbers"]["ratio"] == pytest.approx(3.0 / 1.1, rel=0.05)
+    # slower than one neighbour only: not the power of two alone
+    one = alias_test(table({511: 1.0e-9, 512: 3.0e-9, 513: 2.9e-9}), 512)
+    assert one["outcome"] == "no" and one["left"]["outcome"] == "yes" and one["right"]["outcome"] == "no"
+    assert not alias_test(table({499: 1e-9, 500: 1e-9, 501: 1e-9}), 500)["power_of_two"]
+    assert alias_test(table({511: 1e-9, 512: 3e-9, 513: 1e-9}, rounds=3), 512)["outcome"] == "unknown"  # too few
+    assert alias_test(None, 512) is None

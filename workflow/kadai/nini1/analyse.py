@@ -42,6 +42,7 @@ SIMD_SPEEDUP = 1.3    # H3: the AVX2 micro-kernel must be at least this much fas
 WIDTH_SPEEDUP = 1.3   # H6: the AVX-512 micro-kernel (twice the lanes) at least this much faster than the AVX2 one
 OPT_SPEEDUP = 1.5     # H4: -O3 must be at least this much faster than -O0
 THREAD_SPEEDUP = 1.4  # H5: all cores must be at least this much faster than one
+ALIAS_SLOWDOWN = 1.25  # the ladder's N: each operation at least this much slower than at N − 1 and at N + 1
 MICRO_SHARE = 0.9     # H6: the micro-kernel alone reaches this share of the FMA-only loop of its SIMD width
 C_VS_NUMPY = 1.0      # C against NumPy: which one is faster, round by round (1 = equal speed). Not SPEEDUP:
 #                       the question is whether C caught up, and the pairs share the machine's moment
@@ -268,6 +269,29 @@ def dip_at(ladder_summary, impl: str, n: int, drift_: float | None) -> dict | No
     return {"N": n, "gflops": g[n], "left": left, "right": right, "gflops_left": g[left],
             "gflops_right": None if right is None else g[right], "edge": right is None,
             "power_of_two": n & (n - 1) == 0, "factor": factor, "dip": drift_ is not None and factor > drift_}
+
+
+def alias_test(table, n: int, kernel: str = "ijk") -> dict | None:
+    """Is ``kernel`` at the ladder's N slower per operation than at both N − 1 and N + 1, timed
+    alternately (``alias``)? Capacity cannot tell sizes 0.2 % apart, so a step there is the
+    power-of-two mapping of a column walk onto a few cache sets. Per neighbour, the time per
+    operation at N over that at the neighbour, paired by round, against ALIAS_SLOWDOWN
+    (:func:`kadai.verdicts.ratio`); ``outcome``: YES where both are, NO where either is not, else
+    UNKNOWN. None without the experiment (an older build)."""
+    if table is None or table.empty:
+        return None
+
+    def per_op(m):
+        return times(table, f"c_{kernel}@{m}", m) / float(ops.matmul_flops(m))
+    sides = {}
+    for side, m in (("left", n - 1), ("right", n + 1)):
+        sides[side] = {"N": m, **verdicts.guard(verdicts.ratio(per_op(n), per_op(m), ALIAS_SLOWDOWN, paired=True),
+                                                *raw.load_of(table, threads=1))}
+    outcomes = {v["outcome"] for v in sides.values()}
+    outcome = (verdicts.YES if outcomes == {verdicts.YES} else verdicts.NO if verdicts.NO in outcomes
+               else verdicts.UNKNOWN)
+    return {"N": n, "power_of_two": n & (n - 1) == 0, "threshold": ALIAS_SLOWDOWN, "outcome": outcome,
+            "rounds": int(table.repeat.nunique()), **sides}
 
 
 def ladder_check(ladder_summary, bench: dict, drift_: float | None = None, repeat: dict | None = None) -> dict:
@@ -708,6 +732,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                          "outcome": series_apart(ijk_np, dr)},
         "ladder_values": values,
         "ijk_dip": dip_at(ladder, "c_ijk", n, dr), "drift": machine,
+        "alias": alias_test(tables.get("alias"), n),
         "stops": {impl: raw.stop_reason(tables["ladder"][tables["ladder"].implementation == impl])
                   for impl in tables["ladder"].implementation.unique()},
         "bench": bench, "bench_ladder": bench_ladder, "hypotheses": h,

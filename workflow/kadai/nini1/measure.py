@@ -126,6 +126,29 @@ def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, na
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def compare_sizes(libs: dict, kernel: str, sizes, rounds: int, seed: int, name: str) -> pd.DataFrame:
+    """One O3 kernel at several sizes (``alias``: the ladder's N and N ± 1), each checked, then timed
+    alternately for ``rounds`` rounds, so that a size slower than its neighbours is not a moment
+    slower than the others (:func:`kadai.measure.interleave`)."""
+    reference, check = checks.freivalds(checks.tolerance("float64"))
+    lib = load(libs["O3"])
+    cases = {}
+    for m in sizes:
+        a, b = inputs(m, np.random.default_rng([seed, m]))
+        cases[f"c_{kernel}@{m}"] = (m, contender(lib, kernel, 1, a, b), reference(a, b))
+    with threads.limited(1, torch=False):
+        for label, (m, run, ref) in cases.items():
+            if not check(run()["product"], ref):
+                raise AssertionError(f"{label} gives a wrong product at N={m}")
+        samples = measure.interleave({label: run for label, (_, run, _) in cases.items()}, rounds,
+                                     progress=measure.Progress(f"nini1/{name}"))
+    rows = [dict(implementation=s["name"], op="matmul", N=cases[s["name"]][0], dtype="float64", device="cpu",
+                 repeat=s["round"], seconds=s["seconds"], status=OK, note="interleaved with the neighbouring sizes",
+                 faults=s["faults"], busy=s["busy"], cores=s["cores"])
+            for s in samples]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def contenders(experiment: str, builds) -> list[tuple]:
     """(label, build, kernel, threads) of one fixed-size experiment; build None is NumPy."""
     cores = os.cpu_count() or 1
@@ -146,6 +169,9 @@ def run(experiment: str, libs: dict, cfg: dict, timing: dict, out_csv) -> None:
     """One experiment in one tidy table (``implementation`` names each contender or series)."""
     if experiment == "ladder":
         table = experiment_ladder(libs, cfg, timing)
+    elif experiment == "alias":
+        n = cfg["ladder_n"]
+        table = compare_sizes(libs, "ijk", (n - 1, n, n + 1), cfg["rounds"], cfg["sweep"]["seed"], experiment)
     else:
         n = cfg["bench_n"] if experiment in ("threads", "bench") else cfg["ladder_n"]
         rounds = cfg["bench_pairs"] if experiment in C_VS_NUMPY else cfg["rounds"]

@@ -9,6 +9,9 @@ simd       one scalar FMA per instruction wastes the vector units      vectorise
 width      a 512-bit micro-kernel beats the 256-bit one (AVX-512)      O3 (widest) vs avx2 build
 opt        without optimisation the compiler keeps values in memory    -O0 vs -O2 vs -O3
 threads    NumPy uses every core                                       1…all threads, C and NumPy
+alias      at a power-of-two N, i-j-k's walk down B's column maps onto   i-j-k at N − 1, N, N + 1
+           a few cache sets (the ladder's N is slower than both
+           neighbours; capacity cannot tell N ± 1 apart)
 =========  ==========================================================  =====================
 """
 
@@ -30,6 +33,7 @@ EXPERIMENTS = {
     "threads": ("O3",),
     "bench": ("O3",),
     "bench_ladder": ("O3",),  # the same comparison at the ladder's N: where C and NumPy differ with the size
+    "alias": ("O3",),  # i-j-k at the ladder's N and its two neighbours, alternately
 }
 ALTERNATED = tuple(e for e in EXPERIMENTS if e != "ladder")  # contenders timed round by round
 C_VS_NUMPY = ("bench", "bench_ladder")  # the C-vs-NumPy pairs, at bench_n and at ladder_n
