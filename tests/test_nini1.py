@@ -830,7 +830,6 @@ def test_a_dip_is_told_against_both_neighbours_and_at_the_edge_against_the_left_
 
 def test_the_ladders_n_is_set_against_its_two_neighbours_timed_alternately():
     import pandas as pd
-
     from kadai import ops
     from kadai.nini1.analyse import alias_test
 
