@@ -8,7 +8,6 @@ import os
 import re
 
 import numpy as np
-import pandas as pd
 
 from .. import fit, ops, raw, scaling, verdicts
 from ..backends.registry import IMPLEMENTATIONS, ordered
@@ -410,7 +409,7 @@ def explain_onednn(table) -> dict | None:
     where no call did (a PyTorch without oneDNN)."""
     if table.empty:
         return None
-    probe = table[table["round"] < 0]
+    traced = table  # the rounds and the probe (round −1): the reorder rule reads both
     table = table[table["round"] >= 0]
     ok = table[table.primitive != "none"]
     threads_main = int(table.threads.iloc[0]) if len(table) else None
@@ -470,7 +469,7 @@ def explain_onednn(table) -> dict | None:
             "logging": {"ratio": [min(ratios), max(ratios)] if ratios else None, "agrees": LOGGING_AGREES,
                         "apart": [n for n, e in sizes.items() if not e["representative"]]},
             "threads": threads_main,  # PyTorch's threads in the timed rounds
-            "rule": reorder_rule(pd.concat([table, probe]), block["block"] if block else None, threads_main)}
+            "rule": reorder_rule(traced, block["block"] if block else None, threads_main)}
 
 
 def reorder_inversions(inversions: list[dict], onednn: dict | None, threads: int) -> None:

@@ -382,6 +382,17 @@ def final_losses(runs, param: str, values, worst: str, baseline: dict) -> dict |
             "higher": higher, "flatter": flatter, "consistent": higher and flatter}
 
 
+def last_losses(runs, param: str, a: str, b: str, baseline: dict):
+    """Settings ``a`` and ``b``'s training losses after their last epoch, over the seeds both have
+    (a seed gives both the same initial weights and batches): (a's, b's, epochs of b), or None
+    without a common seed."""
+    la, lb = losses_of(runs, param, a, baseline), losses_of(runs, param, b, baseline)
+    common = la.index.intersection(lb.index)
+    if not len(common) or lb.shape[1] < 1:
+        return None
+    return la.loc[common].iloc[:, -1], lb.loc[common].iloc[:, -1], int(lb.columns.max())
+
+
 def smaller_rate(runs, values, worst: str, baseline: dict) -> dict | None:
     """The least accurate optimiser setting against the same optimiser at the nearest smaller
     learning rate in ``values`` (the only difference between the two), seed by seed: its training
@@ -389,19 +400,19 @@ def smaller_rate(runs, values, worst: str, baseline: dict) -> dict | None:
     every seed both have), the comparison that isolates the rate. None where the study has no such
     setting."""
     name, rate = parse_optimizer(worst)
-    rates = [(r, str(v)) for v in values for n, r in [parse_optimizer(v)]
-             if n == name and r is not None and rate is not None and r < rate]
+    if rate is None:
+        return None
+    rates = [(r, str(v)) for v in values for n, r in [parse_optimizer(v)] if n == name and r is not None and r < rate]
     if not rates:
         return None
     lr, other = max(rates)
-    a, b = losses_of(runs, "optimizer", str(worst), baseline), losses_of(runs, "optimizer", other, baseline)
-    common = a.index.intersection(b.index)
-    if not len(common):
+    last = last_losses(runs, "optimizer", str(worst), other, baseline)
+    if last is None:
         return None
-    la, lb = a.loc[common].iloc[:, -1], b.loc[common].iloc[:, -1]
+    la, lb, epochs = last
     return {"value": other, "label": LABELS.get(other, other), "name": name, "factor": rate / lr,
-            "last": float(lb.mean()), "worst_last": float(la.mean()), "epochs": int(b.columns.max()),
-            "seeds": int(len(common)), "lower": int((lb < la).sum()), "all_lower": bool((lb < la).all())}
+            "last": float(lb.mean()), "worst_last": float(la.mean()), "epochs": epochs,
+            "seeds": int(len(lb)), "lower": int((lb < la).sum()), "all_lower": bool((lb < la).all())}
 
 
 def best_loss(runs, param: str, best: str, baseline: dict) -> dict | None:
@@ -410,16 +421,13 @@ def best_loss(runs, param: str, best: str, baseline: dict) -> dict | None:
     further in that time? ``below``: its mean is lower; ``all_lower``: lower in every seed both
     have. None where the best setting is the baseline or they share no seed."""
     base = str(baseline[param])
-    if str(best) == base:
+    last = None if str(best) == base else last_losses(runs, param, base, str(best), baseline)
+    if last is None:
         return None
-    b, a = losses_of(runs, param, str(best), baseline), losses_of(runs, param, base, baseline)
-    common = b.index.intersection(a.index)
-    if not len(common) or b.shape[1] < 1:
-        return None
-    lb, la = b.loc[common].iloc[:, -1], a.loc[common].iloc[:, -1]
+    la, lb, epochs = last
     return {"value": str(best), "label": LABELS.get(str(best), str(best)), "base_label": LABELS.get(base, base),
-            "last": float(lb.mean()), "base_last": float(la.mean()), "epochs": int(b.columns.max()),
-            "seeds": int(len(common)), "lower": int((lb < la).sum()), "below": bool(lb.mean() < la.mean()),
+            "last": float(lb.mean()), "base_last": float(la.mean()), "epochs": epochs,
+            "seeds": int(len(lb)), "lower": int((lb < la).sum()), "below": bool(lb.mean() < la.mean()),
             "all_lower": bool((lb < la).all())}
 
 

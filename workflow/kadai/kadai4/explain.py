@@ -4,7 +4,7 @@ Near 0, σ(x) ≈ 0.5 + x/4: every hidden layer shrinks the differences between 
 quarter. Sigmoid also has outputs only in (0, 1), never negative and centred on 0.5, and it
 saturates, so the accuracy gap alone cannot tell which property costs the accuracy. This job trains
 the baseline with a ladder of activations from Sigmoid to ReLU (:data:`kadai.kadai4.labels.LADDER`),
-each step changing one property: σ(4x) (slope 1 at 0, same outputs; it saturates at a quarter of
+each step changing its shape: σ(4x) (slope 1 at 0, same outputs; it saturates at a quarter of
 the input), 4σ(x) (outputs in (0, 4), saturating where Sigmoid does), 4σ(x) − 2 (centred on 0),
 then ReLU. Every b·σ(a·x) − c is Sigmoid with the weights and biases around it rescaled and shifted,
 so the four Sigmoid forms can represent the same networks: what differs is how training from the

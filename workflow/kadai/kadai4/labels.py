@@ -9,8 +9,8 @@ PARAMS = {  # config key → (Japanese name, numeric axis)
     "optimizer": ("最適化手法と学習率", False),
     "batch_size": ("バッチサイズ", True),
 }
-# The explanation experiment's activations (kadai.kadai4.explain): Sigmoid changed one property at a
-# time towards ReLU, each b·σ(a·x) − c with (a, b, c) here; the ladder runs Sigmoid → … → ReLU
+# The explanation experiment's activations (kadai.kadai4.explain): Sigmoid changed a step at a time
+# towards ReLU, each b·σ(a·x) − c with (a, b, c) here; the ladder runs Sigmoid → … → ReLU
 SLOPE4 = "sigmoid_in_x4"       # σ(4x): slope 1 at 0, outputs still in (0, 1)
 SCALED = "sigmoid_x4"          # 4σ(x): slope 1, outputs in (0, 4)
 CENTRED = "sigmoid_x4_centred"  # 4σ(x) − 2: slope 1, outputs in (−2, 2), centred on 0

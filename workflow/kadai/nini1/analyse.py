@@ -283,10 +283,9 @@ def alias_test(table, n: int, kernel: str = "ijk") -> dict | None:
 
     def per_op(m):
         return times(table, f"c_{kernel}@{m}", m) / float(ops.matmul_flops(m))
-    sides = {}
-    for side, m in (("left", n - 1), ("right", n + 1)):
-        sides[side] = {"N": m, **verdicts.guard(verdicts.ratio(per_op(n), per_op(m), ALIAS_SLOWDOWN, paired=True),
-                                                *raw.load_of(table, threads=1))}
+    at_n, load = per_op(n), raw.load_of(table, threads=1)
+    sides = {side: {"N": m, **verdicts.guard(verdicts.ratio(at_n, per_op(m), ALIAS_SLOWDOWN, paired=True), *load)}
+             for side, m in (("left", n - 1), ("right", n + 1))}
     outcomes = {v["outcome"] for v in sides.values()}
     outcome = (verdicts.YES if outcomes == {verdicts.YES} else verdicts.NO if verdicts.NO in outcomes
                else verdicts.UNKNOWN)

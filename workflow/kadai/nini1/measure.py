@@ -106,47 +106,46 @@ def contender(lib, kernel: str | None, n_threads: int, a, b, clock=time.perf_cou
     return run_c
 
 
-def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, name: str) -> pd.DataFrame:
-    """Contenders ``(label, build or None for NumPy, kernel, threads)`` at one size: each checked,
-    then timed alternately for ``rounds`` rounds (:func:`kadai.measure.interleave`)."""
-    a, b = inputs(n, np.random.default_rng([seed, n]))
-    reference, check = checks.freivalds(checks.tolerance("float64"))
-    ref = reference(a, b)
-    loaded = {build: load(path) for build, path in libs.items()}
-    cases = {label: contender(loaded.get(build), kernel, t, a, b) for label, build, kernel, t in entries}
+def checked_rounds(cases: dict, rounds: int, name: str, note: str) -> pd.DataFrame:
+    """``cases``: label → (N, zero-argument run, reference product). Each is checked against its
+    reference (Freivalds), then all are timed alternately for ``rounds`` rounds, on one BLAS thread
+    (:func:`kadai.measure.interleave`); one row per timed run."""
+    _, check = checks.freivalds(checks.tolerance("float64"))
     with threads.limited(1, torch=False):
-        for label, run in cases.items():
+        for label, (n, run, ref) in cases.items():
             if not check(run()["product"], ref):
                 raise AssertionError(f"{label} gives a wrong product at N={n}")
-        samples = measure.interleave(cases, rounds, progress=measure.Progress(f"nini1/{name}"))
-    rows = [dict(implementation=s["name"], op="matmul", N=n, dtype="float64", device="cpu", repeat=s["round"],
-                 seconds=s["seconds"], status=OK, note="interleaved with the other contenders", faults=s["faults"],
+        samples = measure.interleave({label: run for label, (_, run, _) in cases.items()}, rounds,
+                                     progress=measure.Progress(f"nini1/{name}"))
+    rows = [dict(implementation=s["name"], op="matmul", N=cases[s["name"]][0], dtype="float64", device="cpu",
+                 repeat=s["round"], seconds=s["seconds"], status=OK, note=note, faults=s["faults"],
                  busy=s["busy"], cores=s["cores"])
             for s in samples]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def compare(libs: dict, entries: list[tuple], n: int, rounds: int, seed: int, name: str) -> pd.DataFrame:
+    """Contenders ``(label, build or None for NumPy, kernel, threads)`` at one size: each checked,
+    then timed alternately for ``rounds`` rounds (:func:`checked_rounds`)."""
+    a, b = inputs(n, np.random.default_rng([seed, n]))
+    reference, _ = checks.freivalds(checks.tolerance("float64"))
+    ref = reference(a, b)
+    loaded = {build: load(path) for build, path in libs.items()}
+    cases = {label: (n, contender(loaded.get(build), kernel, t, a, b), ref) for label, build, kernel, t in entries}
+    return checked_rounds(cases, rounds, name, "interleaved with the other contenders")
+
+
 def compare_sizes(libs: dict, kernel: str, sizes, rounds: int, seed: int, name: str) -> pd.DataFrame:
     """One O3 kernel at several sizes (``alias``: the ladder's N and N ± 1), each checked, then timed
     alternately for ``rounds`` rounds, so that a size slower than its neighbours is not a moment
-    slower than the others (:func:`kadai.measure.interleave`)."""
-    reference, check = checks.freivalds(checks.tolerance("float64"))
+    slower than the others (:func:`checked_rounds`)."""
+    reference, _ = checks.freivalds(checks.tolerance("float64"))
     lib = load(libs["O3"])
     cases = {}
     for m in sizes:
         a, b = inputs(m, np.random.default_rng([seed, m]))
         cases[f"c_{kernel}@{m}"] = (m, contender(lib, kernel, 1, a, b), reference(a, b))
-    with threads.limited(1, torch=False):
-        for label, (m, run, ref) in cases.items():
-            if not check(run()["product"], ref):
-                raise AssertionError(f"{label} gives a wrong product at N={m}")
-        samples = measure.interleave({label: run for label, (_, run, _) in cases.items()}, rounds,
-                                     progress=measure.Progress(f"nini1/{name}"))
-    rows = [dict(implementation=s["name"], op="matmul", N=cases[s["name"]][0], dtype="float64", device="cpu",
-                 repeat=s["round"], seconds=s["seconds"], status=OK, note="interleaved with the neighbouring sizes",
-                 faults=s["faults"], busy=s["busy"], cores=s["cores"])
-            for s in samples]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return checked_rounds(cases, rounds, name, "interleaved with the neighbouring sizes")
 
 
 def contenders(experiment: str, builds) -> list[tuple]:
