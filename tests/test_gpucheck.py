@@ -5,7 +5,8 @@ import json
 import pytest
 from conftest import ROOT
 
-H100 = ROOT / "tests/data/h100"
+H100 = ROOT / "tests/data/h100"  # 任意課題1 on an H100, before the runs alone and the settings were recorded
+H200 = ROOT / "tests/data/h200"
 
 
 def test_without_a_gpu_every_part_says_why_and_writes_the_pipelines_files(tmp_path, monkeypatch, capsys):
@@ -46,7 +47,7 @@ def test_a_measured_series_is_summed_up_by_its_largest_size_and_its_end():
     from kadai.io import read_csv
     from kadai.rows import RAW
 
-    table = read_csv(H100 / "matmul_cupy.csv", RAW)
+    table = read_csv(H200 / "matmul_cupy.csv", RAW)
     ok = table[table.status == "ok"]
     top = ok[ok.N == ok.N.max()]
     line = series_line(table)
@@ -67,19 +68,29 @@ def test_config_files_are_laid_over_the_defaults_key_by_key(tmp_path, monkeypatc
     assert config["nini1"]["ladder_n"] == defaults["nini1"]["ladder_n"]
 
 
-def test_the_gpu_kernels_are_summed_up_from_their_samples(monkeypatch, capsys):
-    """The H100's samples in place of a measurement: speeds and step verdicts as analyse decides."""
+@pytest.mark.parametrize("data", [H100, H200])
+def test_the_gpu_kernels_are_summed_up_from_their_samples(monkeypatch, data):
+    """A GPU's samples in place of a measurement: speeds and step verdicts as analyse decides, and,
+    where the file has them (the H200's), the runs alone and the goal over both orders."""
     import statistics
 
     from kadai import gpucheck
     from kadai.nini1 import analyse, gpu
 
-    measured = json.loads((H100 / "gpu.json").read_text(encoding="utf-8"))
+    measured = json.loads((data / "gpu.json").read_text(encoding="utf-8"))
     monkeypatch.setattr(gpu, "measure", lambda *a: measured)
-    lines = gpucheck.nini1({"nini1": {"gpu": {"n": measured["N"], "rounds": 30, "check_n": 999}}}, ROOT)
+    lines = gpucheck.nini1({"nini1": {"gpu": {"n": measured["N"], "rounds": 30, "check_n": 999, "vec": {}}}}, ROOT)
     n = measured["N"]
     speed = 2 * n**3 / statistics.median(measured["samples"]["mm_vec"]) / 1e9
     assert f"  mm_vec: {speed:.0f} GFLOPS, relative error 4.21e-07, checked at N = {n}: True" in lines
     goal = analyse.gpu_facts(measured)["steps"]["goal"]
     assert f"  step goal: ratio {goal['numbers']['ratio']:.3g}" in next(x for x in lines if "step goal" in x)
     assert next(x for x in lines if "step goal" in x).split(": ")[-1].startswith(goal["outcome"])
+    facts = analyse.gpu_facts(measured)
+    alone = [x for x in lines if x.startswith("  each alone")]
+    assert len(alone) == (1 if "alone" in measured else 0)
+    if alone:
+        speed = 2 * n**3 / statistics.median(measured["alone"]["samples"]["cublas"]) / 1e9
+        assert f"cublas {speed:.0f} GFLOPS" in alone[0] and alone[0].endswith(
+            f"{facts['alone']['goal']['outcome']} {facts['alone']['goal']['reason']}")
+    assert lines[-1] == f"  goal over both orders: {facts['goal']['outcome']} {facts['goal']['reason']}"

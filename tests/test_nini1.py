@@ -1,11 +1,14 @@
 """任意課題1: every C kernel against NumPy on awkward sizes, every micro-kernel build."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from kadai import render
 from kadai.nini1 import build, measure, plan
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -70,13 +73,50 @@ def test_c_listing_extraction():
         render.extract_source(build.SOURCE, "mm_nothing")
 
 
+def _vec() -> dict:
+    """config.yaml's settings of the last GPU kernel."""
+    from kadai.config import read_yaml
+
+    return read_yaml(ROOT / "config/config.yaml")["nini1"]["gpu"]["vec"]
+
+
 def test_the_gpu_kernels_compile_with_nvrtc_without_a_gpu():
     pytest.importorskip("cuda.bindings.nvrtc")
     from kadai.nini1 import gpu
 
-    for arch in ("compute_80", "compute_90"):
-        ptx = gpu.compile_ptx(arch)
+    for arch in ("compute_75", "compute_80", "compute_90"):
+        ptx = gpu.compile_ptx(_vec(), arch)
         assert all(f".entry {k}" in ptx for k in gpu.KERNELS), arch
+
+
+@pytest.mark.parametrize("change, fits", [
+    ({}, True), ({"VBN": 128, "RN": 2}, True), ({"VBM": 64, "VBK": 16}, True),
+    ({"VBK": 16}, False),  # 128×256 tiles 16 deep: 49 KiB of shared memory
+    ({"APAD": 2}, False), ({"VBM": 32, "RM": 16}, False),  # float4 alignment; 64 rows per thread
+    ({"VBM": 64, "VBN": 64, "RM": 1, "RN": 1, "VBK": 4}, False)])  # 256 threads, 64 pieces of a tile
+def test_the_tuners_fit_rule_is_the_kernels(change, fits):
+    """gputune tries only settings the kernel's static_asserts accept: its rule and the compiler agree."""
+    pytest.importorskip("cuda.bindings.nvrtc")
+    from kadai.nini1 import gpu, gputune
+
+    vec = {**_vec(), **change}
+    assert gputune.fits(vec) is fits
+    if fits:
+        gpu.compile_ptx(vec)
+    else:
+        with pytest.raises(RuntimeError, match="static assertion|static_assert"):
+            gpu.compile_ptx(vec)
+
+
+def test_the_tuner_tries_the_configured_setting_first_and_last_and_only_fitting_ones():
+    from kadai.nini1 import gputune
+
+    base = _vec()
+    tried = gputune.settings(base)
+    assert tried[0] == tried[-1] == base and base not in tried[1:-1]
+    assert all(gputune.fits(v) for v in tried) and len({tuple(v.items()) for v in tried}) == len(tried) - 1
+    assert {(v["VBM"], v["VBN"], v["RM"], v["RN"]) for v in tried} <= {s for s in gputune.SHAPES} | {
+        (base["VBM"], base["VBN"], base["RM"], base["RN"])}
 
 
 def test_a_kernel_that_does_not_compile_names_nvrtcs_error(tmp_path, monkeypatch):
@@ -87,18 +127,21 @@ def test_a_kernel_that_does_not_compile_names_nvrtcs_error(tmp_path, monkeypatch
     bad.write_text('extern "C" __global__ void mm_naive(float* a) { a[0] = undefined_name; }\n')
     monkeypatch.setattr(gpu, "SOURCE", bad)
     with pytest.raises(RuntimeError, match="undefined_name"):
-        gpu.compile_ptx()
+        gpu.compile_ptx(_vec())
 
 
 @pytest.mark.parametrize("n", [1, 99, 128, 1000])
 def test_every_kernel_launch_covers_the_matrix(n):
     from kadai.nini1 import gpu
 
-    tiles = {"mm_naive": (1, 1), "mm_shared": (1, 1), "mm_regtile": (8, 8), "mm_vec": (8, 8)}  # per thread
-    for k in gpu.KERNELS:
-        grid, block = gpu.launch(k, n)
-        per_block = (block[0] * tiles[k][0], block[1] * tiles[k][1]) if len(block) == 2 else (128, 128)
-        assert grid[0] * per_block[0] >= n and grid[1] * per_block[1] >= n
+    for vec in (_vec(), {**_vec(), "VBM": 64, "VBN": 128, "RM": 2, "RN": 2}):
+        per_block = {"mm_naive": (16, 16), "mm_shared": (32, 32), "mm_regtile": (128, 128),
+                     "mm_vec": (vec["VBN"], vec["VBM"])}  # (columns, rows) of C
+        for k in gpu.KERNELS:
+            grid, block = gpu.launch(k, n, vec)
+            assert grid[0] * per_block[k][0] >= n and grid[1] * per_block[k][1] >= n
+        # one thread per 4·RM × 4·RN piece of the block's tile
+        assert gpu.launch("mm_vec", n, vec)[1][0] * 16 * vec["RM"] * vec["RN"] == vec["VBM"] * vec["VBN"]
 
 
 @pytest.mark.parametrize("check_n", [99, 124, 127, 999, 1000, 1023])
@@ -164,11 +207,15 @@ def test_a_kernel_that_leaves_an_edge_unwritten_fails_its_check_and_is_not_timed
     from kadai.nini1 import gpu
 
     monkeypatch.setitem(sys.modules, "cupy", _fake_cupy(broken))
-    result = gpu._run(64, 2, 9)
+    result = gpu._run(64, 6, 9, _vec())
     for name in gpu.CONTENDERS:
         assert result["correct"][name]["ok"] is (name not in broken), name
         assert (name in result["samples"]) is (name not in broken), name
         assert ("timed_size_ok" in result["correct"][name]) is (name not in broken), name
+    # cuBLAS and the last kernel also each alone, one sample per round, where both were timed
+    alone = result["alone"]["samples"]
+    assert alone == ({} if "mm_vec" in broken else {"cublas": [1e-3] * 6, "mm_vec": [1e-3] * 6})
+    assert result["vec"] == _vec()
 
 
 def test_without_a_gpu_the_gpu_part_says_why(tmp_path):
@@ -177,7 +224,7 @@ def test_without_a_gpu_the_gpu_part_says_why(tmp_path):
 
     if cupy_status().ok:
         pytest.skip("this machine has a GPU")
-    result = gpu.measure(64, 2, 9, tmp_path / "gpu.json")
+    result = gpu.measure(64, 2, 9, _vec(), tmp_path / "gpu.json")
     assert result == {"available": False, "reason": cupy_status().reason}
     assert json.loads((tmp_path / "gpu.json").read_text(encoding="utf-8"))["available"] is False
 
@@ -207,6 +254,44 @@ def test_gpu_steps_are_decided_on_paired_rounds():
     assert analyse.gpu_facts({**gpu, "correct": differ})["same_error"] is None
     assert analyse.gpu_facts({"available": False, "reason": "x"}) == {"available": False, "reason": "x"}
 
+
+
+@pytest.mark.parametrize("alone_vec, rounds, outcome, reason", [
+    (1.05, 8, "yes", "above"),       # 0.95 of cuBLAS alone too: the goal holds either way
+    (1.25, 8, "unknown", "order"),   # 0.8 alone: the two orders disagree
+    ("near", 8, "unknown", "straddles"),  # alone undecided: so is the goal
+    (1.05, 2, "yes", "above"),       # too few rounds alone: the rotation decides alone
+    (None, 8, "yes", "above")])      # a raw file from before the runs alone: the rotation decides
+def test_the_gpu_goal_counts_both_orders_of_running(alone_vec, rounds, outcome, reason):
+    from kadai.nini1 import analyse
+
+    rng = np.random.default_rng(1)
+    noise = lambda k=8: 1 + 0.01 * rng.random(k)  # noqa: E731
+    samples = {"cublas": noise(), "mm_naive": 10 * noise(), "mm_shared": 4 * noise(), "mm_regtile": 2 * noise(),
+               "mm_vec": 1.05 * noise()}  # 0.95 of cuBLAS amid the others
+    gpu = {"available": True, "device": "fake", "N": 1024, "rounds": 8, "samples": samples, "check_n": [99, 100],
+           "correct": {k: {"relative_error": 1e-6, "ok": True} for k in samples}}
+    if alone_vec is not None:
+        vec = np.array([1.0, 1.2] * 4)[:rounds] if alone_vec == "near" else alone_vec * noise(rounds)
+        gpu["alone"] = {"burst": 4, "samples": {"cublas": noise(rounds), "mm_vec": vec}}
+    facts = analyse.gpu_facts(gpu)
+    assert facts["steps"]["goal"]["outcome"] == "yes"
+    assert (facts["goal"]["outcome"], facts["goal"]["reason"]) == (outcome, reason)
+    assert facts["goal_both"] is (alone_vec is not None and rounds >= 6)
+    if alone_vec is not None:
+        cublas = gpu["alone"]["samples"]["cublas"]
+        assert facts["alone"]["gflops"]["cublas"] == pytest.approx(2 * 1024**3 / np.median(cublas) / 1e9)
+
+
+def test_the_last_gpu_step_is_described_by_what_its_settings_change():
+    from kadai.nini1 import analyse
+
+    first = analyse.vec_facts(analyse.GPU_FIRST_VEC)  # the H100's: the register tiles' size, 16 deep
+    assert first["changes"] == ["depth", "float4", "double", "pad"] and (first["TM"], first["TN"]) == (8, 8)
+    now = analyse.vec_facts(_vec())
+    assert now["changes"][-3:-1] == ["float4", "double"]
+    assert ("tiles" in now["changes"]) is ((now["VBM"], now["VBN"], now["TM"], now["TN"]) != (128, 128, 8, 8))
+    assert analyse.vec_facts({**_vec(), "APAD": 0})["changes"][-1] == "double"
 
 # ---------------------------------------------------------------- cachegrind: only completed runs count
 

@@ -566,21 +566,22 @@ def test_kadai2_says_what_the_gpu_transfers_cost_as_measured(built, outcome):
     assert [w for w in ends.values() if w in text] == [ends[outcome]]
 
 
-H100 = ROOT / "tests/data/h100"  # what `python -m kadai.gpucheck` measured on an H100 (2026-11-28)
+# what `python -m kadai.gpucheck` measured on an H200 (2026-11-28: 課題2 with --budget 20, 任意課題1 as configured)
+GPU_DATA = ROOT / "tests/data/h200"
 GPU_SERIES = ("cupy", "cupy_transfer", "torch_cuda", "torch_cuda_transfer")
 
 
 @pytest.fixture(scope="module")
-def on_h100(built, tmp_path_factory):
-    """A copy of the quick build whose GPU results are those an H100 measured, in place of the
+def on_gpu(built, tmp_path_factory):
+    """A copy of the quick build whose GPU results are those an H200 measured, in place of the
     skips this machine wrote; its 課題2 and 任意課題1 findings and contexts made again from them."""
     import shutil
 
-    repo = tmp_path_factory.mktemp("h100") / "kadai"
+    repo = tmp_path_factory.mktemp("h200") / "kadai"
     shutil.copytree(built, repo, symlinks=True)
-    for f in H100.glob("*.csv"):
+    for f in GPU_DATA.glob("*.csv"):
         shutil.copy(f, repo / "results/kadai2/raw" / f.name)
-    shutil.copy(H100 / "gpu.json", repo / "results/nini1/gpu.json")
+    shutil.copy(GPU_DATA / "gpu.json", repo / "results/nini1/gpu.json")
     snakemake(repo, "results/kadai2/context.json", "results/nini1/context.json", "--configfile", *QUICK[1:],
               "--cores", "2", "--rerun-triggers", "mtime")
     return repo
@@ -598,7 +599,7 @@ def _render(repo, report: str) -> tuple[str, dict]:
     return text, ctx
 
 
-def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
+def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_gpu):
     """Each GPU series against NumPy and against its own transfers: the times are the raw minima,
     and a size run once says it cannot tell which is faster (never "neither is faster"). The
     conclusion states every library comparison once, the winner and its ratio from the raw minima."""
@@ -606,8 +607,8 @@ def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
     from kadai.rows import RAW
     from kadai.tables import sig
 
-    text, ctx = _render(on_h100, "kadai2")
-    raw = {tuple(f.stem.split("_", 1)): read_csv(f, RAW) for f in (on_h100 / "results/kadai2/raw").glob("*.csv")}
+    text, ctx = _render(on_gpu, "kadai2")
+    raw = {tuple(f.stem.split("_", 1)): read_csv(f, RAW) for f in (on_gpu / "results/kadai2/raw").glob("*.csv")}
     fastest = lambda op, impl, n: raw[op, impl].query("status == 'ok' and N == @n").seconds.min()  # noqa: E731
     for op, o in ctx["ops"].items():
         for impl in GPU_SERIES:
@@ -651,14 +652,14 @@ def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_h100):
     assert "—" not in "".join(line for line in text.splitlines() if "倍である" in line)
 
 
-def test_nini1_on_gpu_data_reports_the_kernels_from_their_samples(on_h100):
-    """The GPU part of 任意課題1 on an H100's samples: each speed is 2N³ over the median time,
+def test_nini1_on_gpu_data_reports_the_kernels_from_their_samples(on_gpu):
+    """The GPU part of 任意課題1 on an H200's samples: each speed is 2N³ over the median time,
     each step's words follow its verdict, and the shared error is told once."""
     from kadai.nini1 import analyse
     from kadai.tables import estimate, sig
 
-    text, ctx = _render(on_h100, "nini1")
-    gpu = json.loads((H100 / "gpu.json").read_text(encoding="utf-8"))
+    text, ctx = _render(on_gpu, "nini1")
+    gpu = json.loads((GPU_DATA / "gpu.json").read_text(encoding="utf-8"))
     n = gpu["N"]
     rows = {r[0]: r for r in md_table(text, "GPU での単精度の行列積")}
     for name, label in (("cublas", "cuBLAS（CuPy の @）"), ("mm_vec", "float4 と二重バッファ")):
@@ -672,6 +673,26 @@ def test_nini1_on_gpu_data_reports_the_kernels_from_their_samples(on_h100):
     assert [w for k, w in words.items() if k != goal["outcome"] and w in text] == []
     assert f"相対誤差はどの実装でも {sig(facts['same_error'])} で一致した" in text
     assert "N = 999 と 1000 で float64 の参照と比べ" in text
+    # the tiles the kernel ran with, as the raw file records them
+    v = gpu["vec"]
+    assert (f"ブロックのタイルを 128×128 から {v['VBM']}×{v['VBN']} に、1 スレッドが受け持つ部分を 8×8 から "
+            f"{4 * v['RM']}×{4 * v['RN']} に変えた") in text
+    # cuBLAS and the last kernel each run alone: speeds from those samples, their own verdict …
+    alone = {k: 2 * n**3 / statistics.median(t) / 1e12 for k, t in gpu["alone"]["samples"].items()}
+    a = facts["alone"]["goal"]
+    an = a["numbers"]
+    assert (f"計算速度は cuBLAS が {sig(alone['cublas'])} TFLOPS、最後の段階のカーネルが {sig(alone['mm_vec'])} "
+            f"TFLOPS で、周回ごとの比の中央値は {estimate(an['ratio'], an['lo'], an['hi'])} 倍") in text
+    alone_words = {"yes": "この比べ方でも目標", "no": "この比べ方では目標の 0.9 倍に届かない",
+                   "unknown": "この比べ方では、区間が"}
+    assert [k for k, w in alone_words.items() if w in text] == [a["outcome"]]
+    # … and the conclusion over both orders
+    both = facts["goal"]
+    assert both["outcome"] == (goal["outcome"] if a["outcome"] == goal["outcome"] else "unknown")
+    concl = text.split("# 結論", 1)[1]
+    end = {"yes": "どちらの比べ方でも目標の 0.9 倍を超えている", "no": "どちらの比べ方でも目標の 0.9 倍には届かない",
+           "order": "比べ方によって結論が分かれる", "straddles": "少なくとも一方の区間が目標の 0.9 倍をまたぐ"}
+    assert end[both["outcome"] if both["outcome"] != "unknown" else both["reason"]] in concl
 
 
 @pytest.mark.parametrize("speedup", [269.4, 0.25])
@@ -991,6 +1012,13 @@ def test_more_rounds_of_one_kadai2_experiment_rerun_that_experiment_only(built, 
     plan = planned_rules(built, "report/kadai2.pdf", "--configfile", str(other))
     assert plan.get("kadai2_explain") == 1 and "kadai2_measure" not in plan
 
+
+def test_other_gpu_tiles_rerun_the_gpu_kernels_and_what_reads_them(built, tmp_path):
+    """nini1.gpu.vec (what gputune prints) is a parameter of nini1_gpu alone: no CPU experiment reruns."""
+    other = tmp_path / "tiles.yaml"
+    other.write_text("nini1:\n  gpu: {vec: {VBM: 128, VBN: 128, VBK: 16, RM: 2, RN: 2, APAD: 4, MINB: 1}}\n")
+    plan = planned_rules(built, "report/nini1.pdf", "--configfile", *QUICK[1:], str(other))
+    assert plan.get("nini1_gpu") == 1 and "nini1_measure" not in plan and "nini1_build" not in plan
 
 def test_bad_config_fails_before_any_job(built, tmp_path):
     bad = tmp_path / "bad.yaml"

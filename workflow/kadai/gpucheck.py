@@ -80,7 +80,7 @@ def nini1(config: dict, out: Path) -> list[str]:
     from .nini1 import analyse, gpu
 
     g = config["nini1"]["gpu"]
-    result = gpu.measure(g["n"], g["rounds"], g["check_n"], out / "nini1" / "gpu.json")
+    result = gpu.measure(g["n"], g["rounds"], g["check_n"], g["vec"], out / "nini1" / "gpu.json")
     if not result["available"]:
         return [f"任意課題1 GPU: skipped: {result['reason']}"]
     facts = analyse.gpu_facts(result)
@@ -95,6 +95,13 @@ def nini1(config: dict, out: Path) -> list[str]:
         num = v.get("numbers", {})
         lines.append(f"  step {key}: ratio {num3(num.get('ratio'))} (95 % {num3(num.get('lo'))}–"
                      f"{num3(num.get('hi'))}): {v['outcome']} {v.get('reason', '')}".rstrip())
+    alone = facts["alone"]
+    if alone:
+        v, num = alone["goal"], alone["goal"]["numbers"]
+        speeds = ", ".join(f"{k} {g:.0f} GFLOPS" for k, g in alone["gflops"].items())
+        lines.append(f"  each alone ({alone['burst']} runs in a row): {speeds}; ratio {num3(num.get('ratio'))} "
+                     f"(95 % {num3(num.get('lo'))}–{num3(num.get('hi'))}): {v['outcome']} {v['reason']}")
+    lines.append(f"  goal over both orders: {facts['goal']['outcome']} {facts['goal']['reason']}")
     return lines
 
 

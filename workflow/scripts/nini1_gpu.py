@@ -5,4 +5,4 @@ from kadai.nini1 import gpu
 
 with job(snakemake) as sm, timing_job():  # noqa: F821 - provided by Snakemake
     g = sm.params.gpu
-    gpu.measure(g["n"], g["rounds"], g["check_n"], sm.output[0])
+    gpu.measure(g["n"], g["rounds"], g["check_n"], g["vec"], sm.output[0])

@@ -5,9 +5,11 @@
 //               memory once per tile instead of once per product (fewer global loads);
 //   mm_regtile  a 128×128 tile of C per block, 8×8 of it per thread kept in registers: each
 //               value loaded from shared memory feeds 8 products (fewer shared loads per FMA);
-//   mm_vec      the same 128×128 tiles, 16 deep, moved in 128-bit pieces (float4: a quarter of
-//               the load instructions) and double-buffered: the next tile is fetched from global
-//               memory into registers while the current one is multiplied, so its latency is hidden.
+//   mm_vec      larger tiles per block and per thread (config.yaml: 128×256, 8×16 per thread, so
+//               each value loaded from shared memory feeds 16 or 8 products), moved in 128-bit
+//               pieces (float4: a quarter of the load instructions) and double-buffered: the next
+//               tile is fetched from global memory into registers while the current one is
+//               multiplied, so its latency is hidden.
 // Every kernel guards its loads and stores, so any N works (mm_vec moves float4 only where
 // N % 4 == 0 keeps them aligned, single floats otherwise).
 
@@ -96,27 +98,32 @@ mm_regtile(const float* __restrict__ A, const float* __restrict__ B, float* __re
     }
 }
 
-// mm_vec: thread tid owns rows rb + {0..3, 64..67} and columns cb + {0..3, 64..67} of the block's
-// 128×128 tile (rb = (tid / 16)·4, cb = (tid % 16)·4): its fragments are two float4 reads each of
-// As and Bs per k, and the 16 threads of a half-warp read 256 contiguous bytes of Bs. Also tried
-// on the H100 and not faster there: launch order swizzled in groups of 4, 8 or 16 tile rows (for
-// L2 reuse), and warps owning 32×64 blocks (fewer shared-memory wavefronts per read).
-#ifndef VBK
-// VBK, APAD, MINB: the fastest of six settings tried on an H100 at N = 4096 (2026-11-28; six of
-// the eight combinations of depth 8 or 16, padding 0 or 4, 1 or 2 blocks per multiprocessor);
-// each can be set with -D to try others (the static_assert below says which values work).
-#define VBK 16  // k-depth of a tile: 2 × (16·132 + 16·128) floats = 33 280 B of shared memory
+// mm_vec: a VBM×VBN tile of C per block, VTM×VTN of it per thread (RM×RN float4 pieces): thread
+// tid owns rows rb + {0..3} + i·VBM/RM (i < RM) and columns cb + {0..3} + j·VBN/RN (j < RN), with
+// rb = 4·(tid / (VBN/VTN)) and cb = 4·(tid % (VBN/VTN)); its
+// fragments are RM + RN float4 reads of As and Bs per k, and neighbouring threads read contiguous
+// 16-byte pieces of Bs. The tiles are VBK deep and double-buffered: the next tile is on its way from
+// global memory (through registers) while the current one is multiplied. A's tile is stored
+// transposed: a column of it is contiguous. APAD floats after each row of it spread its transposing
+// stores over more banks; MINB is the number of blocks per multiprocessor the compiler must leave
+// registers for. The settings come from config.yaml (nini1.gpu.vec, with how they were chosen) as -D
+// options; python -m kadai.nini1.gputune tries others. Also tried, on an H100 and not faster there:
+// launch order swizzled in groups of 4, 8 or 16 tile rows (for L2 reuse), warps owning 32×64 blocks
+// (fewer shared-memory wavefronts per read); on an H200: B's tile copied by cp.async, straight from
+// global to shared memory.
+#if !defined(VBM) || !defined(VBN) || !defined(VBK) || !defined(RM) || !defined(RN) || !defined(APAD) || !defined(MINB)
+#error "mm_vec: compile with the settings of config.yaml's nini1.gpu.vec (-DVBM=… -DVBN=… …, see nini1/gpu.py)"
 #endif
-#define VLOADS (BM * VBK / 4 / THREADS)  // float4 pieces of A's (and B's) tile per thread
-#ifndef APAD
-#define APAD 4  // floats after each row of As (spreads the transposing stores of A over more banks)
-#endif
-#ifndef MINB
-#define MINB 1  // blocks per multiprocessor the compiler must leave registers for
-#endif
-static_assert(APAD % 4 == 0 && VBK % 4 == 0 && (BM * VBK) % (4 * THREADS) == 0 && VLOADS >= 1,
-              "mm_vec: float4 reads need APAD % 4 == 0; each thread moves whole float4 pieces of a tile");
-
+#define VTM (4 * RM)
+#define VTN (4 * RN)
+#define VTHREADS ((VBM / VTM) * (VBN / VTN))
+#define ALOADS (VBM * VBK / 4 / VTHREADS)  // float4 pieces of A's tile per thread
+#define BLOADS (VBK * VBN / 4 / VTHREADS)  // float4 pieces of B's tile per thread
+static_assert(APAD % 4 == 0 && VBK % 4 == 0 && VBM % VTM == 0 && VBN % VTN == 0,
+              "mm_vec: float4 reads need APAD % 4 == 0 and whole float4 pieces per thread tile");
+static_assert((VBM * VBK) % (4 * VTHREADS) == 0 && (VBK * VBN) % (4 * VTHREADS) == 0 && ALOADS >= 1 &&
+              BLOADS >= 1, "mm_vec: each thread moves whole float4 pieces of both tiles");
+static_assert(2 * VBK * (VBM + APAD + VBN) * 4 <= 48 * 1024, "mm_vec: static shared memory is 48 KiB at most");
 __device__ __forceinline__ float4 load4(const float* __restrict__ M, int n, int r, int c, bool vec) {
     if (vec && r < n && c + 3 < n) return *reinterpret_cast<const float4*>(M + (size_t)r * n + c);
     float4 v;
@@ -139,43 +146,51 @@ __device__ __forceinline__ void store4(float* __restrict__ M, int n, int r, int 
     if (c + 3 < n) M[(size_t)r * n + c + 3] = v.w;
 }
 
-extern "C" __global__ void __launch_bounds__(THREADS, MINB)
+extern "C" __global__ void __launch_bounds__(VTHREADS, MINB)
 mm_vec(const float* __restrict__ A, const float* __restrict__ B, float* __restrict__ C, int n) {
-    __shared__ __align__(16) float As[2][VBK][BM + APAD];  // transposed, as in mm_regtile
-    __shared__ __align__(16) float Bs[2][VBK][BN];
+    __shared__ __align__(16) float As[2][VBK][VBM + APAD];  // transposed, as in mm_regtile
+    __shared__ __align__(16) float Bs[2][VBK][VBN];
     const int tid = threadIdx.x;
-    const int rb = (tid / 16) * 4, cb = (tid % 16) * 4;  // rows rb + {0..3, 64..67}, columns cb + {0..3, 64..67}
-    const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
+    const int rb = (tid / (VBN / VTN)) * 4, cb = (tid % (VBN / VTN)) * 4;
+    const int row0 = blockIdx.y * VBM, col0 = blockIdx.x * VBN;
     // float4 only where every row starts 16-byte aligned: N % 4 == 0 and aligned base pointers
     const bool vec = (n & 3) == 0 && ((reinterpret_cast<size_t>(A) | reinterpret_cast<size_t>(B) |
                                        reinterpret_cast<size_t>(C)) & 15) == 0;
-    float4 pa[VLOADS], pb[VLOADS];  // the next tiles, on their way from global memory
+    float4 pa[ALOADS], pb[BLOADS];  // the next tiles, on their way from global memory
 
     auto fetch = [&](int k0) {
 #pragma unroll
-        for (int l = 0; l < VLOADS; ++l) {
-            const int i = tid + l * THREADS;
+        for (int l = 0; l < ALOADS; ++l) {
+            const int i = tid + l * VTHREADS;
             pa[l] = load4(A, n, row0 + i / (VBK / 4), k0 + (i % (VBK / 4)) * 4, vec);
-            pb[l] = load4(B, n, k0 + i / (BN / 4), col0 + (i % (BN / 4)) * 4, vec);
+        }
+#pragma unroll
+        for (int l = 0; l < BLOADS; ++l) {
+            const int i = tid + l * VTHREADS;
+            pb[l] = load4(B, n, k0 + i / (VBN / 4), col0 + (i % (VBN / 4)) * 4, vec);
         }
     };
     auto stage = [&](int buf) {
 #pragma unroll
-        for (int l = 0; l < VLOADS; ++l) {
-            const int i = tid + l * THREADS, m = i / (VBK / 4), k = (i % (VBK / 4)) * 4;
+        for (int l = 0; l < ALOADS; ++l) {
+            const int i = tid + l * VTHREADS, m = i / (VBK / 4), k = (i % (VBK / 4)) * 4;
             As[buf][k][m] = pa[l].x;
             As[buf][k + 1][m] = pa[l].y;
             As[buf][k + 2][m] = pa[l].z;
             As[buf][k + 3][m] = pa[l].w;
-            *reinterpret_cast<float4*>(&Bs[buf][i / (BN / 4)][(i % (BN / 4)) * 4]) = pb[l];
+        }
+#pragma unroll
+        for (int l = 0; l < BLOADS; ++l) {
+            const int i = tid + l * VTHREADS;
+            *reinterpret_cast<float4*>(&Bs[buf][i / (VBN / 4)][(i % (VBN / 4)) * 4]) = pb[l];
         }
     };
 
-    float acc[8][8];
+    float acc[VTM][VTN];
 #pragma unroll
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < VTM; ++i)
 #pragma unroll
-        for (int j = 0; j < 8; ++j) acc[i][j] = 0.0f;
+        for (int j = 0; j < VTN; ++j) acc[i][j] = 0.0f;
 
     fetch(0);
     stage(0);
@@ -186,16 +201,21 @@ mm_vec(const float* __restrict__ A, const float* __restrict__ B, float* __restri
         if (more) fetch(k0 + VBK);  // in flight during the products below
 #pragma unroll
         for (int k = 0; k < VBK; ++k) {
-            const float4 a0 = *reinterpret_cast<const float4*>(&As[buf][k][rb]);
-            const float4 a1 = *reinterpret_cast<const float4*>(&As[buf][k][rb + 64]);
-            const float4 b0 = *reinterpret_cast<const float4*>(&Bs[buf][k][cb]);
-            const float4 b1 = *reinterpret_cast<const float4*>(&Bs[buf][k][cb + 64]);
-            const float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
-            const float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+            float a[VTM], b[VTN];
 #pragma unroll
-            for (int i = 0; i < 8; ++i)
+            for (int i = 0; i < RM; ++i) {
+                const float4 v = *reinterpret_cast<const float4*>(&As[buf][k][rb + i * (VBM / RM)]);
+                a[4 * i] = v.x, a[4 * i + 1] = v.y, a[4 * i + 2] = v.z, a[4 * i + 3] = v.w;
+            }
 #pragma unroll
-                for (int j = 0; j < 8; ++j) acc[i][j] += a[i] * b[j];
+            for (int j = 0; j < RN; ++j) {
+                const float4 v = *reinterpret_cast<const float4*>(&Bs[buf][k][cb + j * (VBN / RN)]);
+                b[4 * j] = v.x, b[4 * j + 1] = v.y, b[4 * j + 2] = v.z, b[4 * j + 3] = v.w;
+            }
+#pragma unroll
+            for (int i = 0; i < VTM; ++i)
+#pragma unroll
+                for (int j = 0; j < VTN; ++j) acc[i][j] += a[i] * b[j];
         }
         if (more) {
             stage(buf ^ 1);  // the other buffer: nobody reads it in this step
@@ -204,9 +224,11 @@ mm_vec(const float* __restrict__ A, const float* __restrict__ B, float* __restri
         }
     }
 #pragma unroll
-    for (int i = 0; i < 8; ++i) {
-        const int r = row0 + rb + (i & 3) + (i >> 2) * 64;
-        store4(C, n, r, col0 + cb, vec, make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-        store4(C, n, r, col0 + cb + 64, vec, make_float4(acc[i][4], acc[i][5], acc[i][6], acc[i][7]));
+    for (int i = 0; i < VTM; ++i) {
+        const int r = row0 + rb + (i & 3) + (i >> 2) * (VBM / RM);
+#pragma unroll
+        for (int j = 0; j < RN; ++j)
+            store4(C, n, r, col0 + cb + j * (VBN / RN), vec,
+                   make_float4(acc[i][4 * j], acc[i][4 * j + 1], acc[i][4 * j + 2], acc[i][4 * j + 3]));
     }
 }
