@@ -363,11 +363,19 @@ def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
                      "coverage": None, "covers": False}
     ctx["table_layers"] = None
     from kadai import render, rubric
+    from kadai.kadai3.context import record_where
+    on_gpu = {**ctx, "device": "cuda", "timed_on": "cuda", "gpu_name": "NVIDIA H200"}
+    on_gpu["record_where"] = record_where(on_gpu)
+    assert record_where(ctx) == (f"{ctx['loop']['threads']} スレッド" if ctx["loop"]["threads"] else None)
     sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
-    gpu_text, _ = render.render_markdown("kadai3.md.j2", ctx, config, sysinfo, built / "report/kadai3.gpu.md",
+    gpu_text, _ = render.render_markdown("kadai3.md.j2", on_gpu, config, sysinfo, built / "report/kadai3.gpu.md",
                                          root=built, templates=built / "templates",
                                          typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
     assert "プロファイラ" not in gpu_text and rubric.check_text(gpu_text) == []
+    # the timing and the training records say they ran on the GPU, not on a number of CPU threads
+    assert "計算は GPU（NVIDIA H200）で行った" in gpu_text and "GPU で（CPU 側は 1 スレッドで）測り" in gpu_text
+    assert "学習の記録（GPU）では" in gpu_text and "エポックの中央値、GPU）" in gpu_text
+    assert "スレッドで学習したときのもの" not in gpu_text and "回繰り返して 1 スレッドで測り" not in gpu_text
 
 
 def test_kadai4_words_follow_the_verdicts(built):

@@ -407,7 +407,8 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "fc_faster": slower(times, base, noconv, load), "smallest": smallest_keeping(pm, keeps),
          "macs_better": verdicts.better_predictor(pm.params, pm.macs, pm.time).to_dict(),
          "loop": loop_facts(runs, loader, times, dl, base, tol, load), "tolerance": tol,
-         "device": str(runs.device.iloc[0]), "threads": thread_counts(runs, loader),
+         "device": str(runs.device.iloc[0]), "timed_on": str(timing.device.iloc[0]),
+         "threads": thread_counts(runs, loader),
          "n_models": int(len(pm)), "params_range": [int(pm.params.min()), int(pm.params.max())],
          "time_range": [float(pm.time.min()), float(pm.time.max())],
          "rounds": {name: int(len(t)) for name, t in times.items()},
@@ -419,7 +420,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     f["family_lines"] = family_lines(pm)
     f["less_work_more_time"] = less_work_more_time(pm, times, load)
     f["layers"] = layer_profile(profile, summaries, pm, f["less_work_more_time"], f["family_lines"],
-                                str(timing.device.iloc[0]), batches_per_epoch(timing))
+                                f["timed_on"], batches_per_epoch(timing))
     f["verdicts"] = records(f)
     write_json(out_json, f)
     return f

@@ -75,6 +75,15 @@ def layers_table(layers: dict, summaries: dict) -> dict | None:
                         {"name": "全結合の積和", "unit": "回", "kind": "int"}], "rows": rows}
 
 
+def record_where(findings: dict) -> str | None:
+    """Where the training records ran, as the report names it: the GPU, or the CPU threads they
+    had (None where the loops' thread counts differ)."""
+    if findings["device"] == "cuda":
+        return "GPU"
+    threads = findings["loop"].get("threads")
+    return f"{threads} スレッド" if threads else None
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     summaries = read_json(inputs["models"])
@@ -88,6 +97,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "summary_base": summary_table(summaries[cfg["baseline"]]),
            "summary_noconv": summary_table(summaries[cfg["no_conv"]]),
            "base_summary": summaries[cfg["baseline"]], "noconv_summary": summaries[cfg["no_conv"]],
-           "gpu_name": sysinfo["torch"].get("gpu") if findings["device"] == "cuda" else None}
+           "gpu_name": sysinfo["torch"].get("gpu") if findings["device"] == "cuda" else None,
+           "record_where": record_where(findings)}
     write_json(out_json, ctx)
     return ctx
