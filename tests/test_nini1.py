@@ -130,6 +130,34 @@ def test_a_kernel_that_does_not_compile_names_nvrtcs_error(tmp_path, monkeypatch
         gpu.compile_ptx(_vec())
 
 
+
+def test_the_tuner_names_the_fastest_setting_and_survives_a_failing_one(monkeypatch, capsys):
+    """gputune on stand-in timings: a setting the GPU refuses is reported and skipped, the fastest
+    of the rest is printed in the config's form, and without a GPU it says why and exits 1."""
+    from types import SimpleNamespace
+
+    from kadai.nini1 import gpu, gputune
+
+    base = _vec()
+    fast = {**base, "VBN": 128, "RN": 2, "VBK": 16, "APAD": 0}  # 0.95 of cuBLAS here; the rest 0.9
+
+    def run(n, rounds, check_n, vec, contenders):
+        if vec["VBM"] == 64 and vec["VBN"] == 256:
+            raise RuntimeError("cudaErrorLaunchOutOfResources: too many resources requested for launch")
+        share = 0.95 if vec == fast else 0.9
+        return {"N": n, "samples": {"cublas": [1.0] * rounds, "mm_vec": [1 / share] * rounds}}
+
+    monkeypatch.chdir(ROOT)  # gputune reads config/config.yaml as the pipeline does
+    monkeypatch.setattr(gpu, "_run", run)
+    monkeypatch.setattr("kadai.backends.availability.cupy_status", lambda: SimpleNamespace(ok=True, reason=""))
+    assert gputune.main(["--n", "64", "--rounds", "6"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    failed = [line for line in out if "failed (RuntimeError: cudaErrorLaunchOutOfResources" in line]
+    assert len(failed) == 4  # 64×256: 2 depths × 2 paddings
+    assert out[-1] == "fastest: vec: {" + ", ".join(f"{k}: {v}" for k, v in fast.items()) + "}"
+    monkeypatch.setattr("kadai.backends.availability.cupy_status", lambda: SimpleNamespace(ok=False, reason="no GPU"))
+    assert gputune.main([]) == 1 and capsys.readouterr().out == "skipped: no GPU\n"
+
 @pytest.mark.parametrize("n", [1, 99, 128, 1000])
 def test_every_kernel_launch_covers_the_matrix(n):
     from kadai.nini1 import gpu

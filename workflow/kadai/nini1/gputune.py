@@ -5,10 +5,11 @@
 Each setting of :data:`SHAPES` × :data:`DEPTHS` × :data:`PADS` that fits (48 KiB of static shared
 memory, whole float4 pieces per thread) is checked against the float64 reference and cuBLAS like
 the rule's kernels (:func:`kadai.nini1.gpu._run`), then timed alternately with cuBLAS; the line per
-setting gives its share of cuBLAS (median of the paired rounds, 95 % interval). The configured
-setting runs first and last, so drift over the sweep shows. The last line is the fastest setting
-as ``config.yaml``'s ``nini1.gpu.vec``; copying it there reruns the rule ``nini1_gpu`` alone.
-Without a usable GPU it says why and exits 1.
+setting gives its share of cuBLAS (median of the paired rounds, 95 % interval), or why it failed
+(a GPU error ends that setting, not the sweep). The configured setting runs first and last, so
+drift over the sweep shows. The last line is the fastest setting as ``config.yaml``'s
+``nini1.gpu.vec``; copying it there reruns the rule ``nini1_gpu`` alone. Without a usable GPU it
+says why and exits 1.
 """
 
 from __future__ import annotations
@@ -69,9 +70,15 @@ def main(argv=None) -> int:
     if not status.ok:
         print(f"skipped: {status.reason}")
         return 1
+    from ..kadai2.measure import device_errors
+
     n, found = a.n or g["n"], {}
     for vec in settings(g["vec"]):
-        r = share(gpu._run(n, a.rounds, g["check_n"], vec, contenders=("cublas", "mm_vec")))
+        try:
+            r = share(gpu._run(n, a.rounds, g["check_n"], vec, contenders=("cublas", "mm_vec")))
+        except device_errors("cupy") as exc:  # e.g. more registers than a block may have: the next one
+            print(f"{vec}: failed ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})", flush=True)
+            continue
         key = tuple(vec.items())  # the grid keeps the configured order of the keys
         shown = "wrong result, not timed" if r is None else (
             f"{r['ratio']:.3f} of cuBLAS (95 % {r['lo']:.3f}–{r['hi']:.3f}), {r['tflops']:.1f} TFLOPS")
