@@ -94,13 +94,14 @@ def test_the_gpu_kernels_compile_with_nvrtc_without_a_gpu():
     ({"VBK": 16}, False),  # 128×256 tiles 16 deep: 49 KiB of shared memory
     ({"APAD": 2}, False), ({"VBM": 32, "RM": 16}, False),  # float4 alignment; 64 rows per thread
     ({"VBM": 64, "VBN": 64, "RM": 1, "RN": 1, "VBK": 4}, False)])  # 256 threads, 64 pieces of a tile
-def test_the_tuners_fit_rule_is_the_kernels(change, fits):
-    """gputune tries only settings the kernel's static_asserts accept: its rule and the compiler agree."""
+def test_the_tile_rule_is_the_kernels(change, fits):
+    """The config check and gputune accept only settings the kernel's static_asserts accept: the
+    rule (kadai.nini1.tiles) and the compiler agree, and a misfit is named."""
     pytest.importorskip("cuda.bindings.nvrtc")
-    from kadai.nini1 import gpu, gputune
+    from kadai.nini1 import gpu, tiles
 
     vec = {**_vec(), **change}
-    assert gputune.fits(vec) is fits
+    assert tiles.fits(vec) is fits and (tiles.problem(vec) is None) is fits
     if fits:
         gpu.compile_ptx(vec)
     else:
@@ -108,13 +109,31 @@ def test_the_tuners_fit_rule_is_the_kernels(change, fits):
             gpu.compile_ptx(vec)
 
 
+def test_tiles_that_do_not_fit_stop_the_config_check_and_skip_the_gpu_part(tmp_path):
+    from kadai import config
+    from kadai.config import read_yaml
+    from kadai.nini1 import gpu
+
+    cfg = read_yaml(ROOT / "config/config.yaml")
+    assert config.cross_problems(cfg) == []
+    bad = {**_vec(), "VBN": 256, "RN": 4, "VBK": 16}  # 49 KiB of shared memory
+    cfg["nini1"]["gpu"]["vec"] = bad
+    found = dict(config.cross_problems(cfg))
+    assert "shared memory" in found["nini1.gpu.vec"] and "gputune" in found["nini1.gpu.vec"]
+    result = gpu.measure(64, 2, 9, bad, tmp_path / "gpu.json")  # python -m kadai.gpucheck skips the config check
+    assert result["available"] is False
+    from kadai.backends.availability import cupy_status
+    if cupy_status().ok:
+        assert "nini1.gpu.vec" in result["reason"]
+
+
 def test_the_tuner_tries_the_configured_setting_first_and_last_and_only_fitting_ones():
-    from kadai.nini1 import gputune
+    from kadai.nini1 import gputune, tiles
 
     base = _vec()
     tried = gputune.settings(base)
     assert tried[0] == tried[-1] == base and base not in tried[1:-1]
-    assert all(gputune.fits(v) for v in tried) and len({tuple(v.items()) for v in tried}) == len(tried) - 1
+    assert all(tiles.fits(v) for v in tried) and len({tuple(v.items()) for v in tried}) == len(tried) - 1
     assert {(v["VBM"], v["VBN"], v["RM"], v["RN"]) for v in tried} <= {s for s in gputune.SHAPES} | {
         (base["VBM"], base["VBN"], base["RM"], base["RN"])}
 
@@ -141,7 +160,8 @@ def test_the_tuner_names_the_fastest_setting_and_survives_a_failing_one(monkeypa
     base = _vec()
     fast = {**base, "VBN": 128, "RN": 2, "VBK": 16, "APAD": 0}  # 0.95 of cuBLAS here; the rest 0.9
 
-    def run(n, rounds, check_n, vec, contenders):
+    def run(n, rounds, check_n, vec, contenders, alone):
+        assert alone is False  # the tuner ranks by the rounds alternating with cuBLAS: no bursts
         if vec["VBM"] == 64 and vec["VBN"] == 256:
             raise RuntimeError("cudaErrorLaunchOutOfResources: too many resources requested for launch")
         share = 0.95 if vec == fast else 0.9
@@ -178,7 +198,7 @@ def test_the_correctness_check_covers_the_tile_guards_and_the_float4_path(check_
 
     odd, aligned = gpu.check_sizes(check_n)
     assert odd % 2 == 1 and odd >= check_n  # the scalar path and every guard
-    assert aligned % 4 == 0 and aligned % 32  # float4 loads, and a partial tile of every kernel
+    assert aligned % 8 == 4  # float4 loads, and a partial tile of every size and depth that 8 divides
 
 
 class _DeviceArray(np.ndarray):

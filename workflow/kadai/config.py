@@ -4,8 +4,8 @@ Before any job runs, the Snakefile reads every config file itself (:func:`check_
 that is not UTF-8 or not valid YAML stops the build naming the file, line and column), then
 :func:`validate` checks the merged configuration against ``config/schema.yaml`` and the rules no
 schema can state (n_min ≤ n_max, a real calendar date, a model spec that fits a 28×28 image, a
-learning rate that is a number …). Every problem names the key, the file and line that set it,
-the value and what is allowed, all in one :class:`ConfigError`.
+learning rate that is a number, GPU kernel tiles that fit …). Every problem names the key, the
+file and line that set it, the value and what is allowed, all in one :class:`ConfigError`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from . import cache
+from .nini1 import tiles
 from .train import spec
 from .train.spec import SpecError, parse_optimizer, plan
 
@@ -219,6 +220,11 @@ def cross_problems(config: dict) -> list[tuple[str, str]]:
     k4 = config.get("kadai4") or {}
     optimizers = [("kadai4.baseline.optimizer", _get(k4, "baseline.optimizer"))]
     optimizers += [(f"kadai4.study.optimizer.{i}", o) for i, o in enumerate(_get(k4, "study.optimizer") or [])]
+    vec = _get(config, "nini1.gpu.vec")
+    if isinstance(vec, dict) and all(isinstance(vec.get(k), int) for k in ("VBM", "VBN", "VBK", "RM", "RN", "APAD")):
+        misfit = tiles.problem(vec)
+        if misfit:
+            out.append(("nini1.gpu.vec", f"{misfit} — python -m kadai.nini1.gputune lists settings that fit"))
     for checks, test in ((specs, plan), (optimizers, parse_optimizer)):
         for key, value in checks:
             if isinstance(value, str):
@@ -246,7 +252,7 @@ def _validity_key(config: dict, schema_path) -> tuple[str, str] | None:
     file version, and a digest of the configuration and of the code that checks it."""
     try:
         key = f"{cache.file_key(schema_path)}|valid"
-        code = [cache.file_key(f) for f in (__file__, spec.__file__)]
+        code = [cache.file_key(f) for f in (__file__, spec.__file__, tiles.__file__)]
     except OSError:
         return None
     text = json.dumps([config, code], sort_keys=True, ensure_ascii=False, default=repr)

@@ -5,11 +5,11 @@
 //               memory once per tile instead of once per product (fewer global loads);
 //   mm_regtile  a 128×128 tile of C per block, 8×8 of it per thread kept in registers: each
 //               value loaded from shared memory feeds 8 products (fewer shared loads per FMA);
-//   mm_vec      larger tiles per block and per thread (config.yaml: 128×256, 8×16 per thread, so
-//               each value loaded from shared memory feeds 16 or 8 products), moved in 128-bit
-//               pieces (float4: a quarter of the load instructions) and double-buffered: the next
-//               tile is fetched from global memory into registers while the current one is
-//               multiplied, so its latency is hidden.
+//   mm_vec      tiles per block and per thread set in config.yaml (there 128×256, 8×16 per
+//               thread: each value loaded from shared memory feeds 16 or 8 products), read in
+//               128-bit pieces (float4: a quarter of the load instructions) and double-buffered:
+//               the next tile is fetched from global memory into registers while the current one
+//               is multiplied, so its latency is hidden.
 // Every kernel guards its loads and stores, so any N works (mm_vec moves float4 only where
 // N % 4 == 0 keeps them aligned, single floats otherwise).
 

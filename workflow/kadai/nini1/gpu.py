@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import checks
 from ..io import write_json
+from . import tiles
 
 DEPENDS_ON_FILES = ("workflow/kadai/native/matmul_gpu.cu",)
 SOURCE = Path(__file__).resolve().parents[3] / DEPENDS_ON_FILES[0]
@@ -25,29 +26,24 @@ KERNELS = ("mm_naive", "mm_shared", "mm_regtile", "mm_vec")
 CONTENDERS = ("cublas",) + KERNELS
 RELATIVE_ERROR = 1e-4  # ‖C − C_ref‖ / ‖C_ref‖ allowed for FP32 against the float64 reference
 # Runs in a row of one contender in the rounds that time cuBLAS and the last kernel each alone; the
-# first of them, which follows the other contender, is not kept. On an H200 (2026-11-28) cuBLAS took
-# 49.3 TFLOPS run back to back, 48.1 alternating with mm_vec and 46.4 among all five contenders (the
-# SM clock at 1980 MHz throughout), while mm_vec took 44.9, 44.9 and 44.3: its share of cuBLAS
-# depends on what runs around them, so both are measured.
+# first of them, which follows the other contender, is not kept. In a probe on an H200 (2026-11-28)
+# cuBLAS took 49.3 TFLOPS run back to back, 48.1 alternating with mm_vec and 46.4 among all five
+# contenders (the SM clock at 1980 MHz throughout), while mm_vec took 44.9, 44.9 and 44.3: its
+# share of cuBLAS depends on what runs around them, so both are measured.
 BURST = 4
 
 
 def check_sizes(check_n: int) -> tuple[int, int]:
     """The correctness check's sizes: an odd one (``check_n``, or the next odd number: the scalar
-    guards of every tile) and a multiple of 4 that neither 32 nor 128 divides (mm_vec's aligned
-    float4 path, with partial 32- and 128-wide tiles)."""
+    guards of every tile) and the next multiple of 4 that 8 does not divide (mm_vec's aligned
+    float4 path; it leaves a partial tile of every size and depth that 8 divides)."""
     aligned = 4 * (check_n // 4 + 1)
-    return check_n | 1, aligned + 4 if aligned % 32 == 0 else aligned
+    return check_n | 1, aligned + 4 if aligned % 8 == 0 else aligned
 
 
 def options(vec: dict) -> tuple[str, ...]:
     """The compiler's options: C++17 and mm_vec's settings as -D macros."""
     return ("-std=c++17", *(f"-D{k}={v}" for k, v in vec.items()))
-
-
-def vec_threads(vec: dict) -> int:
-    """Threads per block of mm_vec: one per 4·RM × 4·RN piece of the VBM × VBN tile."""
-    return (vec["VBM"] // (4 * vec["RM"])) * (vec["VBN"] // (4 * vec["RN"]))
 
 
 def launch(kernel: str, n: int, vec: dict) -> tuple[tuple, tuple]:
@@ -59,7 +55,7 @@ def launch(kernel: str, n: int, vec: dict) -> tuple[tuple, tuple]:
     if kernel == "mm_regtile":
         return ((n + 127) // 128, (n + 127) // 128), (256,)
     if kernel == "mm_vec":
-        return ((n + vec["VBN"] - 1) // vec["VBN"], (n + vec["VBM"] - 1) // vec["VBM"]), (vec_threads(vec),)
+        return ((n + vec["VBN"] - 1) // vec["VBN"], (n + vec["VBM"] - 1) // vec["VBM"]), (tiles.threads(vec),)
     raise KeyError(kernel)
 
 
@@ -93,9 +89,11 @@ def measure(n: int, rounds: int, check_n: int, vec: dict, out_json) -> dict:
     from ..backends.availability import cupy_status
     from ..kadai2.measure import device_errors
 
-    status = cupy_status()
+    status, misfit = cupy_status(), tiles.problem(vec)
     if not status.ok:
         result = {"available": False, "reason": status.reason}
+    elif misfit:  # the config check stops the build first; python -m kadai.gpucheck gets here
+        result = {"available": False, "reason": f"nini1.gpu.vec のタイルがカーネルに合わない（{misfit}）"}
     else:
         try:
             result = {"available": True, **_run(n, rounds, check_n, vec)}
@@ -106,8 +104,9 @@ def measure(n: int, rounds: int, check_n: int, vec: dict, out_json) -> dict:
     return result
 
 
-def _run(n: int, rounds: int, check_n: int, vec: dict, contenders=CONTENDERS) -> dict:
-    """Check and time ``contenders`` (cuBLAS and kernels, mm_vec with the settings ``vec``)."""
+def _run(n: int, rounds: int, check_n: int, vec: dict, contenders=CONTENDERS, alone: bool = True) -> dict:
+    """Check and time ``contenders`` (cuBLAS and kernels, mm_vec with the settings ``vec``); with
+    ``alone``, cuBLAS and the last kernel also in runs of :data:`BURST`."""
     import cupy
 
     module = cupy.RawModule(code=SOURCE.read_text(encoding="utf-8"), options=options(vec))
@@ -162,11 +161,11 @@ def _run(n: int, rounds: int, check_n: int, vec: dict, contenders=CONTENDERS) ->
     # cuBLAS and the last kernel once more, each run BURST times in a row: the speed of each with
     # no other kernel between its runs (cuBLAS is slower amid the slow kernels, see BURST)
     pair = [k for k in ("cublas", KERNELS[-1]) if k in timed]
-    alone = {k: [] for k in pair} if len(pair) == 2 else {}
-    for r in range(rounds if alone else 0):
+    runs = {k: [] for k in pair} if alone and len(pair) == 2 else {}
+    for r in range(rounds if runs else 0):
         for name in pair if r % 2 == 0 else pair[::-1]:
-            alone[name].append(float(np.median([seconds(name) for _ in range(BURST)][1:])))
+            runs[name].append(float(np.median([seconds(name) for _ in range(BURST)][1:])))
     props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
     name = props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
     return {"device": name, "N": n, "check_n": list(check_sizes(check_n)), "rounds": rounds, "correct": correct,
-            "samples": samples, "alone": {"burst": BURST, "samples": alone}, "vec": dict(vec)}
+            "samples": samples, "alone": {"burst": BURST, "samples": runs}, "vec": dict(vec)}

@@ -2,14 +2,14 @@
 
 ``python -m kadai.nini1.gputune [--configfile config/fashion.yaml …] [--n 4096] [--rounds 20]``
 
-Each setting of :data:`SHAPES` × :data:`DEPTHS` × :data:`PADS` that fits (48 KiB of static shared
-memory, whole float4 pieces per thread) is checked against the float64 reference and cuBLAS like
-the rule's kernels (:func:`kadai.nini1.gpu._run`), then timed alternately with cuBLAS; the line per
-setting gives its share of cuBLAS (median of the paired rounds, 95 % interval), or why it failed
-(a GPU error ends that setting, not the sweep). The configured setting runs first and last, so
-drift over the sweep shows. The last line is the fastest setting as ``config.yaml``'s
-``nini1.gpu.vec``; copying it there reruns the rule ``nini1_gpu`` alone. Without a usable GPU it
-says why and exits 1.
+Each setting of :data:`SHAPES` × :data:`DEPTHS` × :data:`PADS` that fits (:mod:`kadai.nini1.tiles`:
+48 KiB of static shared memory, whole float4 pieces per thread) is checked against the float64
+reference and cuBLAS like the rule's kernels (:func:`kadai.nini1.gpu._run`), then timed
+alternately with cuBLAS; the line per setting gives its share of cuBLAS (median of the paired
+rounds, 95 % interval), or why it failed (an error the GPU recovers from, such as a launch its
+resources refuse, ends that setting only). The configured setting runs first and last, so drift
+over the sweep shows. The last line is the fastest setting as ``config.yaml``'s ``nini1.gpu.vec``;
+copying it there reruns the rule ``nini1_gpu`` alone. Without a usable GPU it says why and exits 1.
 """
 
 from __future__ import annotations
@@ -19,21 +19,13 @@ import sys
 
 import numpy as np
 
+from .tiles import fits
+
 # (VBM, VBN, RM, RN): the block's tile of C and the float4 pieces per thread (RM·4 × RN·4 elements)
 SHAPES = ((128, 128, 2, 2), (128, 128, 2, 4), (128, 128, 4, 2), (128, 256, 2, 4), (256, 128, 4, 2),
           (64, 128, 2, 2), (64, 256, 2, 4))
 DEPTHS = (8, 16)
 PADS = (0, 4)
-
-
-def fits(vec: dict) -> bool:
-    """Whether the kernel's static_asserts accept ``vec`` (tested against the source)."""
-    threads = (vec["VBM"] // (4 * vec["RM"])) * (vec["VBN"] // (4 * vec["RN"]))
-    pieces = (vec["VBM"] * vec["VBK"] // 4, vec["VBK"] * vec["VBN"] // 4)
-    return (vec["APAD"] % 4 == 0 and vec["VBK"] % 4 == 0 and vec["VBM"] % (4 * vec["RM"]) == 0
-            and vec["VBN"] % (4 * vec["RN"]) == 0 and threads <= 1024
-            and all(p % threads == 0 and p >= threads for p in pieces)
-            and 2 * vec["VBK"] * (vec["VBM"] + vec["APAD"] + vec["VBN"]) * 4 <= 48 * 1024)
 
 
 def settings(base: dict) -> list[dict]:
@@ -75,7 +67,7 @@ def main(argv=None) -> int:
     n, found = a.n or g["n"], {}
     for vec in settings(g["vec"]):
         try:
-            r = share(gpu._run(n, a.rounds, g["check_n"], vec, contenders=("cublas", "mm_vec")))
+            r = share(gpu._run(n, a.rounds, g["check_n"], vec, contenders=("cublas", "mm_vec"), alone=False))
         except device_errors("cupy") as exc:  # e.g. more registers than a block may have: the next one
             print(f"{vec}: failed ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})", flush=True)
             continue
