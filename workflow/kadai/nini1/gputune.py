@@ -38,13 +38,15 @@ def settings(base: dict) -> list[dict]:
 def share(result: dict) -> dict | None:
     """mm_vec's share of cuBLAS: median of the per-round ratios and its 95 % interval; None where
     mm_vec was not timed (wrong result)."""
+    from ..ops import matmul_flops
     from ..verdicts import median_interval
 
     s = result["samples"]
     if "mm_vec" not in s or "cublas" not in s:
         return None
     ratio, lo, hi, _ = median_interval(np.asarray(s["cublas"]) / np.asarray(s["mm_vec"]))
-    return {"ratio": ratio, "lo": lo, "hi": hi, "tflops": 2 * result["N"] ** 3 / float(np.median(s["mm_vec"])) / 1e12}
+    tflops = float(matmul_flops(result["N"])) / float(np.median(s["mm_vec"])) / 1e12
+    return {"ratio": ratio, "lo": lo, "hi": hi, "tflops": tflops}
 
 
 def main(argv=None) -> int:
@@ -71,12 +73,11 @@ def main(argv=None) -> int:
         except device_errors("cupy") as exc:  # e.g. more registers than a block may have: the next one
             print(f"{vec}: failed ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})", flush=True)
             continue
-        key = tuple(vec.items())  # the grid keeps the configured order of the keys
         shown = "wrong result, not timed" if r is None else (
             f"{r['ratio']:.3f} of cuBLAS (95 % {r['lo']:.3f}–{r['hi']:.3f}), {r['tflops']:.1f} TFLOPS")
-        print(f"{dict(key)}: {shown}", flush=True)
-        if r is not None:
-            found.setdefault(key, []).append(r["ratio"])
+        print(f"{vec}: {shown}", flush=True)
+        if r is not None:  # keyed by its items: the grid keeps the configured order of the keys
+            found.setdefault(tuple(vec.items()), []).append(r["ratio"])
     if not found:
         return 1
     best = max(found, key=lambda k: float(np.median(found[k])))
