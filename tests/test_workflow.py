@@ -818,6 +818,56 @@ def test_template_edit_reruns_only_markdown_and_pdf(built):
     assert jobs == [("render_markdown", "report/kadai1.md"), ("render_pdf", "report/kadai1.pdf")]
 
 
+def test_watch_renders_each_saved_template_edit_as_snakemake_would(built):
+    """``python -m kadai.watch``: a saved edit of the template gives the Markdown and PDF Snakemake
+    would make (the new sentence in both, nothing else changed), an edit that fails removes both,
+    undoing it brings back the Markdown as it was, and Snakemake then finds nothing to run."""
+    import queue
+    import threading
+
+    tpl, md, pdf = built / "templates/kadai1.md.j2", built / "report/kadai1.md", built / "report/kadai1.pdf"
+    before, sentence = md.read_text(encoding="utf-8"), "以上が本課題の報告である。"
+    env = {**os.environ, "PYTHONPATH": str(built / "workflow")}
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "kadai.watch", "report/kadai1.pdf", *QUICK], cwd=built,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, seen = queue.Queue(), []
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def wait_for(word, timeout=120):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                seen.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                continue
+            if word in seen[-1]:
+                return seen[-1]
+        raise AssertionError(f"no line with {word!r} from kadai.watch:\n{''.join(seen)[-3000:]}")
+
+    original = tpl.read_text(encoding="utf-8")
+    try:
+        wait_for("kadai.watch: watching")
+        tpl.write_text(original + f"\n{sentence}\n", encoding="utf-8")
+        assert "report/kadai1.md, report/kadai1.pdf in" in wait_for("kadai.watch: report/")
+        now = md.read_text(encoding="utf-8")
+        assert sentence in now and now.replace(sentence, "").strip() == before.strip()
+        assert sentence in pdf_text(pdf)
+
+        tpl.write_text(original + "\n{{ no_such_name }}\n", encoding="utf-8")
+        wait_for("UndefinedError")
+        wait_for("removed report/kadai1.pdf")  # by made.sweep, as after a failed render job
+        assert not md.exists() and not pdf.exists()
+
+        tpl.write_text(original, encoding="utf-8")
+        wait_for("kadai.watch: report/kadai1.md, report/kadai1.pdf in")
+        assert md.read_text(encoding="utf-8") == before and pdf.is_file()
+    finally:
+        tpl.write_text(original, encoding="utf-8")
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert planned_jobs(built, *TARGETS) == []
+
+
 @pytest.mark.parametrize("rel", [
     "workflow/kadai/figures.py", "workflow/kadai/kadai1/figures.py", "workflow/kadai/kadai2/analyse.py",
     "workflow/kadai/kadai2/context.py", "workflow/kadai/nini1/figures.py", "workflow/kadai/nini1/analyse.py",

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import cache, fonts, tables
-from .io import atomic_path, write_text
+from . import cache, fonts, rubric, tables
+from .io import atomic_path, read_json, write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -286,4 +286,32 @@ def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
             typst.compile(str(typ_path), output=str(tmp), root=str(root), font_paths=dirs)
     finally:
         typ_path.unlink(missing_ok=True)
+    return choice
+
+
+def report_markdown(report: str, template, context_path, sysinfo_path, figures, config: dict, md_path,
+                    typefaces: dict | None = None) -> str:
+    """Rule render_markdown's job (also run by :mod:`kadai.watch`): the report's template
+    (``template``: ``templates/<report>.md.j2`` as messages name it) rendered with its context,
+    checked against the rubric (a failed check raises before anything is written) and written to
+    ``md_path``. Returns the text."""
+    context = read_json(context_path)
+    text, numbering = render_markdown(f"{report}.md.j2", context, config, read_json(sysinfo_path), md_path,
+                                      typefaces=typefaces)
+    rubric.enforce(report, text, numbering, figures, config, relations=context.get("relations"),
+                   template=str(template))
+    write_text(md_path, text)
+    return text
+
+
+def report_pdf(md_path, pdf_path, config: dict) -> dict:
+    """Rule render_pdf's job (also run by :mod:`kadai.watch`): the PDF of ``md_path``, its fonts
+    checked (every character covered, the chosen faces embedded). Prints the faces; returns the
+    choice of faces."""
+    choice = markdown_to_pdf(md_path, pdf_path)
+    rubric.enforce_fonts(md_path, pdf_path, choice, config)
+    faces = fonts.summary(choice)
+    print(f"{pdf_path}: " + ", ".join(f"{role} {f['family']} ({f['file']})" for role, f in faces.items()))
+    for note in choice["notes"]:
+        print(f"note: {note}")
     return choice
