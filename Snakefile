@@ -15,7 +15,7 @@ sys.path.insert(0, _LIB)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_LIB, os.environ.get("PYTHONPATH")) if p)
 
 from kadai import made
-from kadai.config import check_files, normalise as normalise_config, report_settings, validate as validate_config
+from kadai.config import check_files, normalise as normalise_config, validate as validate_config
 
 # Read every config file ourselves first: a YAML or encoding error names the file and line
 CONFIG_FILES = check_files(["config/config.yaml", *getattr(workflow.config_settings, "configfiles", [])])

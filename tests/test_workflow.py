@@ -820,13 +820,17 @@ def test_template_edit_reruns_only_markdown_and_pdf(built):
 
 def test_watch_renders_each_saved_template_edit_as_snakemake_would(built):
     """``python -m kadai.watch``: a saved edit of the template gives the Markdown and PDF Snakemake
-    would make (the new sentence in both, nothing else changed), an edit that fails removes both,
-    undoing it brings back the Markdown as it was, and Snakemake then finds nothing to run."""
+    would make (the new sentence in both, nothing else changed); a code edit starts the watch
+    afresh; an edit that fails removes both files, undoing it brings back the Markdown as it was,
+    and Snakemake then finds nothing to run; and a report the watch made from an edit is made again
+    by Snakemake once the edit is undone without the watch."""
     import queue
     import threading
 
     tpl, md, pdf = built / "templates/kadai1.md.j2", built / "report/kadai1.md", built / "report/kadai1.pdf"
+    code = built / "workflow/kadai/tables.py"
     before, sentence = md.read_text(encoding="utf-8"), "以上が本課題の報告である。"
+    originals = {f: f.read_text(encoding="utf-8") for f in (tpl, code)}
     env = {**os.environ, "PYTHONPATH": str(built / "workflow")}
     proc = subprocess.Popen([sys.executable, "-u", "-m", "kadai.watch", "report/kadai1.pdf", *QUICK], cwd=built,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -844,28 +848,43 @@ def test_watch_renders_each_saved_template_edit_as_snakemake_would(built):
                 return seen[-1]
         raise AssertionError(f"no line with {word!r} from kadai.watch:\n{''.join(seen)[-3000:]}")
 
-    original = tpl.read_text(encoding="utf-8")
+    rendered = "kadai.watch: report/kadai1.md, report/kadai1.pdf in"
     try:
         wait_for("kadai.watch: watching")
-        tpl.write_text(original + f"\n{sentence}\n", encoding="utf-8")
-        assert "report/kadai1.md, report/kadai1.pdf in" in wait_for("kadai.watch: report/")
+        tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
+        wait_for(rendered)
         now = md.read_text(encoding="utf-8")
         assert sentence in now and now.replace(sentence, "").strip() == before.strip()
         assert sentence in pdf_text(pdf)
 
-        tpl.write_text(original + "\n{{ no_such_name }}\n", encoding="utf-8")
+        code.write_text(originals[code] + "\n# a comment\n", encoding="utf-8")
+        wait_for("the code changed; starting afresh")
+        wait_for("kadai.watch: watching")  # after its Snakemake run, which has nothing to do
+
+        tpl.write_text(originals[tpl] + "\n{{ no_such_name }}\n", encoding="utf-8")
         wait_for("UndefinedError")
         wait_for("removed report/kadai1.pdf")  # by made.sweep, as after a failed render job
         assert not md.exists() and not pdf.exists()
 
-        tpl.write_text(original, encoding="utf-8")
-        wait_for("kadai.watch: report/kadai1.md, report/kadai1.pdf in")
+        tpl.write_text(originals[tpl], encoding="utf-8")
+        wait_for(rendered)
         assert md.read_text(encoding="utf-8") == before and pdf.is_file()
+        assert planned_jobs(built, *TARGETS) == []  # the watch ran all Snakemake would
+
+        tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
+        wait_for(rendered)
     finally:
-        tpl.write_text(original, encoding="utf-8")
         proc.terminate()
         proc.wait(timeout=30)
-    assert planned_jobs(built, *TARGETS) == []
+        for f, text in originals.items():
+            if f.read_text(encoding="utf-8") != text:
+                f.write_text(text, encoding="utf-8")
+    # the template is back as Snakemake last rendered it, but the report is not: Snakemake renders it
+    # again (it would not, taking the template for unchanged by its checksum, had the watch not said)
+    assert planned_jobs(built, *TARGETS) == [("render_markdown", str(md.relative_to(built))),
+                                             ("render_pdf", str(pdf.relative_to(built)))]
+    snakemake(built, "report/kadai1.pdf", *QUICK)
+    assert md.read_text(encoding="utf-8") == before
 
 
 @pytest.mark.parametrize("rel", [

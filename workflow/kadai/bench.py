@@ -14,7 +14,7 @@
    not touched, so its compiled form comes from the cache (:mod:`kadai.cache`); a real edit also
    compiles the edited template (0.06 s for the 課題1 template on a 2-core Xeon, 2026-11-27).
    Also the same two steps as ``python -m kadai.watch`` runs them in its process after a save
-   (:meth:`kadai.watch.Watcher.render`, warmed up as the watch does).
+   (:meth:`kadai.watch.Watcher.render`, warmed up as the watch does), into scratch files.
 4. Build: where the last build spent its time, read from the files of Snakemake's ``benchmark:``
    directive (``results/benchmarks/<rule>[/<wildcards>].tsv``, one per job, the job's wall and
    CPU seconds): per rule and per report (:func:`build_times`). Nothing is run for this section.
@@ -23,9 +23,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import io
 import statistics
 import subprocess
 import sys
@@ -91,16 +89,14 @@ def render_times(report: str, configfiles: list[str], repeats: int = REPEATS) ->
     from .watch import Watcher
 
     w = Watcher([f"report/{report}.pdf"], configfiles, say=lambda _: None)
-    w.load_settings()
-    jobs = w.jobs(w.targets)
-    if jobs is None:
-        raise RuntimeError(f"report/{report}.md has no record of its inputs (results/.made/): build it again")
-    w.warm()
+    calls = w.calls({report: {"md", "pdf"}})
+    if calls is None:
+        raise RuntimeError(f"report/{report}.pdf cannot be rendered as kadai.watch does: build it again")
+    w.scratch(calls)  # the watch's warm-up
     watch = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):  # the rubric's and the faces' lines
-            ok = w.render({report: {"md", "pdf"}}, jobs)
+        ok = w.scratch(calls)
         watch.append(time.perf_counter() - t0)
         if not ok:
             raise RuntimeError(f"kadai.watch could not render report/{report}.pdf")

@@ -103,26 +103,6 @@ def normalise(config: dict) -> dict:
     return config
 
 
-# the settings the render jobs see (their params): a change anywhere else re-renders nothing
-REPORT_KEYS = ("student", "course", "date", "tables", "rubric")
-
-
-def report_settings(config: dict) -> dict:
-    return {k: config.get(k) for k in REPORT_KEYS}
-
-
-def merged(paths) -> dict:
-    """The configuration Snakemake builds from the config files ``paths`` in order
-    (config/config.yaml first, then each ``--configfile``): later files win, mappings merged key by
-    key (Snakemake's own ``update_config``), normalised as the Snakefile does."""
-    from snakemake.utils import update_config
-
-    config: dict = {}
-    for p in paths:
-        update_config(config, read_yaml(p))
-    return normalise(config)
-
-
 def check_files(paths) -> list[str]:
     """Read each existing config file with :func:`read_yaml`; returns their paths in order."""
     out = [_shown(p) for p in paths if Path(p).is_file()]

@@ -21,12 +21,13 @@ import datetime as _dt
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import jinja2
 
 from . import cache, fonts, rubric, tables
-from .io import atomic_path, read_json, write_text
+from .io import atomic_path, read_json, write_json, write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -278,7 +279,9 @@ def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
             *[a for role in fonts.ROLES for a in ("-V", f"{role}-font={faces[role]['family']}")]]
     typ_text = pypandoc.convert_text(keep_units(md_path.read_text(encoding="utf-8")), "typst", format=MARKDOWN,
                                      extra_args=args)
-    typ_path = md_path.with_name(f".{md_path.stem}.typ")
+    fd, typ_name = tempfile.mkstemp(prefix=f".{md_path.stem}.", suffix=".typ", dir=md_path.parent)
+    os.close(fd)  # a name of its own: another process may be rendering the same report (kadai.watch, Snakemake)
+    typ_path = Path(typ_name)
     write_text(typ_path, typ_text)
     dirs = sorted({str(Path(f["file"]).parent) for f in faces.values()})
     try:
@@ -287,6 +290,26 @@ def markdown_to_pdf(md_path, pdf_path, template=TEMPLATES / "report.typ",
     finally:
         typ_path.unlink(missing_ok=True)
     return choice
+
+
+CALLS = Path("results") / ".render"  # what each render job was called with, for kadai.watch
+
+
+def remember(out, rule: str, arguments: dict, folder=CALLS) -> None:
+    """Keep the arguments the job of ``rule`` that made ``out`` called :func:`report_markdown` or
+    :func:`report_pdf` with (its inputs and parameters, as Snakemake gave them): kadai.watch makes
+    the same call again after a template save."""
+    write_json(Path(folder) / f"{Path(out).name}.json", {"rule": rule, "arguments": arguments})
+
+
+def recalled(out, folder=CALLS) -> tuple[dict, float] | None:
+    """What :func:`remember` kept for ``out`` (``{"rule", "arguments"}``) and when (seconds since
+    the epoch); None where nothing was."""
+    f = Path(folder) / f"{Path(out).name}.json"
+    try:
+        return json.loads(f.read_text(encoding="utf-8")), f.stat().st_mtime
+    except (OSError, ValueError):
+        return None
 
 
 def report_markdown(report: str, template, context_path, sysinfo_path, figures, config: dict, md_path,

@@ -1,22 +1,28 @@
 """``python -m kadai.watch report/kadai2.pdf [more targets] [--configfile F …] [--cores N]``
 
-Rebuilds on every save while a report's wording is drafted. It first runs Snakemake for the
-targets (whatever is out of date is made, as always), then polls the files the pipeline is made
-of, and on each save:
+Rebuilds on every save while a report's wording is drafted. It runs Snakemake for the targets
+(whatever is out of date is made, as always), then looks at the files the pipeline is made of
+every 0.1 s, and on each save:
 
-* only templates changed (``templates/*.j2``, ``templates/report.typ``): the Markdown and PDF of
-  the target reports they feed are rendered again in this process, by the functions the render
-  rules run (:func:`kadai.render.report_markdown`, :func:`kadai.render.report_pdf`) with the
-  inputs Snakemake gave those jobs last time (their records, :mod:`kadai.made`) and the same
-  settings. Only render jobs read templates, so this is all Snakemake would run; what it saves is
-  Snakemake's own start (its imports and the parsing of the workflow, about 1.5 s here, more than
-  the rendering itself) at every save;
-* anything else changed (``config/``, ``workflow/``, the ``Snakefile``, a ``--configfile``):
-  Snakemake runs again and decides what reruns.
+* only templates were edited (``templates/*.j2``, ``templates/report.typ``): the Markdown and PDF
+  of the target reports they feed are rendered again in this process, by the calls the render
+  jobs made last time, replayed (:func:`kadai.render.remember`: their inputs and parameters as
+  Snakemake gave them). Only render jobs read templates, so this is all Snakemake would run; what
+  it saves is Snakemake's own start (its imports and the parsing of the workflow, about 1.5 s
+  here, more than the rendering itself) at every save. Where anything a render job read last time
+  (apart from templates) is missing or newer than that job, Snakemake runs instead;
+* a template was added or removed, or a file under ``config/`` or a ``--configfile`` changed:
+  Snakemake runs and decides what reruns;
+* code changed (``workflow/``, the ``Snakefile``): the watch starts afresh, so that it renders
+  with the edited code, and its start runs Snakemake.
 
-The rendered files are newer than all their inputs, so a later ``snakemake`` finds them up to date.
-A render that fails (a rubric check, a template error) removes that report's Markdown, and with it
-its PDF, as a failed render job does: no PDF outlives a failed check.
+The rendered files end newer than all their inputs, and Snakemake's records are told that they
+were made from other contents (:func:`forget_checksums`), so a later ``snakemake`` finds them up to
+date, and renders them again once an input changes, even back to what it last saw.
+A step that fails (a rubric check, a template error) removes its output, and a failed Markdown
+also the PDF made from it (:func:`kadai.made.sweep`), as a failed job does: no PDF outlives a
+failed check. Files outside the watched folders (``results/``, ``data/``, installed fonts and
+tools) are Snakemake's to check: after changing those, run it (or restart the watch).
 """
 
 from __future__ import annotations
@@ -29,18 +35,19 @@ import sys
 import time
 from pathlib import Path
 
-BASE_CONFIG = "config/config.yaml"
 TARGET = re.compile(r"^report/(?P<report>[A-Za-z0-9_]+)\.(?P<ext>md|pdf)$")
-PAGE = "templates/report.typ"  # the page style: an input of the PDF rule only
-SLOW = ("Snakefile", "config", "workflow")  # a change here: Snakemake decides
+CODE = ("Snakefile", "workflow")  # a change here: a fresh watch, with the edited code
+SETTINGS = ("config",)  # and the --configfile files: Snakemake decides
+LOCKS = Path(".snakemake") / "locks"  # non-empty while a Snakemake runs in this folder
+BENCHMARKS = Path("results") / "benchmarks"  # <rule>/<report>.tsv: the render rules' benchmark: files
+METADATA = Path(".snakemake") / "metadata"  # Snakemake's record of each output (its file backend)
 
 
 def snapshot(paths) -> dict[str, tuple[int, int]]:
     """(modification time, size) of every file under ``paths`` (files or folders; compiled
     Python and Python's caches left out)."""
     out = {}
-    for top in paths:
-        top = Path(top)
+    for top in map(Path, paths):
         if top.is_file():
             st = top.stat()
             out[str(top)] = (st.st_mtime_ns, st.st_size)
@@ -59,35 +66,35 @@ def snapshot(paths) -> dict[str, tuple[int, int]]:
     return out
 
 
-def changed(before: dict, after: dict) -> list[str]:
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-
-
 def is_template(path: str) -> bool:
     p = Path(path)
     return p.parent.name == "templates" and (p.name.endswith(".j2") or p.name == "report.typ")
 
 
-def renders(changes, targets: dict[str, set[str]]) -> dict[str, set[str]] | None:
-    """What a set of changed files asks for: None where Snakemake must decide (a change outside
-    ``templates/``), else ``{report: {"md", "pdf"}}``, the render steps of the targets that the
-    changed templates feed (empty where none does: another report's template, an editor's
-    backup file). ``targets``: report → the extensions asked for."""
-    if any(not Path(c).parts or Path(c).parts[0] != "templates" for c in changes):
-        return None
-    out: dict[str, set[str]] = {}
-    for c in filter(is_template, changes):
-        name = Path(c).name
+def decide(before: dict, after: dict, targets: dict[str, set[str]]) -> tuple[str, dict[str, set[str]]]:
+    """What the files changed between two snapshots ask for: ``("restart", {})`` for code,
+    ``("snakemake", {})`` for settings or a template added or removed, else ``("render", steps)``
+    with ``steps`` = ``{report: {"md", "pdf"}}``, the render steps of the targets that the edited
+    templates feed (none where none does: another report's template, an editor's backup file).
+    ``targets``: report → the extensions asked for."""
+    changes = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    top = {Path(c).parts[0] for c in changes}
+    if top & set(CODE):
+        return "restart", {}
+    if top - {"templates"} or any(is_template(c) and (c in before) != (c in after) for c in changes):
+        return "snakemake", {}
+    steps: dict[str, set[str]] = {}
+    for name in (Path(c).name for c in changes if is_template(c)):
         for report, exts in targets.items():
             if name == "report.typ":  # the page: PDFs only
-                steps = {"pdf"} & exts
+                todo = {"pdf"} & exts
             elif name.startswith("_") or name == f"{report}.md.j2":  # a partial feeds every report
-                steps = {"md"} | ({"pdf"} & exts)
+                todo = {"md"} | ({"pdf"} & exts)
             else:
-                steps = set()
-            if steps:
-                out.setdefault(report, set()).update(steps)
-    return out
+                todo = set()
+            if todo:
+                steps.setdefault(report, set()).update(todo)
+    return "render", steps
 
 
 def parse_targets(targets) -> dict[str, set[str]]:
@@ -100,19 +107,52 @@ def parse_targets(targets) -> dict[str, set[str]]:
     return out
 
 
-def markdown_job(report: str, records: list[dict]) -> dict | None:
-    """The inputs Snakemake gave ``report``'s Markdown job last time, from its record (None when
-    there is none, or it lacks the context or the machine fingerprint the rule reads)."""
-    md = f"report/{report}.md"
-    rec = next((r for r in records if r["outputs"] == [md]), None)
-    if rec is None:
+def replayable(out: str, records: list[dict]) -> dict | None:
+    """The call that made ``out`` last time (``{"rule", "arguments"}``, :func:`kadai.render.remember`),
+    where it can be made again without Snakemake: every file the job read (its record,
+    :mod:`kadai.made`) exists and, templates and the report's own Markdown apart, is not newer than
+    that call. Else None."""
+    from . import render
+
+    kept = render.recalled(out)
+    rec = next((r for r in records if r["outputs"] == [out]), None)
+    if kept is None or rec is None:
         return None
-    job = {"template": f"templates/{report}.md.j2", "context": f"results/{report}/context.json",
-           "sysinfo": "results/sysinfo.json"}
-    if not set(job.values()) <= set(rec["inputs"]):
-        return None
-    job["figures"] = [i for i in rec["inputs"] if i.endswith(".svg")]
-    return job
+    kept, made_at = kept
+    for i in rec["inputs"]:
+        if TARGET.match(i):  # the report's Markdown: rendered before its PDF
+            continue
+        try:
+            mtime = os.stat(i).st_mtime
+        except OSError:
+            return None
+        if not is_template(i) and mtime > made_at:
+            return None
+    return kept
+
+
+def forget_checksums(out: str) -> bool:
+    """Snakemake's record of an output keeps the checksums of the small inputs it was made from,
+    and takes an input newer than the output but with the recorded content as unchanged. An output
+    the watch made came from other contents (an edited template, a new Markdown), so its record's
+    checksums are dropped: Snakemake then compares times alone for it, which holds whatever the
+    contents (a template edited back to what Snakemake last saw still renders again). Returns
+    whether a record was changed."""
+    import json
+    from base64 import urlsafe_b64encode
+
+    from .io import write_text
+
+    path = METADATA / urlsafe_b64encode(out.encode()).decode()
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or not record.get("input_checksums"):
+        return False
+    record["input_checksums"] = {}
+    write_text(path, json.dumps(record))
+    return True
 
 
 class Watcher:
@@ -122,116 +162,132 @@ class Watcher:
         self.configfiles = list(configfiles)
         self.cores = cores
         self.say = say
-        self.ready = False  # the last Snakemake run succeeded: every input but the templates is current
-        self.settings: dict = {}
-        self.typefaces: dict = {}
 
     def watched(self) -> list[str]:
-        return [p for p in (*SLOW, "templates", *self.configfiles) if Path(p).exists()]
+        return [p for p in (*CODE, *SETTINGS, "templates", *self.configfiles) if Path(p).exists()]
 
     def snakemake(self) -> bool:
         cmd = [sys.executable, "-m", "snakemake", *self.target_list, "--cores", str(self.cores)]
         if self.configfiles:
             cmd += ["--configfile", *self.configfiles]  # last: it takes every word after it
         self.say("$ " + " ".join(["snakemake", *cmd[3:]]))
-        self.ready = subprocess.run(cmd).returncode == 0
-        if self.ready:
-            self.load_settings()
-        else:
+        ok = subprocess.run(cmd).returncode == 0
+        if not ok:
             self.say("kadai.watch: Snakemake failed; the next save runs it again")
-        return self.ready
+        return ok
 
-    def load_settings(self) -> None:
-        """The render jobs' parameters, as the rules compute them: the report settings of the
-        merged configuration and the chosen faces."""
-        from . import config, fonts
-
-        self.settings = config.report_settings(config.merged([BASE_CONFIG, *self.configfiles]))
-        self.typefaces = fonts.summary(fonts.choose())
-
-    def warm(self) -> None:
-        """Render every target once into scratch files, unchecked and unshown: the first render
-        of a process also imports the renderers and has typst read the fonts and figures (0.6 s
-        more for 課題2), which the first save should not wait for."""
-        import contextlib
-        import io
-        import tempfile
-
-        jobs = self.jobs(self.targets) or {}
-        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-            for report, job in jobs.items():
-                md = Path("report") / f".{report}.warm.md"
-                try:
-                    self.render_one(report, {"md", "pdf"}, job, md, Path(tmp) / "warm.pdf")
-                except Exception:  # noqa: BLE001 - a failure shows at the first save, checked
-                    pass
-                finally:
-                    md.unlink(missing_ok=True)
-
-    def jobs(self, steps) -> dict[str, dict] | None:
-        """The Markdown jobs' inputs of the reports in ``steps``; None where one has no usable
-        record (then Snakemake must run)."""
+    def calls(self, steps: dict[str, set[str]]) -> dict[tuple[str, str], dict] | None:
+        """The calls to replay for ``steps``, keyed (report, step): the Markdown's too where it is
+        missing (a failed render removed it); None where one cannot be replayed."""
         from . import made
 
         records = made.records()
-        jobs = {r: markdown_job(r, records) for r in steps}
-        return None if any(j is None for j in jobs.values()) else jobs
+        out = {}
+        for report, todo in steps.items():
+            if "pdf" in todo and not Path(f"report/{report}.md").exists():
+                todo = todo | {"md"}
+            for step in todo:
+                call = replayable(f"report/{report}.{step}", records)
+                if call is None:
+                    return None
+                out[report, step] = call
+        return out
 
-    def render_one(self, report: str, todo: set[str], job: dict, md, pdf) -> None:
-        from . import render
-
-        if "md" in todo:
-            render.report_markdown(report, job["template"], job["context"], job["sysinfo"], job["figures"],
-                                   self.settings, md, typefaces=self.typefaces)
-        if "pdf" in todo:
-            render.report_pdf(md, pdf, self.settings)
-
-    def render(self, steps: dict[str, set[str]], jobs: dict[str, dict]) -> bool:
-        """The render steps ``steps`` in this process; False where one failed."""
-        from . import made
+    def render(self, calls: dict[tuple[str, str], dict], folder="report") -> bool:
+        """Replay ``calls`` (Markdown before PDF) writing into ``folder``; False where a step failed.
+        A failed step's output is removed, and what was made from it (:func:`kadai.made.sweep`)."""
+        from . import made, render
 
         ok = True
-        for report, todo in sorted(steps.items()):
-            md, pdf = f"report/{report}.md", f"report/{report}.pdf"
-            try:
-                self.render_one(report, todo, jobs[report], md, pdf)
-            except Exception as e:  # noqa: BLE001 - any failure is reported, and the watch goes on
-                self.say(f"kadai.watch: {report}: {type(e).__name__}: {e}")
-                Path(md if "md" in todo else pdf).unlink(missing_ok=True)  # as Snakemake removes a failed job's output
-                made.sweep(say=self.say)
-                ok = False
+        for report in sorted({r for r, _ in calls}):
+            md, pdf = Path(folder, f"{report}.md"), Path(folder, f"{report}.pdf")
+            for step, out in (("md", md), ("pdf", pdf)):
+                if (report, step) not in calls:
+                    continue
+                call = calls[report, step]
+                try:
+                    if step == "md":
+                        render.report_markdown(**call["arguments"], md_path=md)
+                    else:
+                        render.report_pdf(md, pdf, **call["arguments"])
+                except Exception as e:  # noqa: BLE001 - any failure is reported, and the watch goes on
+                    self.say(f"kadai.watch: {out}: {type(e).__name__}: {e}")
+                    out.unlink(missing_ok=True)  # as Snakemake removes a failed job's output
+                    made.sweep(say=self.say)
+                    ok = False
+                    break
+                if Path(folder) == Path("report"):
+                    forget_checksums(f"report/{out.name}")
+                    # Snakemake counts a job's benchmark file among its outputs: it must end newer too
+                    benchmark = BENCHMARKS / call["rule"] / f"{report}.tsv"
+                    if benchmark.exists():
+                        os.utime(benchmark)
         return ok
 
-    def step(self, changes: list[str]) -> None:
-        """React to one batch of changed files."""
-        start = time.perf_counter()
-        steps = renders(changes, self.targets) if self.ready else None
-        if steps == {}:
-            return
-        jobs = self.jobs(steps) if steps is not None else None
-        if jobs is None:
-            self.snakemake()
-        elif self.render(steps, jobs):
-            done = ", ".join(f"report/{r}.{e}" for r, exts in sorted(steps.items()) for e in sorted(exts))
-            self.say(f"kadai.watch: {done} in {time.perf_counter() - start:.2f} s")
+    def scratch(self, calls: dict[tuple[str, str], dict]) -> bool:
+        """Replay ``calls`` into a scratch folder, quietly (the report's files stay as they are)."""
+        import contextlib
+        import io
+        import shutil
 
-    def run(self, interval: float = 0.1) -> None:
-        if self.snakemake():
+        folder = Path("report") / ".watch"  # inside report/, so that the figures' relative paths hold
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                return self.render(calls, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def warm(self) -> None:
+        """Render every target once into scratch files: the first render of a process also imports
+        the renderers and has typst read the fonts and figures (0.6 s more for 課題2), which the
+        first save should not wait for."""
+        calls = self.calls(self.targets)
+        if calls:
+            self.scratch(calls)
+
+    def step(self, steps: dict[str, set[str]]) -> bool:
+        """Render ``steps`` in this process; False where Snakemake must run instead."""
+        start = time.perf_counter()
+        calls = self.calls(steps)
+        if calls is None:
+            return False
+        if self.render(calls):
+            done = ", ".join(f"report/{r}.{e}" for r, e in sorted(calls))
+            self.say(f"kadai.watch: {done} in {time.perf_counter() - start:.2f} s")
+        return True
+
+    def run(self, argv, interval: float = 0.1) -> None:
+        seen = snapshot(self.watched())  # before the build: a save during it is seen afterwards
+        ready = self.snakemake()
+        if ready:
             self.warm()
-        seen = snapshot(self.watched())
         self.say(f"kadai.watch: watching {', '.join(self.watched())} (Ctrl-C stops)")
+        waiting = False
         while True:
             time.sleep(interval)
             now = snapshot(self.watched())
             if now == seen:
                 continue
+            if LOCKS.is_dir() and any(LOCKS.iterdir()):  # another Snakemake is at work here
+                if not waiting:
+                    self.say(f"kadai.watch: waiting for the Snakemake that holds {LOCKS}/ "
+                             "(where none runs: snakemake --unlock)")
+                waiting = True
+                continue
+            waiting = False
             time.sleep(0.03)  # an editor may write in more than one step
             now = snapshot(self.watched())
-            self.step(changed(seen, now))
+            what, steps = decide(seen, now, self.targets)
+            if what == "restart":
+                self.say("kadai.watch: the code changed; starting afresh")
+                os.execv(sys.executable, [sys.executable, "-m", "kadai.watch", *argv])
             seen = now
+            if what == "snakemake" or not ready or (steps and not self.step(steps)):
+                ready = self.snakemake()
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(prog="python -m kadai.watch", description=__doc__.split("\n\n")[1])
     p.add_argument("targets", nargs="+", help="report/<name>.pdf or report/<name>.md")
     p.add_argument("--configfile", nargs="+", default=[], help="as for snakemake")
@@ -239,7 +295,7 @@ def main(argv=None) -> int:
     p.add_argument("--interval", type=float, default=0.1, help="seconds between looks at the files")
     a = p.parse_args(argv)
     try:
-        Watcher(a.targets, a.configfile, a.cores).run(a.interval)
+        Watcher(a.targets, a.configfile, a.cores).run(argv, a.interval)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -20,7 +20,7 @@ rule sysinfo:
         "../scripts/sysinfo.py"
 
 
-REPORT_CONFIG = report_settings(config)
+REPORT_CONFIG = {k: config.get(k) for k in ("student", "course", "date", "tables", "rubric")}
 
 
 rule render_markdown:
