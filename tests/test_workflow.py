@@ -819,20 +819,23 @@ def test_template_edit_reruns_only_markdown_and_pdf(built):
 
 
 def test_watch_renders_each_saved_template_edit_as_snakemake_would(built):
-    """``python -m kadai.watch``: a saved edit of the template gives the Markdown and PDF Snakemake
-    would make (the new sentence in both, nothing else changed); a code edit starts the watch
-    afresh; an edit that fails removes both files, undoing it brings back the Markdown as it was,
-    and Snakemake then finds nothing to run; and a report the watch made from an edit is made again
-    by Snakemake once the edit is undone without the watch."""
+    """``python -m kadai.watch``, as a user runs it (output into a pipe, no unbuffered Python):
+    where a file the report is made from is newer, Snakemake renders; a code edit starts the watch
+    afresh; a template edit is rendered by the watch, giving the Markdown Snakemake made; it waits
+    while a Snakemake holds the lock; a failing step removes its own output and what was made from
+    it; Snakemake then finds nothing to run, and renders again a report the watch made once its
+    template is edited back to what Snakemake last saw."""
     import queue
     import threading
 
-    tpl, md, pdf = built / "templates/kadai1.md.j2", built / "report/kadai1.md", built / "report/kadai1.pdf"
-    code = built / "workflow/kadai/tables.py"
+    tpl, page = built / "templates/kadai1.md.j2", built / "templates/report.typ"
+    md, pdf = built / "report/kadai1.md", built / "report/kadai1.pdf"
+    code, lock = built / "workflow/kadai/tables.py", built / ".snakemake/locks/0.input.lock"
     before, sentence = md.read_text(encoding="utf-8"), "以上が本課題の報告である。"
-    originals = {f: f.read_text(encoding="utf-8") for f in (tpl, code)}
-    env = {**os.environ, "PYTHONPATH": str(built / "workflow")}
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "kadai.watch", "report/kadai1.pdf", *QUICK], cwd=built,
+    originals = {f: f.read_text(encoding="utf-8") for f in (tpl, page, code)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(built / "workflow")
+    proc = subprocess.Popen([sys.executable, "-m", "kadai.watch", "report/kadai1.pdf", *QUICK], cwd=built,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, seen = queue.Queue(), []
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
@@ -851,40 +854,68 @@ def test_watch_renders_each_saved_template_edit_as_snakemake_would(built):
     rendered = "kadai.watch: report/kadai1.md, report/kadai1.pdf in"
     try:
         wait_for("kadai.watch: watching")
+        os.utime(built / "results/kadai1/context.json")  # newer than the render job: Snakemake's to run
         tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
-        wait_for(rendered)
-        now = md.read_text(encoding="utf-8")
-        assert sentence in now and now.replace(sentence, "").strip() == before.strip()
-        assert sentence in pdf_text(pdf)
+        wait_for("$ snakemake report/kadai1.pdf")
+        wait_for("(100%) done")
+        assert sentence in md.read_text(encoding="utf-8") and sentence in pdf_text(pdf)
 
         code.write_text(originals[code] + "\n# a comment\n", encoding="utf-8")
         wait_for("the code changed; starting afresh")
         wait_for("kadai.watch: watching")  # after its Snakemake run, which has nothing to do
 
+        tpl.write_text(originals[tpl], encoding="utf-8")
+        wait_for(rendered)
+        assert md.read_text(encoding="utf-8") == before  # as Snakemake made it
+        assert planned_jobs(built, *TARGETS) == []  # the watch ran all Snakemake would
+
+        lock.write_text("")
+        tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
+        wait_for("waiting for the Snakemake that holds")
+        lock.unlink()
+        wait_for(rendered)
+        now = md.read_text(encoding="utf-8")
+        assert sentence in now and now.replace(sentence, "").strip() == before.strip()
+        assert sentence in pdf_text(pdf)
+
+        page.write_text(originals[page] + "\n#let broken = (\n", encoding="utf-8")
+        wait_for("kadai.watch: report/kadai1.pdf: TypstError")
+        assert md.is_file() and not pdf.exists()  # only the failed step's output goes
+        page.write_text(originals[page], encoding="utf-8")
+        wait_for("kadai.watch: report/kadai1.pdf in")
+
         tpl.write_text(originals[tpl] + "\n{{ no_such_name }}\n", encoding="utf-8")
         wait_for("UndefinedError")
         wait_for("removed report/kadai1.pdf")  # by made.sweep, as after a failed render job
         assert not md.exists() and not pdf.exists()
-
         tpl.write_text(originals[tpl], encoding="utf-8")
         wait_for(rendered)
         assert md.read_text(encoding="utf-8") == before and pdf.is_file()
-        assert planned_jobs(built, *TARGETS) == []  # the watch ran all Snakemake would
-
-        tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
-        wait_for(rendered)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        for f, text in originals.items():
-            if f.read_text(encoding="utf-8") != text:
-                f.write_text(text, encoding="utf-8")
-    # the template is back as Snakemake last rendered it, but the report is not: Snakemake renders it
-    # again (it would not, taking the template for unchanged by its checksum, had the watch not said)
+        lock.unlink(missing_ok=True)
+        for f in (page, code):
+            if f.read_text(encoding="utf-8") != originals[f]:
+                f.write_text(originals[f], encoding="utf-8")
+    assert planned_jobs(built, *TARGETS) == []
+    # Snakemake last rendered the template with the sentence; the watch rendered it since without.
+    # Edited back to the sentence, the report must be made again (Snakemake would take the template
+    # for unchanged by its checksum, had the watch not dropped it from its record)
+    tpl.write_text(originals[tpl] + f"\n{sentence}\n", encoding="utf-8")
     assert planned_jobs(built, *TARGETS) == [("render_markdown", str(md.relative_to(built))),
                                              ("render_pdf", str(pdf.relative_to(built)))]
+    tpl.write_text(originals[tpl], encoding="utf-8")
     snakemake(built, "report/kadai1.pdf", *QUICK)
     assert md.read_text(encoding="utf-8") == before
+
+
+def test_the_watch_warms_up_on_every_target_without_touching_the_reports(built):
+    stamps = {p: p.stat().st_mtime_ns for p in (built / "report").iterdir()}
+    warm = "from kadai import watch; assert watch.Watcher(['report/kadai1.pdf', 'report/kadai3.md']).warm()"
+    subprocess.run([sys.executable, "-c", warm], cwd=built, env={**os.environ, "PYTHONPATH": str(built / "workflow")},
+                   check=True, timeout=300)
+    assert {p: p.stat().st_mtime_ns for p in (built / "report").iterdir()} == stamps
 
 
 @pytest.mark.parametrize("rel", [

@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 from .loadtest import REPORTS  # the five reports, as the load test builds them
+from .watch import BENCHMARKS
 
 REPEATS = 3  # rendering runs of each kind; the median is printed
-BENCHMARKS = Path("results/benchmarks")
 
 
 def _snakemake(report: str, configfiles: list[str], dry: bool) -> subprocess.CompletedProcess:

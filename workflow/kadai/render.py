@@ -307,9 +307,11 @@ def recalled(out, folder=CALLS) -> tuple[dict, float] | None:
     the epoch); None where nothing was."""
     f = Path(folder) / f"{Path(out).name}.json"
     try:
-        return json.loads(f.read_text(encoding="utf-8")), f.stat().st_mtime
+        kept, made_at = json.loads(f.read_text(encoding="utf-8")), f.stat().st_mtime
     except (OSError, ValueError):
         return None
+    ok = isinstance(kept, dict) and isinstance(kept.get("rule"), str) and isinstance(kept.get("arguments"), dict)
+    return (kept, made_at) if ok else None
 
 
 def report_markdown(report: str, template, context_path, sysinfo_path, figures, config: dict, md_path,

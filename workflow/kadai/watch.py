@@ -10,7 +10,9 @@ every 0.1 s, and on each save:
   Snakemake gave them). Only render jobs read templates, so this is all Snakemake would run; what
   it saves is Snakemake's own start (its imports and the parsing of the workflow, about 1.5 s
   here, more than the rendering itself) at every save. Where anything a render job read last time
-  (apart from templates) is missing or newer than that job, Snakemake runs instead;
+  (apart from templates) is missing or newer than that job, or the job ran after the watch's own
+  last Snakemake run (a Snakemake started by hand, perhaps with other settings), Snakemake runs
+  instead;
 * a template was added or removed, or a file under ``config/`` or a ``--configfile`` changed:
   Snakemake runs and decides what reruns;
 * code changed (``workflow/``, the ``Snakefile``): the watch starts afresh, so that it renders
@@ -22,7 +24,8 @@ date, and renders them again once an input changes, even back to what it last sa
 A step that fails (a rubric check, a template error) removes its output, and a failed Markdown
 also the PDF made from it (:func:`kadai.made.sweep`), as a failed job does: no PDF outlives a
 failed check. Files outside the watched folders (``results/``, ``data/``, installed fonts and
-tools) are Snakemake's to check: after changing those, run it (or restart the watch).
+tools) are Snakemake's to check: after changing those, run it (or restart the watch). While
+another Snakemake holds the folder's lock, the watch waits.
 """
 
 from __future__ import annotations
@@ -39,30 +42,32 @@ TARGET = re.compile(r"^report/(?P<report>[A-Za-z0-9_]+)\.(?P<ext>md|pdf)$")
 CODE = ("Snakefile", "workflow")  # a change here: a fresh watch, with the edited code
 SETTINGS = ("config",)  # and the --configfile files: Snakemake decides
 LOCKS = Path(".snakemake") / "locks"  # non-empty while a Snakemake runs in this folder
-BENCHMARKS = Path("results") / "benchmarks"  # <rule>/<report>.tsv: the render rules' benchmark: files
+BENCHMARKS = Path("results") / "benchmarks"  # <rule>[/<wildcards>].tsv: each job's benchmark: file
 METADATA = Path(".snakemake") / "metadata"  # Snakemake's record of each output (its file backend)
 
 
+def ignored(name: str) -> bool:
+    """An editor's or Python's file, not the pipeline's: hidden (``.x.swp``), a backup (``x~``),
+    compiled Python."""
+    return name.startswith(".") or name.endswith(("~", ".pyc"))
+
+
 def snapshot(paths) -> dict[str, tuple[int, int]]:
-    """(modification time, size) of every file under ``paths`` (files or folders; compiled
-    Python and Python's caches left out)."""
+    """(modification time, size) of every file under ``paths`` (files or folders), but
+    :func:`ignored` ones and Python's caches."""
     out = {}
-    for top in map(Path, paths):
-        if top.is_file():
-            st = top.stat()
-            out[str(top)] = (st.st_mtime_ns, st.st_size)
-            continue
-        for dirpath, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.endswith(".egg-info")]
+    for top in map(str, paths):
+        tops = [(os.path.dirname(top), [], [os.path.basename(top)])] if not os.path.isdir(top) else os.walk(top)
+        for dirpath, dirs, files in tops:
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.endswith(".egg-info") and not ignored(d)]
             for f in files:
-                if f.endswith(".pyc"):
-                    continue
                 p = os.path.join(dirpath, f)
                 try:
                     st = os.stat(p)
-                except OSError:  # removed meanwhile
+                except OSError:  # removed meanwhile (an editor saving by renaming)
                     continue
-                out[p] = (st.st_mtime_ns, st.st_size)
+                if p == top or not ignored(f):
+                    out[p] = (st.st_mtime_ns, st.st_size)
     return out
 
 
@@ -107,11 +112,12 @@ def parse_targets(targets) -> dict[str, set[str]]:
     return out
 
 
-def replayable(out: str, records: list[dict]) -> dict | None:
+def replayable(out: str, records: list[dict], since: float = float("inf")) -> dict | None:
     """The call that made ``out`` last time (``{"rule", "arguments"}``, :func:`kadai.render.remember`),
     where it can be made again without Snakemake: every file the job read (its record,
     :mod:`kadai.made`) exists and, templates and the report's own Markdown apart, is not newer than
-    that call. Else None."""
+    that call, and the call was kept no later than ``since`` (the end of the watch's own last
+    Snakemake run: a Snakemake started by hand may have used other settings). Else None."""
     from . import render
 
     kept = render.recalled(out)
@@ -119,6 +125,8 @@ def replayable(out: str, records: list[dict]) -> dict | None:
     if kept is None or rec is None:
         return None
     kept, made_at = kept
+    if made_at > since:
+        return None
     for i in rec["inputs"]:
         if TARGET.match(i):  # the report's Markdown: rendered before its PDF
             continue
@@ -162,6 +170,7 @@ class Watcher:
         self.configfiles = list(configfiles)
         self.cores = cores
         self.say = say
+        self.synced_at = float("inf")  # when the watch's own Snakemake last ended (kept calls are older)
 
     def watched(self) -> list[str]:
         return [p for p in (*CODE, *SETTINGS, "templates", *self.configfiles) if Path(p).exists()]
@@ -171,7 +180,13 @@ class Watcher:
         if self.configfiles:
             cmd += ["--configfile", *self.configfiles]  # last: it takes every word after it
         self.say("$ " + " ".join(["snakemake", *cmd[3:]]))
-        ok = subprocess.run(cmd).returncode == 0
+        proc = subprocess.Popen(cmd)
+        try:
+            ok = proc.wait() == 0
+        except KeyboardInterrupt:  # Ctrl-C reached Snakemake too: let it remove its locks and markers
+            proc.wait()
+            raise
+        self.synced_at = time.time()
         if not ok:
             self.say("kadai.watch: Snakemake failed; the next save runs it again")
         return ok
@@ -187,7 +202,7 @@ class Watcher:
             if "pdf" in todo and not Path(f"report/{report}.md").exists():
                 todo = todo | {"md"}
             for step in todo:
-                call = replayable(f"report/{report}.{step}", records)
+                call = replayable(f"report/{report}.{step}", records, self.synced_at)
                 if call is None:
                     return None
                 out[report, step] = call
@@ -205,6 +220,8 @@ class Watcher:
                 if (report, step) not in calls:
                     continue
                 call = calls[report, step]
+                if Path(folder) == Path("report"):  # before the output changes: an interrupt must not
+                    forget_checksums(f"report/{out.name}")  # leave a record that vouches for the old one
                 try:
                     if step == "md":
                         render.report_markdown(**call["arguments"], md_path=md)
@@ -216,12 +233,10 @@ class Watcher:
                     made.sweep(say=self.say)
                     ok = False
                     break
-                if Path(folder) == Path("report"):
-                    forget_checksums(f"report/{out.name}")
-                    # Snakemake counts a job's benchmark file among its outputs: it must end newer too
-                    benchmark = BENCHMARKS / call["rule"] / f"{report}.tsv"
-                    if benchmark.exists():
-                        os.utime(benchmark)
+                # Snakemake counts a job's benchmark file among its outputs: it must end newer too
+                benchmark = BENCHMARKS / call["rule"] / f"{report}.tsv"
+                if Path(folder) == Path("report") and benchmark.exists():
+                    os.utime(benchmark)
         return ok
 
     def scratch(self, calls: dict[tuple[str, str], dict]) -> bool:
@@ -237,13 +252,12 @@ class Watcher:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def warm(self) -> None:
-        """Render every target once into scratch files: the first render of a process also imports
-        the renderers and has typst read the fonts and figures (0.6 s more for 課題2), which the
-        first save should not wait for."""
-        calls = self.calls(self.targets)
-        if calls:
-            self.scratch(calls)
+    def warm(self) -> bool:
+        """Render every target once into scratch files (its Markdown too): the first render of a
+        process also imports the renderers and has typst read the fonts and figures (0.6 s more
+        for 課題2), which the first save should not wait for."""
+        calls = self.calls({r: {"md"} | exts for r, exts in self.targets.items()})
+        return bool(calls) and self.scratch(calls)
 
     def step(self, steps: dict[str, set[str]]) -> bool:
         """Render ``steps`` in this process; False where Snakemake must run instead."""
@@ -259,8 +273,8 @@ class Watcher:
     def run(self, argv, interval: float = 0.1) -> None:
         seen = snapshot(self.watched())  # before the build: a save during it is seen afterwards
         ready = self.snakemake()
-        if ready:
-            self.warm()
+        if ready and not self.warm():
+            self.say("kadai.watch: the warm-up render failed; the first save shows why")
         self.say(f"kadai.watch: watching {', '.join(self.watched())} (Ctrl-C stops)")
         waiting = False
         while True:
@@ -280,6 +294,8 @@ class Watcher:
             what, steps = decide(seen, now, self.targets)
             if what == "restart":
                 self.say("kadai.watch: the code changed; starting afresh")
+                sys.stdout.flush()
+                sys.stderr.flush()
                 os.execv(sys.executable, [sys.executable, "-m", "kadai.watch", *argv])
             seen = now
             if what == "snakemake" or not ready or (steps and not self.step(steps)):
@@ -294,6 +310,7 @@ def main(argv=None) -> int:
     p.add_argument("--cores", type=int, default=1)
     p.add_argument("--interval", type=float, default=0.1, help="seconds between looks at the files")
     a = p.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each message as it happens, also into a pipe
     try:
         Watcher(a.targets, a.configfile, a.cores).run(argv, a.interval)
     except KeyboardInterrupt:
