@@ -36,6 +36,12 @@ def test_a_save_is_rendered_here_only_where_it_touched_templates_alone(now, expe
     assert watch.decide(BEFORE, now, TARGETS) == expected
 
 
+def test_the_watch_runs_where_snakemake_would(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="no Snakefile here"):
+        watch.main(["report/kadai1.pdf"])
+
+
 def test_targets_must_be_reports():
     assert watch.parse_targets(["report/kadai1.pdf", "report/kadai1.md", "report/nini1.pdf"]) == {
         "kadai1": {"pdf", "md"}, "nini1": {"pdf"}}

@@ -310,6 +310,8 @@ def main(argv=None) -> int:
     p.add_argument("--cores", type=int, default=1)
     p.add_argument("--interval", type=float, default=0.1, help="seconds between looks at the files")
     a = p.parse_args(argv)
+    if not Path("Snakefile").is_file():
+        raise SystemExit("kadai.watch: no Snakefile here: run it in the repository's folder, as snakemake")
     sys.stdout.reconfigure(line_buffering=True)  # each message as it happens, also into a pipe
     try:
         Watcher(a.targets, a.configfile, a.cores).run(argv, a.interval)
