@@ -31,16 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from .loadtest import REPORTS  # the five reports, as the load test builds them
+from .loadtest import REPORTS, snakemake_command  # the five reports, as the load test builds them
 from .watch import BENCHMARKS
 
 REPEATS = 3  # rendering runs of each kind; the median is printed
 
 
 def _snakemake(report: str, configfiles: list[str], dry: bool) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", f"report/{report}.pdf", "--cores", "1", *(["-n"] if dry else []),
-           "--forcerun", "render_markdown"]  # last: --forcerun and --configfile take every word after them
-    cmd += ["--configfile", *configfiles] if configfiles else []
+    cmd = snakemake_command([f"report/{report}.pdf"], 1, configfiles, [*(["-n"] if dry else []), "--forcerun",
+                                                                      "render_markdown"])
     return subprocess.run(cmd, capture_output=True, text=True)
 
 

@@ -117,11 +117,16 @@ def stop_load(procs: list[subprocess.Popen]) -> list[float | None]:
     return used
 
 
+def snakemake_command(targets, cores: int, configfiles=(), options=()) -> list[str]:
+    """``python -m snakemake`` for ``targets`` with this Python; ``--configfile`` last, since it
+    takes every word after it (as do options such as ``--forcerun``, which go before it)."""
+    cmd = [sys.executable, "-m", "snakemake", *targets, "--cores", str(cores), *options]
+    return cmd + ["--configfile", *configfiles] if configfiles else cmd
+
+
 def build(copy: Path, targets: list[str], configfiles: list[str], cores: int, log: Path) -> tuple[bool, float]:
     """Run snakemake for ``targets`` in ``copy``, output to ``log``; returns (succeeded, seconds)."""
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets]
-    if configfiles:
-        cmd += ["--configfile", *configfiles]
+    cmd = snakemake_command(targets, cores, configfiles)
     env = dict(os.environ, PYTHONPATH=str(Path(copy) / "workflow"))
     with open(log, "w", encoding="utf-8") as out:
         out.write(f"$ {shlex.join(cmd)}\n# in {copy}\n")

@@ -149,7 +149,7 @@ def forget_checksums(out: str) -> bool:
     import json
     from base64 import urlsafe_b64encode
 
-    from .io import write_text
+    from .io import write_json
 
     path = METADATA / urlsafe_b64encode(out.encode()).decode()
     try:
@@ -159,7 +159,7 @@ def forget_checksums(out: str) -> bool:
     if not isinstance(record, dict) or not record.get("input_checksums"):
         return False
     record["input_checksums"] = {}
-    write_text(path, json.dumps(record))
+    write_json(path, record)
     return True
 
 
@@ -176,9 +176,9 @@ class Watcher:
         return [p for p in (*CODE, *SETTINGS, "templates", *self.configfiles) if Path(p).exists()]
 
     def snakemake(self) -> bool:
-        cmd = [sys.executable, "-m", "snakemake", *self.target_list, "--cores", str(self.cores)]
-        if self.configfiles:
-            cmd += ["--configfile", *self.configfiles]  # last: it takes every word after it
+        from .loadtest import snakemake_command
+
+        cmd = snakemake_command(self.target_list, self.cores, self.configfiles)
         self.say("$ " + " ".join(["snakemake", *cmd[3:]]))
         proc = subprocess.Popen(cmd)
         try:
@@ -213,15 +213,15 @@ class Watcher:
         A failed step's output is removed, and what was made from it (:func:`kadai.made.sweep`)."""
         from . import made, render
 
-        ok = True
+        ok, real = True, Path(folder) == Path("report")  # not a scratch folder: Snakemake's records follow
         for report in sorted({r for r, _ in calls}):
             md, pdf = Path(folder, f"{report}.md"), Path(folder, f"{report}.pdf")
             for step, out in (("md", md), ("pdf", pdf)):
                 if (report, step) not in calls:
                     continue
                 call = calls[report, step]
-                if Path(folder) == Path("report"):  # before the output changes: an interrupt must not
-                    forget_checksums(f"report/{out.name}")  # leave a record that vouches for the old one
+                if real:  # before the output changes: an interrupt must not leave a record that vouches
+                    forget_checksums(f"report/{out.name}")  # for the old one
                 try:
                     if step == "md":
                         render.report_markdown(**call["arguments"], md_path=md)
@@ -235,7 +235,7 @@ class Watcher:
                     break
                 # Snakemake counts a job's benchmark file among its outputs: it must end newer too
                 benchmark = BENCHMARKS / call["rule"] / f"{report}.tsv"
-                if Path(folder) == Path("report") and benchmark.exists():
+                if real and benchmark.exists():
                     os.utime(benchmark)
         return ok
 
@@ -316,7 +316,7 @@ def main(argv=None) -> int:
     try:
         Watcher(a.targets, a.configfile, a.cores).run(argv, a.interval)
     except KeyboardInterrupt:
-        return 0
+        pass
     return 0
 
 
