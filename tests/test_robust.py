@@ -126,6 +126,7 @@ from kadai.exclusive import watched
 from kadai.io import write_text
 print("started", flush=True)
 with watched(poll_s=0.1, grace_s=5):
+    write_text({ready!r}, "inside the watched block")
     time.sleep(20)
     write_text({out!r}, "measured after snakemake ended")
 """
@@ -147,7 +148,8 @@ def test_a_job_whose_snakemake_is_killed_stops_without_writing(tmp_path):
     from conftest import ROOT
 
     out = tmp_path / "result.csv"
-    code = ORPHAN.format(lib=str(ROOT / "workflow"), out=str(out))
+    ready = tmp_path / "ready"
+    code = ORPHAN.format(lib=str(ROOT / "workflow"), out=str(out), ready=str(ready))
     script = tmp_path / "snakemake_stand_in.py"  # the watcher knows Snakemake by its command line
     script.write_text(FAKE_SNAKEMAKE.format(code=code))
     parent = subprocess.Popen([sys.executable, str(script)])
@@ -155,7 +157,9 @@ def test_a_job_whose_snakemake_is_killed_stops_without_writing(tmp_path):
     while time.time() < deadline and not psutil.Process(parent.pid).children():
         time.sleep(0.05)
     child = psutil.Process(parent.pid).children()[0]
-    time.sleep(1.0)  # the child is inside the watched block
+    while time.time() < deadline and not ready.exists():  # the child is inside the watched block
+        time.sleep(0.05)
+    assert ready.exists()
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     t0 = time.time()
