@@ -345,13 +345,16 @@ ONEDNN_LOG = (Path(__file__).parent / "data/onednn_verbose.txt").read_text(encod
 
 
 def test_onednn_verbose_lines_give_each_primitive_its_formats_and_time():
-    from kadai.kadai2.explain import onednn_primitives
+    from kadai.onednn import primitives
 
-    p = onednn_primitives(ONEDNN_LOG)
+    p = primitives(ONEDNN_LOG)
     assert [(x["primitive"], x["implementation"], x["src"], x["dst"]) for x in p] == [
         ("reorder", "jit:uni", "abcd", "Acdb16a"), ("convolution", "jit:avx512_core", "abcd", "aBcd16b"),
         ("reorder", "jit:uni", "aBcd16b", "abcd")]
     assert p[1]["ms"] == 68.1169 and p[2]["dims"] == "1x1x2046x2046"
+    # the convolution's weights: one output channel filled up to a block of 16 ("p": padded)
+    assert (p[1]["propagation"], p[1]["wei"], p[1]["wei_padded"]) == ("forward_training", "Acdb16a", True)
+    assert (p[0]["wei"], p[0]["wei_padded"]) == ("", False)  # a reorder has no weights
 
 
 def test_conv2d_traced_under_onednn_names_its_primitives():

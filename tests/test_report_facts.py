@@ -575,10 +575,14 @@ def test_the_caveat_says_which_way_the_sizes_left_the_line():
     assert both.count("ただし") == 1 and "また、N = 100" in both
 
 
-def _profile_rows(times: dict, rounds: int = 7):
+def _profile_rows(times: dict, rounds: int = 7, onednn: dict | None = None):
+    """Profile rows with every round's convolution and linear times 1 % longer than the last; ``onednn``:
+    model → (oneDNN's convolution seconds per batch, weight formats), else no oneDNN account."""
     import pandas as pd
     return pd.DataFrame([{"model": m, "round": r, "steps": 20, "batch_size": 64, "device": "cpu",
-                          "conv_s": c * (1 + 0.01 * r), "linear_s": li * (1 + 0.01 * r), "other_s": o}
+                          "conv_s": c * (1 + 0.01 * r), "linear_s": li * (1 + 0.01 * r), "other_s": o,
+                          "onednn_conv_s": (onednn or {}).get(m, (float("nan"),))[0] * (1 + 0.01 * r),
+                          "onednn_other_s": float("nan"), "onednn_weights": (onednn or {}).get(m, (0, ""))[1]}
                          for m, (c, li, o) in times.items() for r in range(rounds)])
 
 
@@ -621,6 +625,46 @@ def test_the_layer_profile_decides_what_the_convolutions_cost(fixed_ms, outcome)
     assert out["covers"] is False  # 3 s per epoch against a few ms profiled per batch
     on_gpu = analyse.layer_profile(_profile_rows(times), summaries, pm, lw, {}, "cuda", 938)
     assert on_gpu["skipped"] == "cuda" and not any(on_gpu[k] for k in ("per_model", "share", "per_mac", "growth"))
+
+
+@pytest.mark.parametrize("inside_ms, rest_ms, where", [(1.5, 0.5, "yes"), (0.2, 1.8, "no"), (1.0, 1.0, "unknown")])
+def test_onednn_account_splits_the_convolutions_fixed_time(inside_ms, rest_ms, where):
+    """Synthetic profiles: convolution time = oneDNN's (inside_ms + 1e-8 s per mult-add) + the rest
+    (rest_ms + 2e-9 s per mult-add), with a little noise so that each line has an interval. The
+    line through each part splits the fixed time into the two known intercepts; the larger one
+    wins where the intervals are apart; oneDNN's share of the fewest mult-adds' model is the known
+    share; the weight formats give the block of 16 channels, padded."""
+    import pandas as pd
+    from kadai.kadai3 import analyse
+
+    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000, "c4": 320000}
+    noise = {"c1": 1.0, "c2": 1.01, "c3": 0.99, "c4": 1.0}
+    summaries = {m: _summary(k, 1000, 1000 + i) for i, (m, k) in enumerate(conv_macs.items())}
+    summaries["f"] = _summary(0, 400000, 400000)
+    inside = {m: (inside_ms * 1e-3 + 1e-8 * k) * noise[m] for m, k in conv_macs.items()}
+    rest = {m: (rest_ms * 1e-3 + 2e-9 * k) / noise[m] for m, k in conv_macs.items()}
+    times = {m: (inside[m] + rest[m], 1e-4, 1e-3) for m in conv_macs}
+    times["f"] = (0.0, 5e-4, 1e-3)
+    formats = "Acdb16a:p Bcda16b:p"
+    pm = pd.DataFrame({"model": list(summaries), "kind": ["cnn"] * 4 + ["fc"],
+                       "params": [summaries[m]["total_params"] for m in summaries], "time": [3.0, 3.1, 3.2, 3.3, 1.0]})
+    rows = _profile_rows(times, onednn={m: (inside[m], formats) for m in conv_macs})
+    d = analyse.layer_profile(rows, summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"]
+    assert d["where"]["outcome"] == where and d["few"] == "c1"
+    assert d["lines"]["onednn"]["intercept"] == pytest.approx(1.03 * inside_ms * 1e-3, rel=0.05)
+    assert d["lines"]["rest"]["intercept"] == pytest.approx(1.03 * rest_ms * 1e-3, rel=0.05)
+    assert d["share"]["estimate"] == pytest.approx(inside["c1"] / (inside["c1"] + rest["c1"]), rel=1e-6)
+    assert d["weights"] == {"formats": ["Acdb16a", "Bcda16b"], "block": 16, "padded": True}
+    # oneDNN's account longer than the profiled convolutions of a model: the two runs disagree
+    rows.loc[rows.model == "c2", "onednn_conv_s"] = 2 * rows.loc[rows.model == "c2", "conv_s"]
+    assert analyse.layer_profile(rows, summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"]["where"]["reason"] \
+        == "inconsistent"
+    # formats blocked otherwise (two blocked dimensions, or unpadded) give no block, or no padding
+    mixed = _profile_rows(times, onednn={m: (inside[m], "ABcd16b16a:p Acdb8a") for m in conv_macs})
+    w = analyse.layer_profile(mixed, summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"]["weights"]
+    assert w == {"formats": ["ABcd16b16a", "Acdb8a"], "block": None, "padded": False}
+    # no oneDNN account (another machine's PyTorch): no split
+    assert analyse.layer_profile(_profile_rows(times), summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"] is None
 
 
 @pytest.mark.parametrize("conv_ms, explained", [(2.0, "yes"), (0.5, "no")])

@@ -1,5 +1,6 @@
 """課題3/4 training code: the course model, the data path, both loops learn."""
 import gzip
+import math
 import shutil
 
 import pytest
@@ -159,3 +160,13 @@ def test_the_profile_sorts_every_operator_of_a_training_batch_into_its_layer_kin
         wall = (time.perf_counter() - t) / 4
         assert (got["conv"] > 0) is has_conv and got["linear"] > 0 and got["other"] > 0
         assert sum(got.values()) < 1.5 * wall  # self times: nothing counted twice
+        # oneDNN's own account of the same batches: convolution primitives only where there are Conv2d
+        # layers (the linear layers' products are not oneDNN's), never longer than the batches took
+        t = time.perf_counter()
+        account = profile.onednn_account(run, 4)
+        wall = (time.perf_counter() - t) / 4
+        if has_conv and torch.backends.mkldnn.is_available():
+            assert 0 < account["onednn_conv_s"] < wall and account["onednn_weights"]
+            assert all(w.split(":")[0] for w in account["onednn_weights"].split())
+        elif not has_conv:
+            assert math.isnan(account["onednn_conv_s"]) and account["onednn_weights"] == ""

@@ -336,6 +336,11 @@ def test_kadai3_words_follow_the_verdicts(built):
     assert loop in text
 
 
+def torch_has_onednn() -> bool:
+    import torch
+    return bool(torch.backends.mkldnn.is_available())
+
+
 def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
     """The layer table and the per-mult-add comparison from results/kadai3/profile.csv itself
     (medians over rounds; the ratio round by round), and the report without a CPU profile (timing
@@ -376,6 +381,30 @@ def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
         cover = (total / per_batch[total.index]).agg(["min", "max"])
         printed = re.search(r"プロファイラなしの計測の 1 バッチの時間の ([0-9.]+)〜([0-9.]+) 倍", md)
         assert [number(printed[1]), number(printed[2])] == pytest.approx(list(cover), rel=6e-3)
+        # oneDNN's own account of the convolutions, where every convolutional model has one: its share of
+        # the fewest mult-adds' convolution time, and the straight line through each part against mult-adds
+        conv = {m: k["Conv2d"] for m, k in macs.items() if k["Conv2d"]}
+        traced = prof[prof.model.isin(list(conv))]
+        growth = layers["growth"]
+        if growth and torch_has_onednn() and traced.onednn_conv_s.notna().all():
+            from kadai import fit
+            few = min(conv, key=conv.get)
+            g = traced[traced.model == few]
+            said = re.search(r"oneDNN の畳み込みは 1 バッチあたり (\S+) ms である。\n"
+                             r"これは畳み込み層の時間の (\S+) %", md)
+            assert number(said[1]) == pytest.approx(1e3 * g.onednn_conv_s.median(), rel=6e-3)
+            assert number(said[2]) == pytest.approx(100 * (g.onednn_conv_s / g.conv_s).median(), rel=6e-3)
+            med = traced.assign(rest=traced.conv_s - traced.onednn_conv_s).groupby("model")[["onednn_conv_s", "rest"]]
+            med = med.median().loc[list(conv)]
+            if (med.rest >= 0).all():
+                lines = [fit.straight_line(list(conv.values()), med[c]) for c in ("onednn_conv_s", "rest")]
+                split = re.search(r"定数は oneDNN の畳み込みが (\S+) ms（95 % 区間 \S+ ms）、それ以外が (\S+) ms", md)
+                assert [number(split[1]), number(split[2])] == pytest.approx(
+                    [1e3 * line["intercept"] for line in lines], rel=6e-3, abs=1e-3)
+            else:
+                assert "2 つの計測は食い違う" in md
+        else:
+            assert "oneDNN の実行記録（verbose モード）で調べた" not in md
     # timed on a GPU: the CPU profile is not set against the timing, and nothing of it is printed
     config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
     ctx = json.loads((built / "results/kadai3/context.json").read_text(encoding="utf-8"))
@@ -1184,3 +1213,61 @@ def test_snakemake_report_shows_every_pdf_and_figure(built):
         assert Path(target).name in html
     svgs = sorted((built / "results").glob("*/fig/*.svg"))
     assert svgs and all(svg.name in html for svg in svgs)
+
+
+@pytest.mark.parametrize("inside_ms, rest_ms, said", [
+    (1.5, 0.5, "PyTorch 側の呼び出しの処理ではなく、oneDNN の畳み込みの計算そのものにある"),
+    (0.2, 1.8, "oneDNN の畳み込みの計算の外、PyTorch 側の処理にある"),
+    (1.0, 1.0, "どちらに多いかは判定できない")])
+def test_kadai3_tells_where_the_convolutions_fixed_time_goes_as_decided(built, inside_ms, rest_ms, said):
+    """The quick build profiles too few convolutional models for a line: the built context gets a
+    synthetic profile of four (oneDNN's part inside_ms + 1e-8 s per mult-add, the rest rest_ms +
+    2e-9 s per mult-add), and the report prints the split decided from it, numbers and verdict."""
+    import pandas as pd
+    from kadai import render, rubric
+    from kadai.kadai3 import analyse
+    from kadai.tables import interval, sig
+    from test_report_facts import _profile_rows, _summary
+
+    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000, "c4": 320000}
+    noise = {"c1": 1.0, "c2": 1.01, "c3": 0.99, "c4": 1.0}
+    params = {"f1": 1000, "f2": 50000, "f3": 200000, "c1": 2000, "c2": 60000, "c3": 250000, "c4": 300000}
+    summaries = {m: _summary(conv_macs.get(m, 0), 1000 if m[0] == "c" else 100 * p, p) for m, p in params.items()}
+    inside = {m: (inside_ms * 1e-3 + 1e-8 * k) * noise[m] for m, k in conv_macs.items()}
+    rest = {m: (rest_ms * 1e-3 + 2e-9 * k) / noise[m] for m, k in conv_macs.items()}
+    times = {m: (inside.get(m, 0) + rest.get(m, 0), 1e-4, 1e-3) for m in params}
+    pm = pd.DataFrame({"model": list(params), "kind": ["fc" if m[0] == "f" else "cnn" for m in params],
+                       "params": list(params.values()),
+                       "time": [(2.4 if m[0] == "c" else 0.5) + 1e-6 * p + 0.01 * (-1) ** i
+                                for i, (m, p) in enumerate(params.items())]})
+    lines = analyse.family_lines(pm)
+    rows = _profile_rows(times, onednn={m: (inside[m], "Acdb16a:p Bcda16b:p") for m in conv_macs})
+    layers = analyse.layer_profile(rows, summaries, pm, {"cnn": "c1", "fc": "f1"}, lines, "cpu", 938)
+    ctx = json.loads((built / "results/kadai3/context.json").read_text(encoding="utf-8"))
+    ctx.update(layers=layers, family_lines=lines,
+               less_work_more_time={**ctx["less_work_more_time"], "cnn": "c1", "fc": "f1",
+                                    "slower": {**ctx["less_work_more_time"]["slower"], "outcome": "yes"}})
+    config = yaml.safe_load((built / "config/config.yaml").read_text(encoding="utf-8"))
+    sysinfo = json.loads((built / "results/sysinfo.json").read_text(encoding="utf-8"))
+    text, _ = render.render_markdown("kadai3.md.j2", ctx, config, sysinfo, built / "report/kadai3.onednn.md",
+                                     root=built, templates=built / "templates",
+                                     typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
+    assert rubric.check_text(text) == []
+    d = layers["growth"]["onednn"]
+    a, b = d["lines"]["onednn"], d["lines"]["rest"]
+    assert f"c1 の oneDNN の畳み込みは 1 バッチあたり {sig(1e3 * d['few_onednn_s'])} ms である。" in text
+    assert f"畳み込み層の時間の {sig(100 * d['share']['estimate'])} %（周回の中央値" in text
+    assert (f"定数は oneDNN の畳み込みが {sig(1e3 * a['intercept'])} ms（95 % 区間 "
+            f"{interval(1e3 * a['intercept_lo'], 1e3 * a['intercept_hi'])} ms）、"
+            f"それ以外が {sig(1e3 * b['intercept'])} ms") in text
+    phrases = ("そのものにある", "PyTorch 側の処理にある", "どちらに多いかは判定できない")
+    assert said in text and sum(p in text for p in phrases) == 1
+    # the conclusion states the fixed part (where a convolution's mult-add surely costs more) and then the
+    # split, where it was decided
+    conclusion = text.split("# 結論", 1)[1]
+    fixed = layers["per_mac"]["outcome"] == "yes" and layers["growth"]["mostly_fixed"]["outcome"] == "yes"
+    assert fixed and "積和の量によらない（推定" in conclusion  # the synthetic profile: 1 ms of 2 ms at least
+    told = {"yes": "oneDNN の畳み込みの計算そのものの時間である", "no": "PyTorch 側の処理の時間である"}
+    for outcome, words in told.items():
+        assert (words in conclusion) is (outcome == d["where"]["outcome"]), outcome
+    assert "チャンネルを 16 個ずつまとめた形式（Acdb16a・Bcda16b）で渡された" in text

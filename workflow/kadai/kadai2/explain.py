@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .. import checks, measure, threads
+from .. import checks, measure, onednn, threads
 from ..backends import torch_ops, xp
 from ..io import write_csv
 from ..rows import COLUMNS, OK, RAW, WRONG
@@ -83,49 +83,6 @@ def rows_at(n: int, cases: dict, rounds: int, experiment: str) -> list[dict]:
     return rows
 
 
-def onednn_primitives(text: str) -> list[dict]:
-    """The primitives a oneDNN verbose log ran (``onednn_verbose,v1,primitive,exec,…`` lines):
-    kind, implementation, source and destination memory formats, problem and time in ms."""
-    out = []
-    for line in text.splitlines():
-        f = line.strip().split(",")
-        if len(f) < 13 or f[:4] != ["onednn_verbose", "v1", "primitive", "exec"]:
-            continue
-        mds = dict(m.split(":", 1) for m in f[8].split() if ":" in m)
-        fmt = lambda md: (md.split(":") + [""] * 3)[3]  # f32:p:blocked:aBcd16b::f0 → aBcd16b
-        out.append({"primitive": f[5], "implementation": f[6], "src": fmt(mds.get("src", "")),
-                    "dst": fmt(mds.get("dst", "")), "dims": f[-2], "ms": float(f[-1])})
-    return out
-
-
-def traced(call) -> tuple[float, str]:
-    """Run ``call`` once with oneDNN's verbose mode on: (its seconds, what oneDNN printed). oneDNN
-    prints to the C stdout, so that file descriptor goes to a temporary file meanwhile."""
-    import ctypes
-    import os
-    import sys
-    import tempfile
-    import time
-
-    import torch
-
-    sys.stdout.flush()
-    with tempfile.TemporaryFile() as log:
-        saved = os.dup(1)
-        os.dup2(log.fileno(), 1)
-        try:
-            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
-                t0 = time.perf_counter()
-                call()
-                seconds = time.perf_counter() - t0
-            ctypes.CDLL(None).fflush(None)
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        log.seek(0)
-        return seconds, log.read().decode(errors="replace")
-
-
 def onednn_rows(sizes, rounds: int) -> list[dict]:
     """``torch_onednn``: every size once per round (sizes in turn, after one untimed call each, so
     that the primitives are created and cached). In a round each size is called untimed (whatever
@@ -144,11 +101,11 @@ def onednn_rows(sizes, rounds: int) -> list[dict]:
     rows = []
 
     def trace(n, r, call, plain):
-        seconds, text = traced(call)
-        prims = onednn_primitives(text) or [{"primitive": "none", "implementation": "", "src": "", "dst": "",
+        seconds, text = onednn.traced(call)
+        prims = onednn.primitives(text) or [{"primitive": "none", "implementation": "", "src": "", "dst": "",
                                              "dims": "", "ms": float("nan")}]
-        return [{"N": n, "round": r, "threads": torch.get_num_threads(), "call_s": seconds, "plain_s": plain, **p}
-                for p in prims]
+        return [{"N": n, "round": r, "threads": torch.get_num_threads(), "call_s": seconds, "plain_s": plain,
+                 **{k: v for k, v in p.items() if k in ONEDNN}} for p in prims]
 
     for r in range(rounds):
         for n, call in cases.items():

@@ -6,20 +6,27 @@ run asynchronously and would need its own profile). Each operator's self time go
 kind it belongs to: the convolutions (forward and backward), the linear layers' matrix products
 (forward and backward), and everything else (activations, loss, optimiser, copies). Time is
 given per batch; the rounds let the analysis compare two models round by round.
+
+After its profiled batches, each model with convolutions trains as many batches again under
+oneDNN's verbose mode (:mod:`kadai.onednn`), which times each primitive it runs itself: how much
+of the convolution layers' time is oneDNN's convolution (forward and both backward passes), how
+much its other primitives (reorders), and the convolutions' weight formats.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import threads
+from .. import onednn, threads
 from ..io import write_csv
 
 KINDS = ("conv", "linear", "other")
 #: the profile's rows: seconds per batch of each layer kind, per model and round (its own schema here,
 #: not in kadai.rows, whose every importer would rerun its measurements when a schema is added)
+# ``onednn_*``: oneDNN's account of as many batches again (NaN, and no formats, where oneDNN ran none)
 PROFILE3 = {"model": "text", "round": "int", "steps": "int", "batch_size": "int", "device": "text",
-            "conv_s": "number", "linear_s": "number", "other_s": "number"}
+            "conv_s": "number", "linear_s": "number", "other_s": "number",
+            "onednn_conv_s": "number", "onednn_other_s": "number", "onednn_weights": "text"}
 _LINEAR = ("addmm", "aten::mm", "aten::linear", "aten::matmul", "aten::bmm", "mmbackward")
 
 
@@ -48,6 +55,18 @@ def profiled(run, steps: int) -> dict:
     return out
 
 
+def onednn_account(run, steps: int) -> dict:
+    """oneDNN's own times of ``run(steps)`` (:func:`kadai.onednn.traced`): seconds per batch of its
+    convolution primitives and of its other primitives, and the convolutions' weight formats,
+    distinct and sorted, each marked ``:p`` where padded (``Acdb16a:p``); NaN and "" without any."""
+    prims = onednn.primitives(onednn.traced(lambda: run(steps))[1])
+    conv = [p for p in prims if p["primitive"] == "convolution"]
+    nan = float("nan")
+    return {"onednn_conv_s": sum(p["ms"] for p in conv) * 1e-3 / steps if conv else nan,
+            "onednn_other_s": sum(p["ms"] for p in prims if p not in conv) * 1e-3 / steps if prims else nan,
+            "onednn_weights": " ".join(sorted({p["wei"] + (":p" if p["wei_padded"] else "") for p in conv}))}
+
+
 def run(specs: list[str], cfg: dict, out_csv) -> None:
     import torch
 
@@ -67,7 +86,10 @@ def run(specs: list[str], cfg: dict, out_csv) -> None:
         for r in range(cfg["timing_rounds"]):
             order = specs[r % len(specs):] + specs[:r % len(specs)]  # each model leads once in turn
             for spec in order:
+                kinds = profiled(runs[spec], steps)
+                account = onednn_account(runs[spec], steps) if kinds["conv"] > 0 else \
+                    {"onednn_conv_s": float("nan"), "onednn_other_s": float("nan"), "onednn_weights": ""}
                 rows.append({"model": spec, "round": r, "steps": steps, "batch_size": batch, "device": device.type,
-                             **{f"{k}_s": v for k, v in profiled(runs[spec], steps).items()}})
+                             **{f"{k}_s": v for k, v in kinds.items()}, **account})
             print(f"[kadai3/profile] round {r + 1}/{cfg['timing_rounds']}", flush=True)
     write_csv(out_csv, pd.DataFrame(rows), PROFILE3)
