@@ -582,7 +582,8 @@ def _profile_rows(times: dict, rounds: int = 7, onednn: dict | None = None):
     return pd.DataFrame([{"model": m, "round": r, "steps": 20, "batch_size": 64, "device": "cpu",
                           "conv_s": c * (1 + 0.01 * r), "linear_s": li * (1 + 0.01 * r), "other_s": o,
                           "onednn_conv_s": (onednn or {}).get(m, (float("nan"),))[0] * (1 + 0.01 * r),
-                          "onednn_other_s": float("nan"), "onednn_weights": (onednn or {}).get(m, (0, ""))[1]}
+                          "onednn_reorder_s": 1e-5 if m in (onednn or {}) else float("nan"),
+                          "onednn_weights": (onednn or {}).get(m, (0, ""))[1]}
                          for m, (c, li, o) in times.items() for r in range(rounds)])
 
 
@@ -649,14 +650,19 @@ def test_onednn_account_splits_the_convolutions_fixed_time(inside_ms, rest_ms, w
     pm = pd.DataFrame({"model": list(summaries), "kind": ["cnn"] * 4 + ["fc"],
                        "params": [summaries[m]["total_params"] for m in summaries], "time": [3.0, 3.1, 3.2, 3.3, 1.0]})
     rows = _profile_rows(times, onednn={m: (inside[m], formats) for m in conv_macs})
-    d = analyse.layer_profile(rows, summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"]
-    assert d["where"]["outcome"] == where and d["few"] == "c1"
+    growth = analyse.layer_profile(rows, summaries, pm, None, {}, "cpu", 938)["growth"]
+    d = growth["onednn"]
+    assert d["where"]["outcome"] == where and d["few"] == "c1" and d["reorder_s"] == pytest.approx(1e-5)
     assert d["lines"]["onednn"]["intercept"] == pytest.approx(1.03 * inside_ms * 1e-3, rel=0.05)
     assert d["lines"]["rest"]["intercept"] == pytest.approx(1.03 * rest_ms * 1e-3, rel=0.05)
+    # the two parts' constants add up to the convolution time's own line
+    assert d["lines"]["onednn"]["intercept"] + d["lines"]["rest"]["intercept"] == \
+        pytest.approx(growth["line"]["intercept"], rel=1e-9)
     assert d["share"]["estimate"] == pytest.approx(inside["c1"] / (inside["c1"] + rest["c1"]), rel=1e-6)
     assert d["weights"] == {"formats": ["Acdb16a", "Bcda16b"], "block": 16, "padded": True}
-    # oneDNN's account longer than the profiled convolutions of a model: the two runs disagree
-    rows.loc[rows.model == "c2", "onednn_conv_s"] = 2 * rows.loc[rows.model == "c2", "conv_s"]
+    # oneDNN's account longer than the profiled convolutions in a single round: the two runs disagree
+    one = (rows.model == "c2") & (rows["round"] == 3)
+    rows.loc[one, "onednn_conv_s"] = 1.01 * rows.loc[one, "conv_s"]
     assert analyse.layer_profile(rows, summaries, pm, None, {}, "cpu", 938)["growth"]["onednn"]["where"]["reason"] \
         == "inconsistent"
     # formats blocked otherwise (two blocked dimensions, or unpadded) give no block, or no padding

@@ -394,10 +394,10 @@ def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
                              r"これは畳み込み層の時間の (\S+) %", md)
             assert number(said[1]) == pytest.approx(1e3 * g.onednn_conv_s.median(), rel=6e-3)
             assert number(said[2]) == pytest.approx(100 * (g.onednn_conv_s / g.conv_s).median(), rel=6e-3)
-            med = traced.assign(rest=traced.conv_s - traced.onednn_conv_s).groupby("model")[["onednn_conv_s", "rest"]]
-            med = med.median().loc[list(conv)]
-            if (med.rest >= 0).all():
-                lines = [fit.straight_line(list(conv.values()), med[c]) for c in ("onednn_conv_s", "rest")]
+            med = traced.groupby("model")[["conv_s", "onednn_conv_s"]].median().loc[list(conv)]
+            if not (traced.onednn_conv_s > traced.conv_s).any():  # no round where the two runs disagree
+                lines = [fit.straight_line(list(conv.values()), y)
+                         for y in (med.onednn_conv_s, med.conv_s - med.onednn_conv_s)]
                 split = re.search(r"定数は oneDNN の畳み込みが (\S+) ms（95 % 区間 \S+ ms）、それ以外が (\S+) ms", md)
                 assert [number(split[1]), number(split[2])] == pytest.approx(
                     [1e3 * line["intercept"] for line in lines], rel=6e-3, abs=1e-3)
@@ -1216,9 +1216,11 @@ def test_snakemake_report_shows_every_pdf_and_figure(built):
 
 
 @pytest.mark.parametrize("inside_ms, rest_ms, said", [
-    (1.5, 0.5, "PyTorch 側の呼び出しの処理ではなく、oneDNN の畳み込みの計算そのものにある"),
-    (0.2, 1.8, "oneDNN の畳み込みの計算の外、PyTorch 側の処理にある"),
-    (1.0, 1.0, "どちらに多いかは判定できない")])
+    (1.5, 0.5, "積和の量によらない時間の多くは、oneDNN の畳み込みの実行時間の中にある"),
+    (0.2, 1.8, "積和の量によらない時間の多くは、oneDNN の畳み込みの外にある"),
+    (1.0, 1.0, "どちらに多いかは判定できない"),
+    (1.5, 0.5, "2 つの計測は食い違う"),  # one round where oneDNN's time exceeds the profiled one
+    (1.5, 0.5, "oneDNN の畳み込みの記録が得られず")])  # no oneDNN account
 def test_kadai3_tells_where_the_convolutions_fixed_time_goes_as_decided(built, inside_ms, rest_ms, said):
     """The quick build profiles too few convolutional models for a line: the built context gets a
     synthetic profile of four (oneDNN's part inside_ms + 1e-8 s per mult-add, the rest rest_ms +
@@ -1241,7 +1243,11 @@ def test_kadai3_tells_where_the_convolutions_fixed_time_goes_as_decided(built, i
                        "time": [(2.4 if m[0] == "c" else 0.5) + 1e-6 * p + 0.01 * (-1) ** i
                                 for i, (m, p) in enumerate(params.items())]})
     lines = analyse.family_lines(pm)
-    rows = _profile_rows(times, onednn={m: (inside[m], "Acdb16a:p Bcda16b:p") for m in conv_macs})
+    rows = _profile_rows(times, onednn=None if "得られず" in said else
+                         {m: (inside[m], "Acdb16a:p Bcda16b:p") for m in conv_macs})
+    if "食い違う" in said:
+        one = (rows.model == "c3") & (rows["round"] == 2)
+        rows.loc[one, "onednn_conv_s"] = 1.01 * rows.loc[one, "conv_s"]
     layers = analyse.layer_profile(rows, summaries, pm, {"cnn": "c1", "fc": "f1"}, lines, "cpu", 938)
     ctx = json.loads((built / "results/kadai3/context.json").read_text(encoding="utf-8"))
     ctx.update(layers=layers, family_lines=lines,
@@ -1253,21 +1259,25 @@ def test_kadai3_tells_where_the_convolutions_fixed_time_goes_as_decided(built, i
                                      root=built, templates=built / "templates",
                                      typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
     assert rubric.check_text(text) == []
+    phrases = ("実行時間の中にある。", "畳み込みの外にある。", "どちらに多いかは判定できない", "2 つの計測は食い違う",
+               "oneDNN の畳み込みの記録が得られず")
+    assert said in text and sum(p in text.split("# 結論", 1)[0] for p in phrases) == 1
     d = layers["growth"]["onednn"]
+    if d is None:
+        return
     a, b = d["lines"]["onednn"], d["lines"]["rest"]
     assert f"c1 の oneDNN の畳み込みは 1 バッチあたり {sig(1e3 * d['few_onednn_s'])} ms である。" in text
     assert f"畳み込み層の時間の {sig(100 * d['share']['estimate'])} %（周回の中央値" in text
-    assert (f"定数は oneDNN の畳み込みが {sig(1e3 * a['intercept'])} ms（95 % 区間 "
-            f"{interval(1e3 * a['intercept_lo'], 1e3 * a['intercept_hi'])} ms）、"
-            f"それ以外が {sig(1e3 * b['intercept'])} ms") in text
-    phrases = ("そのものにある", "PyTorch 側の処理にある", "どちらに多いかは判定できない")
-    assert said in text and sum(p in text for p in phrases) == 1
+    split = (f"定数は oneDNN の畳み込みが {sig(1e3 * a['intercept'])} ms（95 % 区間 "
+             f"{interval(1e3 * a['intercept_lo'], 1e3 * a['intercept_hi'])} ms）、"
+             f"それ以外が {sig(1e3 * b['intercept'])} ms")
+    assert (split in text) is (d["where"]["reason"] != "inconsistent")
     # the conclusion states the fixed part (where a convolution's mult-add surely costs more) and then the
     # split, where it was decided
     conclusion = text.split("# 結論", 1)[1]
     fixed = layers["per_mac"]["outcome"] == "yes" and layers["growth"]["mostly_fixed"]["outcome"] == "yes"
     assert fixed and "積和の量によらない（推定" in conclusion  # the synthetic profile: 1 ms of 2 ms at least
-    told = {"yes": "oneDNN の畳み込みの計算そのものの時間である", "no": "PyTorch 側の処理の時間である"}
+    told = {"yes": "その多くは oneDNN の畳み込みの実行時間の中にある", "no": "その多くは oneDNN の畳み込みの外にある"}
     for outcome, words in told.items():
         assert (words in conclusion) is (outcome == d["where"]["outcome"]), outcome
     assert "チャンネルを 16 個ずつまとめた形式（Acdb16a・Bcda16b）で渡された" in text

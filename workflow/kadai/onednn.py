@@ -32,7 +32,8 @@ def primitives(text: str) -> list[dict]:
 
 def traced(call) -> tuple[float, str]:
     """Run ``call`` once with oneDNN's verbose mode on: (its seconds, what oneDNN printed). oneDNN
-    prints to the C stdout, so that file descriptor goes to a temporary file meanwhile."""
+    prints to the C stdout, so that file descriptor goes to a temporary file meanwhile. A PyTorch
+    without oneDNN, or whose oneDNN cannot turn the mode on, runs ``call`` plainly: nothing printed."""
     import ctypes
     import os
     import sys
@@ -41,15 +42,28 @@ def traced(call) -> tuple[float, str]:
 
     import torch
 
+    def timed() -> float:
+        t0 = time.perf_counter()
+        call()
+        return time.perf_counter() - t0
+
+    if not torch.backends.mkldnn.is_available():
+        return timed(), ""
     sys.stdout.flush()
     with tempfile.TemporaryFile() as log:
         saved = os.dup(1)
         os.dup2(log.fileno(), 1)
         try:
-            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
-                t0 = time.perf_counter()
-                call()
-                seconds = time.perf_counter() - t0
+            mode = torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON)
+            try:
+                mode.__enter__()
+            except AssertionError:  # PyTorch asserts when oneDNN refuses the verbose mode
+                mode = None
+            try:
+                seconds = timed()
+            finally:
+                if mode is not None:
+                    mode.__exit__(None, None, None)
             ctypes.CDLL(None).fflush(None)
         finally:
             os.dup2(saved, 1)

@@ -291,43 +291,45 @@ def layer_profile(profile: pd.DataFrame, summaries: dict, pm: pd.DataFrame, less
 
 
 def onednn_part(per: dict, macs: dict, few: str) -> dict | None:
-    """Where the convolution layers' time that no mult-add explains goes, by oneDNN's own account
+    """Where the convolution layers' time that no mult-add explains lies, by oneDNN's own account
     (:func:`kadai.kadai3.profile.onednn_account`). ``per``: the profile's rows per model (indexed by
     round); ``macs``: the convolutional models' mult-adds per image. Each model's convolution time
-    per batch splits, round by round, into oneDNN's convolution primitives and the rest (PyTorch's
-    own work around them: dispatch, autograd, allocation, oneDNN's reorders); the same straight line
-    against the mult-adds through each part (medians over rounds) splits the line's intercept in
-    two. ``where``: YES "onednn" when oneDNN's part of the intercept has its interval wholly above
-    the rest's, NO "rest" when wholly below, else UNKNOWN "overlap" ("inconsistent" where oneDNN's
-    traced time exceeds a model's profiled convolution time: the two runs disagree). ``share``: oneDNN's share of
-    ``few``'s convolution time (median over rounds and interval); ``weights``: ``few``'s weight
-    formats as traced, with ``block``, the block of channels where every format blocks one channel
-    dimension alone and all by the same size (else None), and whether they were ``padded`` up to it.
-    None where a convolutional model has no oneDNN account (no oneDNN on this machine)."""
-    split = {}
-    for m in macs:
-        g = per[m]
-        if g.onednn_conv_s.isna().any():
-            return None
-        split[m] = (float(g.onednn_conv_s.median()), float((g.conv_s - g.onednn_conv_s).median()))
+    per batch (median over rounds, as the line of :func:`layer_profile` takes it) splits into oneDNN's
+    convolution primitives (their median) and the rest of the convolution operators' time (PyTorch's
+    own work inside them, oneDNN's reorders, the profiler's overhead): the same straight line against
+    the mult-adds through each part splits that line's intercept exactly in two. ``where``: YES
+    "onednn" when oneDNN's part has its interval wholly above the rest's, NO "rest" when wholly
+    below, else UNKNOWN "overlap"; UNKNOWN "inconsistent" where, in some round, oneDNN's traced time
+    exceeds the model's profiled convolution time (the two runs disagree). ``share``: oneDNN's share
+    of ``few``'s convolution time (median over rounds, interval); ``reorder_s``: ``few``'s oneDNN
+    reorders per batch; ``weights``: ``few``'s weight formats as traced, with ``block``, the block of
+    channels where every format blocks one channel dimension alone, all by the same size (else None),
+    and whether they were ``padded`` (allocated rounded up to it). None where a convolutional model
+    has no oneDNN account (oneDNN ran no convolution on this machine)."""
+    if any(per[m].onednn_conv_s.isna().any() for m in macs):
+        return None
+    inside = {m: float(per[m].onednn_conv_s.median()) for m in macs}
+    rest = {m: float(per[m].conv_s.median()) - inside[m] for m in macs}
     x = list(macs.values())
-    lines = {"onednn": fit.straight_line(x, [split[m][0] for m in macs]),
-             "rest": fit.straight_line(x, [split[m][1] for m in macs])}
+    lines = {"onednn": fit.straight_line(x, [inside[m] for m in macs]),
+             "rest": fit.straight_line(x, [rest[m] for m in macs])}
     if not all(lines.values()):
         return None
     a, b = lines["onednn"], lines["rest"]
-    outcome, reason = ((verdicts.UNKNOWN, "inconsistent") if min(r for _, r in split.values()) < 0 else
+    over = any((per[m].onednn_conv_s > per[m].conv_s).any() for m in macs)
+    outcome, reason = ((verdicts.UNKNOWN, "inconsistent") if over else
                        (verdicts.YES, "onednn") if a["intercept_lo"] > b["intercept_hi"] else
                        (verdicts.NO, "rest") if b["intercept_lo"] > a["intercept_hi"] else
                        (verdicts.UNKNOWN, "overlap"))
     g = per[few]
     est, lo, hi, _ = verdicts.median_interval((g.onednn_conv_s / g.conv_s).to_numpy())
     formats = sorted({w for cell in g.onednn_weights.fillna("") for w in str(cell).split()})
-    # a tag blocked on one channel dimension alone: "Acdb16a" (a, the output channels, in blocks of 16),
-    # "Bcda16b" (b, the input channels: the backward pass to the input swaps their roles)
-    blocks = {m[1] if m else None for m in (re.fullmatch(r"[A-Za-z]+(\d+)[ab]", w.split(":")[0]) for w in formats)}
-    return {"lines": lines, "few": few, "few_onednn_s": split[few][0], "few_rest_s": split[few][1],
-            "share": {"estimate": est, "lo": lo, "hi": hi},
+    # a tag blocked on one channel dimension alone: "Acdb16a" (A, the output channels, in blocks of 16 a),
+    # "Bcda16b" (B, the input channels: the backward pass to the input swaps their roles)
+    tags = (re.fullmatch(r"([AB])[a-z]+(\d+)([ab])", w.split(":")[0]) for w in formats)
+    blocks = {m[2] if m and m[1].lower() == m[3] else None for m in tags}
+    return {"lines": lines, "few": few, "few_onednn_s": inside[few], "few_rest_s": rest[few],
+            "reorder_s": float(g.onednn_reorder_s.median()), "share": {"estimate": est, "lo": lo, "hi": hi},
             "weights": {"formats": [w.split(":")[0] for w in formats],
                         "block": int(blocks.pop()) if len(blocks) == 1 and None not in blocks else None,
                         "padded": bool(formats) and all(w.endswith(":p") for w in formats)},

@@ -9,8 +9,8 @@ given per batch; the rounds let the analysis compare two models round by round.
 
 After its profiled batches, each model with convolutions trains as many batches again under
 oneDNN's verbose mode (:mod:`kadai.onednn`), which times each primitive it runs itself: how much
-of the convolution layers' time is oneDNN's convolution (forward and both backward passes), how
-much its other primitives (reorders), and the convolutions' weight formats.
+of the convolution layers' time is oneDNN's convolution (forward and backward passes), how much
+its reorders of data between PyTorch's layout and its own, and the convolutions' weight formats.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ KINDS = ("conv", "linear", "other")
 # ``onednn_*``: oneDNN's account of as many batches again (NaN, and no formats, where oneDNN ran none)
 PROFILE3 = {"model": "text", "round": "int", "steps": "int", "batch_size": "int", "device": "text",
             "conv_s": "number", "linear_s": "number", "other_s": "number",
-            "onednn_conv_s": "number", "onednn_other_s": "number", "onednn_weights": "text"}
+            "onednn_conv_s": "number", "onednn_reorder_s": "number", "onednn_weights": "text"}
 _LINEAR = ("addmm", "aten::mm", "aten::linear", "aten::matmul", "aten::bmm", "mmbackward")
 
 
@@ -57,14 +57,17 @@ def profiled(run, steps: int) -> dict:
 
 def onednn_account(run, steps: int) -> dict:
     """oneDNN's own times of ``run(steps)`` (:func:`kadai.onednn.traced`): seconds per batch of its
-    convolution primitives and of its other primitives, and the convolutions' weight formats,
-    distinct and sorted, each marked ``:p`` where padded (``Acdb16a:p``); NaN and "" without any."""
+    convolution primitives and of its reorders, and the convolutions' weight formats, distinct and
+    sorted, each marked ``:p`` where padded (``Acdb16a:p``); NaN and "" where oneDNN ran no
+    convolution (a PyTorch without oneDNN, or one that convolves by itself)."""
     prims = onednn.primitives(onednn.traced(lambda: run(steps))[1])
     conv = [p for p in prims if p["primitive"] == "convolution"]
-    nan = float("nan")
-    return {"onednn_conv_s": sum(p["ms"] for p in conv) * 1e-3 / steps if conv else nan,
-            "onednn_other_s": sum(p["ms"] for p in prims if p not in conv) * 1e-3 / steps if prims else nan,
-            "onednn_weights": " ".join(sorted({p["wei"] + (":p" if p["wei_padded"] else "") for p in conv}))}
+    if not conv:
+        return {"onednn_conv_s": float("nan"), "onednn_reorder_s": float("nan"), "onednn_weights": ""}
+    return {"onednn_conv_s": sum(p["ms"] for p in conv) * 1e-3 / steps,
+            "onednn_reorder_s": sum(p["ms"] for p in prims if p["primitive"] == "reorder") * 1e-3 / steps,
+            "onednn_weights": " ".join(sorted({p["wei"] + (":p" if p["wei_padded"] else "") for p in conv
+                                               if p["wei"]}))}
 
 
 def run(specs: list[str], cfg: dict, out_csv) -> None:
@@ -88,7 +91,7 @@ def run(specs: list[str], cfg: dict, out_csv) -> None:
             for spec in order:
                 kinds = profiled(runs[spec], steps)
                 account = onednn_account(runs[spec], steps) if kinds["conv"] > 0 else \
-                    {"onednn_conv_s": float("nan"), "onednn_other_s": float("nan"), "onednn_weights": ""}
+                    {"onednn_conv_s": float("nan"), "onednn_reorder_s": float("nan"), "onednn_weights": ""}
                 rows.append({"model": spec, "round": r, "steps": steps, "batch_size": batch, "device": device.type,
                              **{f"{k}_s": v for k, v in kinds.items()}, **account})
             print(f"[kadai3/profile] round {r + 1}/{cfg['timing_rounds']}", flush=True)
