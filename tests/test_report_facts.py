@@ -628,6 +628,17 @@ def test_the_layer_profile_decides_what_the_convolutions_cost(fixed_ms, outcome)
     assert on_gpu["skipped"] == "cuda" and not any(on_gpu[k] for k in ("per_model", "share", "per_mac", "growth"))
 
 
+def _onednn_split(inside_ms: float, rest_ms: float):
+    """Four convolutional models' mult-adds, and their convolution time per batch split into oneDNN's
+    part (inside_ms + 1e-8 s per mult-add) and the rest (rest_ms + 2e-9 s per mult-add), with a
+    little noise so that each straight line has an interval."""
+    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000, "c4": 320000}
+    noise = {"c1": 1.0, "c2": 1.01, "c3": 0.99, "c4": 1.0}
+    inside = {m: (inside_ms * 1e-3 + 1e-8 * k) * noise[m] for m, k in conv_macs.items()}
+    rest = {m: (rest_ms * 1e-3 + 2e-9 * k) / noise[m] for m, k in conv_macs.items()}
+    return conv_macs, inside, rest
+
+
 @pytest.mark.parametrize("inside_ms, rest_ms, where", [(1.5, 0.5, "yes"), (0.2, 1.8, "no"), (1.0, 1.0, "unknown")])
 def test_onednn_account_splits_the_convolutions_fixed_time(inside_ms, rest_ms, where):
     """Synthetic profiles: convolution time = oneDNN's (inside_ms + 1e-8 s per mult-add) + the rest
@@ -638,12 +649,9 @@ def test_onednn_account_splits_the_convolutions_fixed_time(inside_ms, rest_ms, w
     import pandas as pd
     from kadai.kadai3 import analyse
 
-    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000, "c4": 320000}
-    noise = {"c1": 1.0, "c2": 1.01, "c3": 0.99, "c4": 1.0}
+    conv_macs, inside, rest = _onednn_split(inside_ms, rest_ms)
     summaries = {m: _summary(k, 1000, 1000 + i) for i, (m, k) in enumerate(conv_macs.items())}
     summaries["f"] = _summary(0, 400000, 400000)
-    inside = {m: (inside_ms * 1e-3 + 1e-8 * k) * noise[m] for m, k in conv_macs.items()}
-    rest = {m: (rest_ms * 1e-3 + 2e-9 * k) / noise[m] for m, k in conv_macs.items()}
     times = {m: (inside[m] + rest[m], 1e-4, 1e-3) for m in conv_macs}
     times["f"] = (0.0, 5e-4, 1e-3)
     formats = "Acdb16a:p Bcda16b:p"

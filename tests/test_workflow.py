@@ -1229,14 +1229,11 @@ def test_kadai3_tells_where_the_convolutions_fixed_time_goes_as_decided(built, i
     from kadai import render, rubric
     from kadai.kadai3 import analyse
     from kadai.tables import interval, sig
-    from test_report_facts import _profile_rows, _summary
+    from test_report_facts import _onednn_split, _profile_rows, _summary
 
-    conv_macs = {"c1": 10000, "c2": 40000, "c3": 160000, "c4": 320000}
-    noise = {"c1": 1.0, "c2": 1.01, "c3": 0.99, "c4": 1.0}
+    conv_macs, inside, rest = _onednn_split(inside_ms, rest_ms)
     params = {"f1": 1000, "f2": 50000, "f3": 200000, "c1": 2000, "c2": 60000, "c3": 250000, "c4": 300000}
     summaries = {m: _summary(conv_macs.get(m, 0), 1000 if m[0] == "c" else 100 * p, p) for m, p in params.items()}
-    inside = {m: (inside_ms * 1e-3 + 1e-8 * k) * noise[m] for m, k in conv_macs.items()}
-    rest = {m: (rest_ms * 1e-3 + 2e-9 * k) / noise[m] for m, k in conv_macs.items()}
     times = {m: (inside.get(m, 0) + rest.get(m, 0), 1e-4, 1e-3) for m in params}
     pm = pd.DataFrame({"model": list(params), "kind": ["fc" if m[0] == "f" else "cnn" for m in params],
                        "params": list(params.values()),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 def _format(md: str) -> tuple[str, bool]:
     """A memory descriptor as the verbose mode prints it, ``f32:p:blocked:aBcd16b::f0``: its format
-    tag (``aBcd16b``) and whether it is padded (``p`` among its flags: a blocked dimension filled up
-    to the block with zeros)."""
+    tag (``aBcd16b``) and whether it is padded (``p`` among its flags: a blocked dimension allocated
+    rounded up to its block)."""
     parts = md.split(":") + [""] * 4
     return parts[3], "p" in parts[1]
 

@@ -324,13 +324,14 @@ def onednn_part(per: dict, macs: dict, few: str) -> dict | None:
     g = per[few]
     est, lo, hi, _ = verdicts.median_interval((g.onednn_conv_s / g.conv_s).to_numpy())
     formats = sorted({w for cell in g.onednn_weights.fillna("") for w in str(cell).split()})
+    tags = [w.split(":")[0] for w in formats]
     # a tag blocked on one channel dimension alone: "Acdb16a" (A, the output channels, in blocks of 16 a),
     # "Bcda16b" (B, the input channels: the backward pass to the input swaps their roles)
-    tags = (re.fullmatch(r"([AB])[a-z]+(\d+)([ab])", w.split(":")[0]) for w in formats)
-    blocks = {m[2] if m and m[1].lower() == m[3] else None for m in tags}
-    return {"lines": lines, "few": few, "few_onednn_s": inside[few], "few_rest_s": rest[few],
+    blocks = {m[2] if m and m[1].lower() == m[3] else None
+              for m in (re.fullmatch(r"([AB])[a-z]+(\d+)([ab])", t) for t in tags)}
+    return {"lines": lines, "few": few, "few_onednn_s": inside[few],
             "reorder_s": float(g.onednn_reorder_s.median()), "share": {"estimate": est, "lo": lo, "hi": hi},
-            "weights": {"formats": [w.split(":")[0] for w in formats],
+            "weights": {"formats": tags,
                         "block": int(blocks.pop()) if len(blocks) == 1 and None not in blocks else None,
                         "padded": bool(formats) and all(w.endswith(":p") for w in formats)},
             "where": verdicts.Verdict(outcome, reason, {"onednn": a["intercept"], "rest": b["intercept"]}).to_dict()}

@@ -27,6 +27,8 @@ KINDS = ("conv", "linear", "other")
 PROFILE3 = {"model": "text", "round": "int", "steps": "int", "batch_size": "int", "device": "text",
             "conv_s": "number", "linear_s": "number", "other_s": "number",
             "onednn_conv_s": "number", "onednn_reorder_s": "number", "onednn_weights": "text"}
+#: a model's row where oneDNN ran no convolution (none in the model, or PyTorch convolved itself)
+NO_ACCOUNT = {"onednn_conv_s": float("nan"), "onednn_reorder_s": float("nan"), "onednn_weights": ""}
 _LINEAR = ("addmm", "aten::mm", "aten::linear", "aten::matmul", "aten::bmm", "mmbackward")
 
 
@@ -63,7 +65,7 @@ def onednn_account(run, steps: int) -> dict:
     prims = onednn.primitives(onednn.traced(lambda: run(steps))[1])
     conv = [p for p in prims if p["primitive"] == "convolution"]
     if not conv:
-        return {"onednn_conv_s": float("nan"), "onednn_reorder_s": float("nan"), "onednn_weights": ""}
+        return dict(NO_ACCOUNT)
     return {"onednn_conv_s": sum(p["ms"] for p in conv) * 1e-3 / steps,
             "onednn_reorder_s": sum(p["ms"] for p in prims if p["primitive"] == "reorder") * 1e-3 / steps,
             "onednn_weights": " ".join(sorted({p["wei"] + (":p" if p["wei_padded"] else "") for p in conv
@@ -90,8 +92,7 @@ def run(specs: list[str], cfg: dict, out_csv) -> None:
             order = specs[r % len(specs):] + specs[:r % len(specs)]  # each model leads once in turn
             for spec in order:
                 kinds = profiled(runs[spec], steps)
-                account = onednn_account(runs[spec], steps) if kinds["conv"] > 0 else \
-                    {"onednn_conv_s": float("nan"), "onednn_reorder_s": float("nan"), "onednn_weights": ""}
+                account = onednn_account(runs[spec], steps) if kinds["conv"] > 0 else NO_ACCOUNT
                 rows.append({"model": spec, "round": r, "steps": steps, "batch_size": batch, "device": device.type,
                              **{f"{k}_s": v for k, v in kinds.items()}, **account})
             print(f"[kadai3/profile] round {r + 1}/{cfg['timing_rounds']}", flush=True)
