@@ -67,3 +67,20 @@ def test_build_times_sum_the_benchmark_files_per_rule_and_per_report(tmp_path):
     assert reports == {"kadai3": 121.5, "kadai1": 3.0, "shared": 0.5}
     text = bench.describe_build(b)
     assert "kadai3 2.0 min" in text and "kadai3_train" in text
+
+
+def test_jobs_that_ran_alone_are_those_no_other_job_overlaps(tmp_path):
+    # a and b side by side (20 s shared); c alone after them; d starts 0.5 s before c ends
+    # (Snakemake's own start is not in the file's interval): still alone; e inside f
+    _job(tmp_path, "kadai3_train/a/0.tsv", 30.0, 30.0, 130.0)   # 100–130
+    _job(tmp_path, "kadai3_train/b/1.tsv", 30.0, 30.0, 140.0)   # 110–140
+    _job(tmp_path, "kadai2_measure/c.tsv", 50.0, 50.0, 190.0)   # 140–190
+    _job(tmp_path, "nini1_measure/d.tsv", 40.0, 40.0, 229.5)    # 189.5–229.5
+    _job(tmp_path, "figure/kadai1/f.tsv", 20.0, 20.0, 260.0)    # 240–260
+    _job(tmp_path, "figure/kadai1/e.tsv", 5.0, 5.0, 250.0)      # 245–250
+    b = bench.build_times(tmp_path)
+    assert b["alone"] == {"jobs": 2, "wall_s": 90.0, "rules": ["kadai2_measure", "nini1_measure"]}
+    text = bench.describe_build(b, cores=2)
+    # the other four jobs: 85 s, at least 42.5 s on 2 cores; with the 90 s alone, 132.5 s = 2.2 min
+    assert "ran alone: 2 jobs, 1.5 min" in text
+    assert "the other 4 jobs 1.4 min, on 2 cores at least 0.7 min: 2.2 min" in text

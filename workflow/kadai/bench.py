@@ -17,13 +17,17 @@
    (:meth:`kadai.watch.Watcher.render`, warmed up as the watch does), into scratch files.
 4. Build: where the last build spent its time, read from the files of Snakemake's ``benchmark:``
    directive (``results/benchmarks/<rule>[/<wildcards>].tsv``, one per job, the job's wall and
-   CPU seconds): per rule and per report (:func:`build_times`). Nothing is run for this section.
+   CPU seconds): per rule and per report (:func:`build_times`), and the jobs that ran with no
+   other job beside them (the timed measurements hold every core and the timing lock): their
+   time plus the other jobs' time shared by all cores is the least a build that runs the same
+   jobs alone can take. Nothing is run for this section.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -35,6 +39,8 @@ from .loadtest import REPORTS, snakemake_command  # the five reports, as the loa
 from .watch import BENCHMARKS
 
 REPEATS = 3  # rendering runs of each kind; the median is printed
+OVERLAP_S = 1.0  # two jobs ran side by side when their intervals share more than this (a job's
+# start is its benchmark file's time − its wall time, which misses Snakemake's own second or so)
 
 
 def _snakemake(report: str, configfiles: list[str], dry: bool) -> subprocess.CompletedProcess:
@@ -150,15 +156,37 @@ def build_times(root: Path = BENCHMARKS) -> dict | None:
             t["max_s"] = max(t["max_s"], j["wall_s"])
         return sorted(out.values(), key=lambda t: -t["wall_s"])
 
+    alone = alone_jobs(jobs)
     return {"jobs": len(jobs), "wall_s": sum(j["wall_s"] for j in jobs),
             "span_s": max(j["end"] for j in jobs) - min(j["start"] for j in jobs),
-            "rules": totals("rule"), "reports": totals("report")}
+            "rules": totals("rule"), "reports": totals("report"),
+            "alone": {"jobs": len(alone), "wall_s": sum(j["wall_s"] for j in alone),
+                      "rules": sorted({j["rule"] for j in alone})}}
 
 
-def describe_build(b: dict, top: int = 8) -> str:
+def alone_jobs(jobs: list[dict], overlap_s: float = OVERLAP_S) -> list[dict]:
+    """The jobs whose interval (start, end) shares at most ``overlap_s`` with every other job's."""
+    order = sorted(jobs, key=lambda j: j["start"])
+    alone = []
+    for i, j in enumerate(order):
+        before = max((o["end"] for o in order[:i]), default=float("-inf"))  # latest end of those started earlier
+        after = order[i + 1]["start"] if i + 1 < len(order) else float("inf")
+        if before - j["start"] <= overlap_s and j["end"] - after <= overlap_s:
+            alone.append(j)
+    return alone
+
+
+def describe_build(b: dict, top: int = 8, cores: int | None = None) -> str:
+    cores = cores or os.cpu_count() or 1
+    a = b["alone"]
+    rest = b["wall_s"] - a["wall_s"]
     lines = [f"build ({b['jobs']} jobs timed by Snakemake's benchmark files): job wall times sum to "
              f"{b['wall_s'] / 60:.1f} min; first start to last end {b['span_s'] / 60:.1f} min "
-             "(the build's length only where one build ran them all)"]
+             "(the build's length only where one build ran them all)",
+             f"  ran alone: {a['jobs']} jobs, {a['wall_s'] / 60:.1f} min ({', '.join(a['rules']) or 'none'}: the timed "
+             f"measurements hold every core, the others found no job ready beside them); the other "
+             f"{b['jobs'] - a['jobs']} jobs {rest / 60:.1f} min, on {cores} cores at least "
+             f"{rest / cores / 60:.1f} min: {(a['wall_s'] + rest / cores) / 60:.1f} min together"]
     lines += ["  per report: " + ", ".join(f"{r['report']} {r['wall_s'] / 60:.1f} min" for r in b["reports"])]
     lines += [f"  {r['rule']:<16} {r['jobs']:>4} jobs {r['wall_s']:8.1f} s (longest {r['max_s']:.1f} s, "
               f"CPU {r['cpu_s']:.1f} s)" for r in b["rules"][:top]]
