@@ -110,3 +110,13 @@ def test_a_named_point_is_labelled_away_from_its_neighbours():
         if (x, y) != (101770.0, 87.2):
             px, py = ax.transData.transform((x, y))
             assert not (box.x0 - 3 <= px <= box.x1 + 3 and box.y0 - 3 <= py <= box.y1 + 3), (x, y)
+
+
+@pytest.mark.parametrize("k, half, label", [(3.0, 0.1, "k = 3.00 ± 0.10"), (2.0991, 0.0050, "k = 2.0991 ± 0.0050"),
+                                            (2.1, None, "k = 2.10")])
+def test_a_fitted_exponent_is_labelled_with_its_interval_as_the_text_prints_it(k, half, label):
+    fig, ax = figures.new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("実行時間", "s", "log"))
+    figures.plot_regimes(ax, "numpy", {"kind": "single", "regimes": [
+        {"a": 1e-3 / 512, "k": k, "k_halfwidth": half, "n_first": 8, "n_last": 32}]})
+    (line,) = ax.get_lines()
+    assert line.get_label().endswith(label) and not line.get_label().endswith("± 0.00")

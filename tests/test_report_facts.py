@@ -197,6 +197,11 @@ def test_the_speedup_is_given_over_every_common_size_not_only_the_largest():
     # 3 runs against 3 at the largest N cannot decide (too few for a 95 % interval): the largest
     # size with enough runs decides, and says so
     assert f["verdict"]["reason"] == "too_few" and f["decided"] is None  # no size has more runs here
+    # … but the runs' ranges are stated: every naive run at N = 32 slower than every fast one
+    assert f["runs"] == {"slow": [400.0, 420.0], "fast": [100.0, 102.0], "n_slow": 3, "n_fast": 3, "apart": True}
+    close = table.copy()
+    close.loc[(close.implementation == "python_fast") & (close.N == 32) & (close.seconds == 102.0), "seconds"] = 405.0
+    assert faster(close, "python_naive", "python_fast")["runs"]["apart"] is False  # 405 > 400: they overlap
     more = _rows({"python_naive": {8: [2.0, 2.1, 2.2, 2.05, 2.15], 16: [16.0, 16.5, 17.0, 16.2, 16.8],
                                    32: [400.0, 410.0, 420.0]},
                   "python_fast": {8: [1.0, 1.1, 1.2, 1.05, 1.15], 16: [8.0, 8.2, 8.4, 8.1, 8.3],
@@ -402,7 +407,19 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
     out = size_matched(pm, runs)
     assert [(p["cnn"], p["fc"], p["higher"]) for p in out["pairs"]] == [
         ("c7k", "fc8", "cnn"), ("c37k", "fc64", "fc"), ("c300k", "fc512", None)]
-    assert out["count"] == {"cnn": 1, "fc": 1, "undecided": 1} and out["answer"] == "mixed"
+    # in both decided pairs the more accurate model also has more parameters (7098 > 6370, 50890 >
+    # 37284): size may explain them, so neither answers which kind suits a small model
+    assert [(p["larger_won"], p["size_ratio"]) for p in out["pairs"]] == [
+        (True, pytest.approx(7098 / 6370)), (True, pytest.approx(50890 / 37284)), (False, None)]
+    assert [p["cnn"] for p in out["confounded"]] == ["c7k", "c37k"] and out["decided"] == []
+    assert out["count"] == {"cnn": 0, "fc": 0, "undecided": 1, "confounded": 2} and out["answer"] is None
+    # with the winners no larger than their partners (parameters swapped within each pair) they answer
+    swapped = {"fc8": 7098, "c7k": 6370, "fc64": 37284, "c37k": 50890}
+    pm = pm.assign(params=pm.model.map(lambda m: swapped.get(m, params[m])))
+    params.update(swapped)
+    out = size_matched(pm, runs)
+    assert [p["larger_won"] for p in out["pairs"]] == [False, False, False] and out["confounded"] == []
+    assert out["count"] == {"cnn": 1, "fc": 1, "undecided": 1, "confounded": 0} and out["answer"] == "mixed"
     # the CNN won the small pair (6370 and 7098 parameters), FC the larger one (37284 and 50890): sizes part them
     assert out["split"] == {"small": "cnn", "large": "fc", "small_max": 7098, "large_min": 37284,
                             "small_n": 1, "large_n": 1}
@@ -421,9 +438,10 @@ def test_models_of_the_same_size_are_compared_kind_against_kind():
     params["c55k"] = 55000
     runs = pd.DataFrame([{"model": m, "epoch": 3, "seed": s, "accuracy": a} for m, v in accs.items()
                          for s, a in enumerate(v)])
-    two = pd.DataFrame({"model": ["fc8", "c7k", "fc64", "c55k"], "params": [6370, 7098, 50890, 55000],
+    two = pd.DataFrame({"model": ["fc8", "c7k", "fc64", "c55k"], "params": [6370, 6000, 50890, 50000],
                         "kind": ["fc", "cnn", "fc", "cnn"], "acc": [0.84, 0.85, 0.868, 0.88]})
     assert size_matched(two, runs)["answer"] == "cnn"
+    assert size_matched(two.assign(params=[6370, 7098, 50890, 55000]), runs)["answer"] is None  # larger won both
     assert size_matched(pm[pm.model.isin(["fc512", "c300k"])], runs)["answer"] is None
 
 
@@ -704,3 +722,32 @@ def test_the_convolutions_explain_the_fixed_time_only_if_removing_them_closes_th
     assert out["conv_epoch_s"] == pytest.approx([conv, conv])
     cnn = pm[pm.kind == "cnn"]
     assert out["after"]["intercept"] == pytest.approx(fit.straight_line(cnn.params, cnn.time - conv)["intercept"])
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_a_run_over_the_budget_names_its_size_and_time_and_a_last_size_is_the_series_end(last):
+    """measured_over: the size whose first run exceeded the per-run budget and that run's seconds;
+    where that size was the series' last, the stop row names it, and the series reached its end
+    (n_max, its run over the budget said). Rendered through the report's stop sentence."""
+    from kadai import raw, render
+
+    table = _rows({"numpy": {8192: [1.1, 1.0, 1.05], 16384: [5.19, 4.15, 4.2]}})
+    table = pd.concat([table, pd.DataFrame([dict(implementation="numpy", op="matmul", N=16384 if last else 23170,
+                                                 dtype="f", device="cpu", repeat=0, seconds=float("nan"),
+                                                 status="stop", note="measured_over: 5.19 s per run > per-run "
+                                                                     "budget 5 s")])])
+    stop = raw.stop_reason(table)
+    assert (stop["over_N"], stop["over_s"]) == (16384, 5.19)
+    assert stop["kind"] == ("n_max" if last else "measured_over")
+    macro = render.make_env(render.Numbering(), None, 3).from_string(
+        '{% from "_macros.md.j2" import stop_sentence %}{{ stop_sentence("NumPy", s, w) }}')
+    text = macro.render(s=stop, w={"per_run_budget_s": 5.0})
+    if last:
+        assert text == ("NumPy の計測は、設定した最大サイズ N = 16384 まで進んだ。"
+                        "ただし、そのサイズの最初の 1 回の実行時間は 5.19 s であり、"
+                        "1 回あたりの上限 5.0 s を超えていた。")
+    else:
+        assert text == ("NumPy の計測は、N = 16384 の 1 回の実行時間が 5.19 s と上限 5.0 s を超えたため、"
+                        "N = 23170 の手前で止めた。")
+    from kadai.nini1.context import stop_groups
+    assert bool(stop_groups({"numpy_1thread": stop})["early"]) is True  # not "within the budget" either way

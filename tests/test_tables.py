@@ -129,6 +129,10 @@ def test_kadai3_model_tables_fit_six_columns_with_mean_sd_and_interval_in_one_ce
                                     "params_fc": 407050, "diff": 0.0271, "lo": 0.0183, "hi": 0.0352,
                                     "higher": "cnn"}], "pair_confidence": 0.992})
     assert pairs["rows"][0][4:] == ["2.7（1.8〜3.5）", "畳み込み"]
+    larger = pairs_table({"pairs": [{"cnn": "conv8-conv8-fc128", "params_cnn": 591906, "fc": "fc512",
+                                     "params_fc": 407050, "diff": 0.0271, "lo": 0.0183, "hi": 0.0352,
+                                     "higher": "cnn", "larger_won": True}], "pair_confidence": 0.992})
+    assert larger["rows"][0][5] == "畳み込み（パラメータも多い）"
 
 
 def test_an_estimate_is_printed_to_the_figures_of_its_interval():

@@ -128,6 +128,46 @@ def test_kadai1_reports_the_raw_data_and_the_fit_made_from_it(built):
                 assert line in md, (impl, line)
 
 
+def test_kadai1_claims_which_loop_is_faster_only_where_its_runs_decide(built):
+    """The largest size both loops measured: the two minima and their ratio from the raw runs; a
+    speed claim only with a decided verdict; too few runs for an interval say how many each loop
+    had and whether every run of one was slower than every run of the other (all branches forced)."""
+    import copy
+
+    from kadai import raw
+    from kadai.tables import sig
+
+    ctx = json.loads((built / "results/kadai1/context.json").read_text(encoding="utf-8"))
+    table = raw.load_raw(sorted((built / "results/kadai1/raw").glob("*.csv")))
+    r = ctx["ratio"]
+    slow = raw.runs_at(table, r["N"], implementation="python_naive")
+    fast = raw.runs_at(table, r["N"], implementation="python_fast")
+    assert r["ratio"] == pytest.approx(slow.min() / fast.min())
+    assert r["runs"] == {"slow": [slow.min(), slow.max()], "fast": [fast.min(), fast.max()], "n_slow": len(slow),
+                         "n_fast": len(fast), "apart": bool(slow.min() > fast.max())}
+    naive, quick = "Python（3重ループ）", "Python（高速化版）"  # spaced from Japanese letters next to them
+    branches = [("as built", ctx)]
+    for outcome, reason, apart in (("yes", None, True), ("unknown", "too_few", True), ("unknown", "too_few", False)):
+        c = copy.deepcopy(ctx)
+        c["ratio"]["verdict"].update(outcome=outcome, reason=reason)
+        c["ratio"]["verdict"].setdefault("numbers", {}).update(lo=1.5, hi=2.5, n_num=len(slow), n_den=len(fast))
+        c["ratio"]["runs"]["apart"] = apart
+        branches.append((f"{outcome}/{apart}", c))
+    for how, c in branches:
+        text = _render_context(built, "kadai1", c, f"kadai1.{how.replace('/', '_').replace(' ', '_')}.md")
+        part = text.split("## 書き方による違い", 1)[1].split("\n#", 1)[0]
+        v, runs = c["ratio"]["verdict"], c["ratio"]["runs"]
+        claimed = f"{quick}は {naive}の {sig(r['ratio'])} 倍の速さである" in part
+        assert claimed is (v["outcome"] == "yes"), how
+        assert (f"{naive}の時間は {quick}の {sig(r['ratio'])} 倍である（最小値どうしの比）" in part) is not claimed, how
+        if v.get("reason") == "too_few":
+            assert f"試行は {naive}が {runs['n_slow']} 回、{quick}が {runs['n_fast']} 回で" in part, how
+            ranges = (f"{naive}の {runs['n_slow']} 回（{sig(runs['slow'][0])}〜{sig(runs['slow'][1])} s）",
+                      f"{quick}の {runs['n_fast']} 回（{sig(runs['fast'][0])}〜{sig(runs['fast'][1])} s）")
+            assert all(x in part for x in ranges), how
+            assert ("はどれも" in part) is runs["apart"] and ("は範囲が重なる" in part) is not runs["apart"], how
+
+
 def test_kadai2_states_every_relation_and_skip_reason_once(built):
     from kadai.backends.availability import availability
     from kadai.backends.registry import IMPLEMENTATIONS
@@ -651,15 +691,49 @@ def on_gpu(built, tmp_path_factory):
 
 
 def _render(repo, report: str) -> tuple[str, dict]:
+    ctx = json.loads((repo / f"results/{report}/context.json").read_text(encoding="utf-8"))
+    return _render_context(repo, report, ctx), ctx
+
+
+def _render_context(repo, report: str, ctx: dict, out: str | None = None) -> str:
+    """``report``'s Markdown from ``ctx`` (the build's settings and machine), checked by the rubric,
+    written to report/``out`` (default: the report's own Markdown)."""
     from kadai import render, rubric
     config = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))
     sysinfo = json.loads((repo / "results/sysinfo.json").read_text(encoding="utf-8"))
-    ctx = json.loads((repo / f"results/{report}/context.json").read_text(encoding="utf-8"))
-    text, _ = render.render_markdown(f"{report}.md.j2", ctx, config, sysinfo, repo / f"report/{report}.md",
+    text, _ = render.render_markdown(f"{report}.md.j2", ctx, config, sysinfo, repo / "report" / (out or f"{report}.md"),
                                      root=repo, templates=repo / "templates",
                                      typefaces={k: {"family": "X"} for k in ("body", "heading", "mono")})
     assert rubric.check_text(text) == [], report
-    return text, ctx
+    return text
+
+
+@pytest.mark.parametrize("torch_shift, numpy_shift", [(0.0, 0.0), (0.0, 0.635), (9.99, 0.0), (9.99, 0.635)])
+def test_kadai2_says_which_formulations_touch_no_new_memory_instead_of_zero_times(built, torch_shift, numpy_shift):
+    """The memory each conv2d formulation touches anew, as a multiple of the image: a formulation
+    whose median page faults are 0 touches none (said so, not "0 倍"); the others' multiples printed."""
+    from kadai.tables import sig
+
+    ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    sizes = ctx["explain"]["torch_conv"]
+    assert sizes, "the quick build compares conv2d's formulations at some size"
+    share = {"torch_conv2d": 15.9, "torch_conv2d_1thread": 15.9, "torch_unfold": 8.97,
+             "torch_shift": torch_shift, "numpy_shift": numpy_shift}
+    for e in sizes.values():
+        e["fresh"] = {**(e.get("fresh") or {}), "share": share, "unfold_matrix": 8.96, "unfold_is_matrix": True}
+    text = _render_context(built, "kadai2", ctx, "kadai2.fresh.md")
+    lines = [ln for ln in text.splitlines() if "ずらし足し込み" in ln and ("倍" in ln or "触れていない" in ln)
+             and ("新しいメモリ" in ln or "ずらし足し込みでは" in ln)]
+    assert len(lines) == len(sizes), lines
+    for ln in lines:
+        assert " 0 倍" not in ln
+        for name, v in (("PyTorch", torch_shift), ("NumPy", numpy_shift)):
+            if v:
+                assert f"{sig(v)} 倍" in ln, (name, ln)
+        untouched = [n for n, v in (("PyTorch", torch_shift), ("NumPy", numpy_shift)) if not v]
+        assert ("新しいメモリに触れて" in ln) is bool(untouched), ln
+        if len(untouched) == 2:
+            assert "PyTorch と NumPy のずらし足し込みは、新しいメモリに触れていない" in ln
 
 
 def test_kadai2_on_gpu_data_tells_each_comparison_from_the_raw_times(on_gpu):
@@ -1213,6 +1287,54 @@ def test_snakemake_report_shows_every_pdf_and_figure(built):
         assert Path(target).name in html
     svgs = sorted((built / "results").glob("*/fig/*.svg"))
     assert svgs and all(svg.name in html for svg in svgs)
+
+
+@pytest.mark.parametrize("larger_won", [True, False])
+def test_kadai3_lets_a_size_matched_pair_answer_only_where_the_more_accurate_model_is_not_larger(built, larger_won):
+    """Four size-matched pairs, three decided for the kind of layer: where the more accurate model
+    also has more parameters (1.11×, 1.37×, 1.45×), the report names the pair with that ratio and
+    leaves it out, and one clean pair is no general answer; swapped sizes let all three answer."""
+    import numpy as np
+    import pandas as pd
+    from kadai.kadai3 import analyse, context
+    from kadai.tables import sig
+
+    accs = {"fc8": [0.837, 0.838, 0.836], "c7k": [0.850, 0.852, 0.851], "fc64": [0.868, 0.869, 0.867],
+            "c37k": [0.853, 0.852, 0.854], "fc512": [0.866, 0.867, 0.865], "c300k": [0.884, 0.883, 0.885],
+            "c600k": [0.896, 0.897, 0.895]}
+    params = {"fc8": 6370, "c7k": 7098, "fc64": 50890, "c37k": 37284, "fc512": 407050, "c300k": 296518,
+              "c600k": 591906}
+    if not larger_won:  # the winners' sizes no larger than their partners'
+        params.update(c7k=6000, c37k=52000, c600k=400000)
+    runs = pd.DataFrame([{"model": m, "epoch": 3, "seed": s, "accuracy": a} for m, v in accs.items()
+                         for s, a in enumerate(v)])
+    pm = pd.DataFrame({"model": list(params), "params": list(params.values()),
+                       "kind": ["fc" if m.startswith("fc") else "cnn" for m in params],
+                       "acc": [float(np.mean(accs[m])) for m in params]})
+    sm = analyse.size_matched(pm, runs)
+    assert [p["higher"] for p in sm["pairs"]] == ["cnn", "fc", "cnn", "cnn"]
+    ctx = json.loads((built / "results/kadai3/context.json").read_text(encoding="utf-8"))
+    ctx.update(size_matched=sm, table_pairs=context.pairs_table(sm), smaller_kind=None)
+    text = _render_context(built, "kadai3", ctx, "kadai3.pairs.md")
+    results, conclusion = text.split("# 結論", 1)
+    for p in sm["pairs"]:
+        kind = "畳み込みを含むモデル" if p["higher"] == "cnn" else "全結合のみのモデル"
+        said = (f"`{p['cnn']}` と `{p['fc']}` の組では{kind}の精度が高く、そのパラメータ数は相手の "
+                f"{sig(p['size_ratio'] or 0)} 倍である。")
+        assert (said in results) is p["larger_won"], p["cnn"]
+    if larger_won:
+        assert [p["cnn"] for p in sm["confounded"]] == ["c7k", "c37k", "c600k"] and sm["answer"] == "single"
+        assert "これら 3 組では精度の高い方がパラメータ数も多く、精度の差が層の種類によるのかパラメータ数の差による" \
+               "のかを区別できない" in results
+        assert "パラメータ数の差で説明できない組は `c300k` と `fc512` の 1 組だけであり" in results
+        assert "1 組の結果だけでは" in results and "適していると考えられる" not in conclusion
+        assert "`c300k` と `fc512` の 1 組だけであり" in conclusion and "一般には言えない" in conclusion
+    else:
+        # the CNN won at 6000 and 296518–400000 parameters, the FC model at 50890: no split by size
+        assert sm["confounded"] == [] and sm["answer"] == "mixed" and sm["split"] is None
+        assert "パラメータ数の差による" not in text
+        assert "畳み込みを含むモデルの精度の方が高いと判定された組は 3 組" in results
+        assert "大きさでも分かれない" in results and "一つに決まらなかった" in conclusion
 
 
 @pytest.mark.parametrize("inside_ms, rest_ms, said", [

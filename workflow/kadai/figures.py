@@ -21,6 +21,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from . import tables
 from .io import atomic_path, write_text
 from .page import WIDTHS, sidecar_path
 
@@ -184,10 +185,12 @@ def plot_regimes(ax, impl: str, relation: dict, per=None, name: str | None = Non
         n = np.geomspace(r["n_first"], r["n_last"], 50)
         y = r["a"] * n ** r["k"] / (per(n) if per else 1.0)
         span = f"N = {r['n_first']}〜{r['n_last']}" if relation["kind"] == "regimes" else "当てはめ"
-        pm = f" ± {r['k_halfwidth']:.2f}" if r.get("k_halfwidth") is not None else ""
+        # the exponent with its interval as the text prints it (tables.pm: the half-width to 2
+        # significant figures, the exponent to the same decimal), never "± 0.00"
+        k = tables.pm(r["k"], r["k_halfwidth"]) if r.get("k_halfwidth") is not None else f"{r['k']:.2f}"
         # the regimes of one series share its colour: each has its own dash, as in the legend
         ax.plot(n, y, linestyle=REGIME_DASHES[i % len(REGIME_DASHES)], color=impl_color(impl), lw=1.2,
-                label=f"{name or impl_name(impl)} {span}: k = {r['k']:.2f}{pm}")
+                label=f"{name or impl_name(impl)} {span}: k = {k}")
 
 
 def cache_lines(ax, caches: list, n_at, kinds=("Data", "Unified")) -> None:

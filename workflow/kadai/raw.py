@@ -81,7 +81,12 @@ def summarise(raw: pd.DataFrame, agreement: float) -> pd.DataFrame:
 
 
 def stop_reason(raw: pd.DataFrame) -> dict:
-    """Why the series ended: status, kind, the N that was not run, predicted seconds, note."""
+    """Why the series ended: status, kind, the N that was not run, predicted seconds, note.
+
+    A run measured over the per-run budget (``measured_over``) also gives the size that ran it and
+    that run's seconds (``over_N``, ``over_s``: the size's first ok sample). Where that size was the
+    last of the series (the stop row then names it, not a size left out), the series reached its
+    largest size: the kind is ``n_max``, with ``over_N`` and ``over_s`` saying its run was over."""
     ends = raw[raw.status.isin(ENDS)]
     if ends.empty:
         return {"status": "incomplete", "kind": "incomplete", "N": None, "predicted_s": None,
@@ -90,8 +95,15 @@ def stop_reason(raw: pd.DataFrame) -> dict:
     note = str(last.note)
     kind = note.split(":", 1)[0] if last.status == STOP else str(last.status)
     pred = float(last.seconds) if last.status == STOP and pd.notna(last.seconds) else None
-    return {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred,
-            "note": note}
+    out = {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred, "note": note,
+           "over_N": None, "over_s": None}
+    ok = raw[(raw.status == OK) & (raw.N <= last.N)]
+    if kind == "measured_over" and not ok.empty:
+        over = ok[ok.N == ok.N.max()].sort_values("repeat")
+        out.update(over_N=int(over.N.iloc[0]), over_s=float(over.seconds.iloc[0]))
+        if out["over_N"] == out["N"]:
+            out["kind"] = "n_max"
+    return out
 
 
 def fit_rows(summary: pd.DataFrame, least: int = FIT_LEAST) -> pd.DataFrame:

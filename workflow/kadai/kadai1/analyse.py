@@ -46,7 +46,9 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
     largest N's ratio ranks among them. With ``sure`` ((implementation, op, N) whose minimum a
     second sample confirmed, :func:`kadai.raw.confirmed`), only sizes confirmed in both series
     count, where there are any. ``decided``: where the largest N has too few runs for a verdict,
-    the largest size that has enough, with its verdict (None otherwise)."""
+    the largest size that has enough, with its verdict (None otherwise). ``runs``: the range of each
+    series' runs at the largest N, and whether they lie apart (every slow run slower than every fast
+    one), which the report states where the runs are too few for an interval."""
     ok = table[table.status == "ok"]
     common = raw.common_sizes(table, "matmul", slow, fast, sure)
     if not common:
@@ -77,6 +79,10 @@ def faster(table, slow: str, fast: str, sure: set | None = None) -> dict | None:
         last_step = {"n_prev": int(p), "k_slow": slope[slow], "k_fast": slope[fast],
                      "ratio_prev": float(best[slow, p] / best[fast, p])}
     return {"N": int(n), "naive_s": float(t_slow.min()), "fast_s": float(t_fast.min()), "ratio": ratio,
+            # every run at N: their ranges, and whether every slow run took longer than every fast one
+            "runs": {"slow": [float(t_slow.min()), float(t_slow.max())], "fast": [float(t_fast.min()),
+                     float(t_fast.max())], "n_slow": int(len(t_slow)), "n_fast": int(len(t_fast)),
+                     "apart": bool(t_slow.min() > t_fast.max())},
             "verdict": v, "decided": decided, "per_size": per_size, "last_step": last_step, "ratio_lo": min(ratios),
             "ratio_hi": max(ratios), "ratio_median": float(np.median(ratios)), "n_common_first": int(common[0]),
             # sizes both series measured but left out: a minimum not seen twice in one of them

@@ -105,9 +105,12 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
     per pair, whether one kind's accuracy is higher (Welch interval of the difference, seeds as
     samples, excluding 0). The pairs answer one question together, so each interval is at
     1 − (1 − ``confidence``)/pairs (Bonferroni): all of them hold at ``confidence`` at once.
-    ``answer``: the kind that won every decided pair where at least two were decided, "single"
-    where only one was (one pair does not say which kind suits small models in general),
-    "mixed" where each kind won some, None where none was decided."""
+    A decided pair whose more accurate model also has more parameters (``larger_won``, with
+    ``size_ratio``: winner's parameters over the other's) cannot tell the kind of layer from the
+    size: it is listed in ``confounded`` and counts for no kind. ``decided``: the other decided
+    pairs, which alone answer. ``answer``: the kind that won every one of them where at least two
+    were decided, "single" where only one was (one pair does not say which kind suits small
+    models in general), "mixed" where each kind won some, None where none was decided."""
     fc, cnn = pm[pm.kind == "fc"], pm[pm.kind == "cnn"]
     matched = []
     for _, c in cnn.sort_values("params").iterrows():
@@ -123,20 +126,24 @@ def size_matched(pm: pd.DataFrame, runs: pd.DataFrame, factor: float = PAIR_FACT
                             reference="fc", confidence=each).to_dict()
         d = v["numbers"]
         higher = None if v["outcome"] != verdicts.YES else ("cnn" if d["estimate"] > 0 else "fc")
-        pairs.append({"cnn": c.model, "fc": f.model, "params_cnn": int(c.params), "params_fc": int(f.params),
+        size = {"cnn": int(c.params), "fc": int(f.params)}
+        ratio = size[higher] / size["fc" if higher == "cnn" else "cnn"] if higher else None
+        pairs.append({"cnn": c.model, "fc": f.model, "params_cnn": size["cnn"], "params_fc": size["fc"],
                       "acc_cnn": float(c.acc), "acc_fc": float(f.acc), "diff": d.get("estimate"),
-                      "lo": d.get("lo"), "hi": d.get("hi"), "higher": higher, "verdict": v})
-    count = {k: sum(p["higher"] == k for p in pairs) for k in ("cnn", "fc")}
+                      "lo": d.get("lo"), "hi": d.get("hi"), "higher": higher, "verdict": v,
+                      "larger_won": bool(ratio is not None and ratio > 1), "size_ratio": ratio})
+    decided = [p for p in pairs if p["higher"] and not p["larger_won"]]
+    confounded = [p for p in pairs if p["larger_won"]]
+    count = {k: sum(p["higher"] == k for p in decided) for k in ("cnn", "fc")}
     won = [k for k in ("cnn", "fc") if count[k]]
     answer = None if not won else "mixed" if len(won) == 2 else "single" if count[won[0]] == 1 else won[0]
-    decided = [p for p in pairs if p["higher"]]
     return {"factor": factor, "pairs": pairs, "answer": answer, "confidence": confidence, "pair_confidence": each,
             "split": size_split(decided) if answer == "mixed" else None,
             "corrected": len(matched) > 1,  # Bonferroni widened the pairs' intervals
-            "decided": decided,
+            "decided": decided, "confounded": confounded,
             # every decided pair is the largest one: nothing was decided about the smaller models
             "only_largest": bool(decided) and len(pairs) > 1 and decided == pairs[-1:],
-            "count": count | {"undecided": sum(p["higher"] is None for p in pairs)}}
+            "count": count | {"undecided": sum(p["higher"] is None for p in pairs), "confounded": len(confounded)}}
 
 
 def surely_lower(keep: dict) -> bool:

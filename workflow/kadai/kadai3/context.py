@@ -32,8 +32,12 @@ def model_table(per_model: list, kind: str, keeps: dict) -> dict:
 
 def pairs_table(sm: dict) -> dict:
     """The size-matched pairs (kadai3.analyse.size_matched): both models, the accuracy difference
-    (Conv2d minus fully connected, points) with its interval in brackets, and which is higher."""
+    (Conv2d minus fully connected, points) with its interval in brackets, and which is higher
+    (marked where the higher one also has more parameters)."""
     words = {"cnn": "畳み込み", "fc": "全結合", None: "判定できない"}
+
+    def higher(p) -> str:
+        return words[p["higher"]] + ("（パラメータも多い）" if p.get("larger_won") else "")
 
     def difference(p) -> str:
         if p["diff"] is None:
@@ -46,7 +50,7 @@ def pairs_table(sm: dict) -> dict:
                         {"name": "全結合のみ", "kind": "text"}, {"name": "パラメータ", "kind": "int"},
                         {"name": "差", "unit": "ポイント", "kind": "text", "right": True},
                         {"name": "高い方", "kind": "text"}],
-            "rows": [[p["cnn"], p["params_cnn"], p["fc"], p["params_fc"], difference(p), words[p["higher"]]]
+            "rows": [[p["cnn"], p["params_cnn"], p["fc"], p["params_fc"], difference(p), higher(p)]
                      for p in sm["pairs"]]}
 
 

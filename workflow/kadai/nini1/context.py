@@ -124,9 +124,10 @@ def gpu_table(gpu: dict) -> dict | None:
 
 
 def stop_groups(stops: dict) -> dict:
-    """Why each series of the size sweep ended: the names that reached the largest size
-    (``complete``, with that N) in one group, every other ending on its own (``early``)."""
-    done = [k for k, st in stops.items() if st["kind"] == "n_max"]
+    """Why each series of the size sweep ended: the names that reached the largest size within the
+    per-run budget (``complete``, with that N) in one group, every other ending on its own
+    (``early``: also a series whose largest size ran over the budget, which its sentence says)."""
+    done = [k for k, st in stops.items() if st["kind"] == "n_max" and not st.get("over_s")]
     return {"complete": [step_name(k) for k in done],
             "complete_n": max((stops[k]["N"] for k in done), default=None),
             "early": [{"name": step_name(k), "stop": st} for k, st in stops.items() if k not in done]}
