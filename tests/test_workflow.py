@@ -325,6 +325,40 @@ def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
             assert (int(n_lo), int(n_hi)) == (r.idxmin(), r.idxmax())
 
 
+@pytest.mark.parametrize("repeat", ["no", "yes"])
+def test_nini1_claims_c_against_numpy_only_where_both_measurements_agree(built, repeat):
+    """The C-vs-NumPy comparison at bench_n, made again in the peak rounds: where the second says
+    otherwise than the first, the first's verdict is 'in this measurement' and the discussion and
+    the conclusion say which is faster cannot be told; where both agree, they state it."""
+    import copy
+
+    from kadai.tables import interval
+
+    ctx = copy.deepcopy(json.loads((built / "results/nini1/context.json").read_text(encoding="utf-8")))
+    B, RP = ctx["bench"], ctx["bench_repeat"]
+    assert RP is not None and RP["N"] == B["N"], "the quick build times C and NumPy again in the peak rounds"
+    B["c_vs_numpy"].update(outcome="yes", reason="exceeds")
+    B["c_vs_numpy"]["numbers"].update(ratio=1.04, lo=1.02, hi=1.07)
+    B["difference"] = {"direction": "faster", "lo_pct": 1.7, "hi_pct": 7.1}
+    RP["c_vs_numpy"]["outcome"] = repeat
+    RP["c_vs_numpy"]["numbers"].update(dict(zip(("ratio", "lo", "hi"), (0.961, 0.888, 0.989) if repeat == "no"
+                                                else (1.03, 1.01, 1.05))))
+    RP.update(same_outcome=repeat == "yes", gap=0.0 if repeat == "yes" else 0.02)
+    text = _render_context(built, "nini1", ctx, f"nini1.repeat_{repeat}.md")
+    body, conclusion = text.split("# 結論", 1)
+    results, discussion = body.split("# 考察", 1)
+    faster = f"C は NumPy より {interval(1.7, 7.1, 2)} % 速い"
+    undecided = f"N = {B['N']} でどちらが速いかは決められない"
+    if repeat == "no":
+        assert f"この計測では、{faster}" in results
+        assert "2 つの計測で判定が一致しないので、1 スレッドの C と NumPy のどちらが速いかは決められない" in discussion
+        assert faster not in discussion and faster not in conclusion and undecided in conclusion
+    else:
+        assert f"この計測では、{faster}" not in results and faster in results
+        assert f"1 スレッドの C は NumPy より {interval(1.7, 7.1, 2)} % 速い" in discussion
+        assert faster in conclusion and "決められない" not in conclusion.split("N = ", 2)[1]
+
+
 def test_nini1_prints_the_verdicts_it_decided(built):
     text = pdf_text(built / "report/nini1.pdf")
     for word in ("仮説1", "仮説6", "検証方法", "判定", "パッキング"):
