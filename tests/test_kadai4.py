@@ -455,6 +455,17 @@ def _bounded(lower, upper, estimate=None):
             "acc_largest": {"estimate": estimate if estimate is not None else upper, "min_effect": 0.005}}
 
 
+def test_an_undecided_effect_wholly_on_one_side_of_zero_has_a_sure_direction():
+    def eff(outcome, lo, hi, wide=False):
+        return {"outcome": outcome, "numbers": {"lo": lo, "hi": hi, "wide": wide}}
+    assert analyse.side_of_zero(eff("unknown", -0.0236, -0.00343)) == "down"  # MSE below CE, by ≥ 0.34 points
+    assert analyse.side_of_zero(eff("unknown", 0.002, 0.009)) == "up"
+    assert analyse.side_of_zero(eff("unknown", -0.01, 0.004)) is None      # holds 0
+    assert analyse.side_of_zero(eff("yes", -0.03, -0.01)) is None          # decided: says so itself
+    assert analyse.side_of_zero(eff("unknown", -2.0, -0.1, wide=True)) is None  # beyond ±100 points: bounds nothing
+    assert analyse.side_of_zero(eff("unknown", None, None)) is None
+
+
 def test_parameters_are_ranked_only_where_their_intervals_part():
     # the report's case: batch 19.1–23.9, optimizer 14.0–28.9 points overlap; nodes at least 9.4, at most 100
     study = {"hidden": _bounded(0.094, 1.0, 0.519), "batch": _bounded(0.191, 0.239, 0.215),

@@ -501,6 +501,27 @@ def test_kadai3_layer_profile_is_printed_from_the_profiled_rounds(built):
     assert "スレッドで学習したときのもの" not in gpu_text and "回繰り返して 1 スレッドで測り" not in gpu_text
 
 
+def test_kadai4_states_the_sure_direction_of_an_undecided_accuracy_effect(built):
+    """An accuracy effect left undecided by the threshold but whose interval excludes 0: the study's
+    section and the conclusion say the setting is surely less accurate, with the interval, and that
+    only the size against the threshold is open (forced on the quick build's loss study)."""
+    import copy
+
+    from kadai.tables import interval
+
+    ctx = copy.deepcopy(json.loads((built / "results/kadai4/context.json").read_text(encoding="utf-8")))
+    ae = ctx["study"]["loss"]["acc_effect"]
+    ae["outcome"], ae["reason"] = "unknown", "straddles"
+    ae["numbers"].update(lo=-0.0236, hi=-0.00343, estimate=-0.0135, wide=False, side="down")
+    text = _render_context(built, "kadai4", ctx, "kadai4.side.md")
+    name, b = ctx["study"]["loss"]["name"], ae["numbers"]["b_label"]
+    ends = interval(-2.36, -0.343)
+    assert f"{name}の精度への影響が閾値" in text and f"その 95 % 区間 {ends} ポイントは 0 を含まないので" in text
+    assert f"{name}が精度に影響するかは判定できない" not in text
+    conclusion = text.split("# 結論", 1)[1]
+    assert f"ただし{name}では、{b}の精度が基準より低いことは確かであり（95 % 区間 {ends} ポイント）" in conclusion
+
+
 def test_kadai4_words_follow_the_verdicts(built):
     text = pdf_text(built / "report/kadai4.pdf")
     for word in ("フォント", "バッチサイズ", "活性化関数"):
@@ -508,13 +529,13 @@ def test_kadai4_words_follow_the_verdicts(built):
     f = findings(built, "kadai4")
     # 結論: the parameters grouped by their two decided outcomes (accuracy / time), each group once
     groups = {"yes/yes": "精度と学習時間の両方に影響したのは",
-              "yes/unknown": "精度には影響したが、学習時間への影響は判定できなかったのは",
+              "yes/unknown": "精度には影響したが、学習時間への影響が閾値を超えるかは判定できなかったのは",
               "yes/no": "精度には影響したが、学習時間には閾値を超える影響がなかったのは",
-              "unknown/yes": "学習時間には影響したが、精度への影響は判定できなかったのは",
+              "unknown/yes": "学習時間には影響したが、精度への影響が閾値を超えるかは判定できなかったのは",
               "no/yes": "精度には閾値を超える影響がなく、学習時間だけに影響したのは",
-              "unknown/unknown": "精度と学習時間のどちらへの影響も判定できなかったのは",
-              "unknown/no": "学習時間には閾値を超える影響がなく、精度への影響は判定できなかったのは",
-              "no/unknown": "精度には閾値を超える影響がなく、学習時間への影響は判定できなかったのは",
+              "unknown/unknown": "精度と学習時間のどちらへの影響も、閾値を超えるかを判定できなかったのは",
+              "unknown/no": "学習時間には閾値を超える影響がなく、精度への影響が閾値を超えるかは判定できなかったのは",
+              "no/unknown": "精度には閾値を超える影響がなく、学習時間への影響が閾値を超えるかは判定できなかったのは",
               "no/no": "精度と学習時間のどちらにも閾値を超える影響がなかったのは"}
     outcomes = {st["name"]: f"{st['acc_effect']['outcome']}/{st['time_effect']['outcome']}"
                 for st in f["study"].values()}
@@ -522,6 +543,16 @@ def test_kadai4_words_follow_the_verdicts(built):
         assert {outcomes[n] for n in g["names"]} == {g["key"]}, g
         assert groups[g["key"]] + "・".join(g["names"]) + "である。" in text, g
     assert sorted(n for g in f["conclusion"] for n in g["names"]) == sorted(st["name"] for st in f["study"].values())
+    # an undecided accuracy effect whose interval lies on one side of 0: the direction is stated as
+    # sure (results and conclusion), only whether it exceeds the threshold left open
+    for st in f["study"].values():
+        n = st["acc_effect"]["numbers"]
+        lo, hi = n.get("lo"), n.get("hi")
+        side = (None if st["acc_effect"]["outcome"] != "unknown" or lo is None or n.get("wide")
+                else "up" if lo > 0 else "down" if hi < 0 else None)
+        assert n.get("side") == side, st["name"]
+        sure = f"ただし{st['name']}では、"
+        assert (sure in text.replace("\n", "")) is (side is not None), st["name"]
     # the batch-size explanation: the fitted time per update and its share, as decided and as measured
     uc = f["update_cost"]
     md = (built / "report/kadai4.md").read_text(encoding="utf-8")

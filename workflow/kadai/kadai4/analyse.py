@@ -116,6 +116,7 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
         e["numbers"].update({f"{k}_label": LABELS.get(e["numbers"].get(k), e["numbers"].get(k)) for k in "ab"})
         e["numbers"].update(magnitude(e["numbers"]))
     acc_effect["numbers"]["wide"] = beyond_range(acc_effect["numbers"], ACC_RANGE)
+    acc_effect["numbers"]["side"] = side_of_zero(acc_effect)
     acc_pairs = pair_intervals(acc_effect)
     acc_largest = largest(acc_effect, acc_pairs, limit=ACC_RANGE)
     time_pairs = pair_intervals(time_effect)
@@ -137,6 +138,17 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
             "best": best, "worst": worst,
             "fastest": df.loc[df.time.idxmin()].to_dict(), "slowest": df.loc[df.time.idxmax()].to_dict(),
             "accs": {k: v.tolist() for k, v in accs.items()}}
+
+
+def side_of_zero(effect: dict) -> str | None:
+    """An undecided effect whose interval lies wholly above or below 0: "up" or "down" (the setting
+    surely changes the accuracy that way; only whether by more than the threshold is open). None
+    where the verdict is decided, or the interval holds 0, or there is none."""
+    n = effect["numbers"]
+    lo, hi = n.get("lo"), n.get("hi")
+    if effect["outcome"] != verdicts.UNKNOWN or lo is None or hi is None or n.get("wide"):
+        return None
+    return "up" if lo > 0 else "down" if hi < 0 else None
 
 
 def beyond_range(numbers: dict, limit: float | None) -> bool:
