@@ -1382,6 +1382,11 @@ def test_kadai3_lets_a_size_matched_pair_answer_only_where_the_more_accurate_mod
     ctx.update(size_matched=sm, table_pairs=context.pairs_table(sm), smaller_kind=None)
     text = _render_context(built, "kadai3", ctx, "kadai3.pairs.md")
     results, conclusion = text.split("# 結論", 1)
+    # the conclusion also answers "smaller than the course CNN with its accuracy?" as section 4.1 decided
+    kept = [m for m in (ctx["smallest"]["fc"]["model"], ctx["smallest"]["cnn"]["model"]) if m]
+    none_smaller = "講義 CNN より小さくしても精度を保てるとは、この計測では言えない" in conclusion
+    assert none_smaller is (not ctx["smaller_than_base"] and not ctx["smaller_kind"])
+    assert ("判定されたモデルはなく" in conclusion) is (none_smaller and not kept)
     for p in sm["pairs"]:
         kind = "畳み込みを含むモデル" if p["higher"] == "cnn" else "全結合のみのモデル"
         said = (f"`{p['cnn']}` と `{p['fc']}` の組では{kind}の精度が高く、そのパラメータ数は相手の "
