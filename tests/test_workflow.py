@@ -168,6 +168,30 @@ def test_kadai1_claims_which_loop_is_faster_only_where_its_runs_decide(built):
             assert ("はどれも" in part) is runs["apart"] and ("は範囲が重なる" in part) is not runs["apart"], how
 
 
+def test_kadai2_counts_the_remeasured_outliers_of_each_operation_from_the_raw_runs(built):
+    """Per operation, the series with the most re-measured outliers (raw rows marked outlier), each
+    with its count and its share of the runs used (ok rows), the rest bounded by the next count."""
+    from kadai import raw
+    from kadai.tables import sig
+
+    md = (built / "report/kadai2.md").read_text(encoding="utf-8")
+    ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    table = raw.load_raw(sorted((built / "results/kadai2/raw").glob("*.csv")))
+    for op, o in ctx["ops"].items():
+        rows = table[table.op == op]
+        counts = {k: (int((g.status == "outlier").sum()), int((g.status == "ok").sum()))
+                  for k, g in rows.groupby("implementation") if (g.status == "ok").any()}
+        noisy = sorted(((n, k) for k, (n, _) in counts.items() if n), reverse=True)
+        line = next((ln for ln in md.splitlines() if ln.startswith(f"{o['label']}で測り直した外れ値は")), None)
+        assert (line is None) is (not noisy), op
+        for i, (n, k) in enumerate(noisy[:2]):
+            name = o["series"][k]["name"]
+            used = f"用いた {counts[k][1]} 回の " if i == 0 else ""
+            assert f"で {n} 回（{used}{sig(100 * n / counts[k][1], 2)} %）" in line and name in line, (op, k, line)
+        if len(noisy) > 2:
+            assert f"ほかの {len(noisy) - 2} 系列では {noisy[2][0]} 回以下である。" in md, op
+
+
 def test_kadai2_states_every_relation_and_skip_reason_once(built):
     from kadai.backends.availability import availability
     from kadai.backends.registry import IMPLEMENTATIONS
