@@ -751,3 +751,25 @@ def test_a_run_over_the_budget_names_its_size_and_time_and_a_last_size_is_the_se
                         "N = 23170 の手前で止めた。")
     from kadai.nini1.context import stop_groups
     assert bool(stop_groups({"numpy_1thread": stop})["early"]) is True  # not "within the budget" either way
+
+
+def test_a_cache_shared_with_unseen_cores_leaves_the_sizes_below_it_undecided():
+    """A 2-CPU virtual machine that sees a host's 480 MiB L3 (240 MiB per visible CPU, more than any
+    processor has per core): a change between L2 and L3 cannot be ruled out as the L3's, since the
+    share a process gets is unknown; a real 16 MiB L3 over 8 CPUs rules it out as before."""
+    from kadai.scaling import _cpu_count, cache_verdict, unseen_shares
+
+    mib = 2**20
+    vm = [{"level": 1, "type": "Data", "bytes": 48 * 2**10, "shared_by": "0"},
+          {"level": 2, "type": "Unified", "bytes": 2 * mib, "shared_by": "0"},
+          {"level": 3, "type": "Unified", "bytes": 480 * mib, "shared_by": "0-1"}]
+    assert (_cpu_count("0-1"), _cpu_count("0-3,8"), _cpu_count(""), _cpu_count("x")) == (2, 5, None, None)
+    assert unseen_shares(vm) == [{"mark": "L3", "value": 480 * mib, "cpus": 2, "per_cpu": 240 * mib,
+                                  "floor_mark": "L2", "floor": 2 * mib}]
+    v = cache_verdict(45 * mib, 90 * mib, vm, 3.6, 2.0)
+    assert (v["outcome"], v["reason"], v["numbers"]["shared"]["mark"]) == ("unknown", "share_unknown", "L3")
+    assert cache_verdict(10 * 2**10, 20 * 2**10, vm, 3.6, 2.0)["reason"] == "none"  # below L2: L2 holds it
+    assert cache_verdict(1.5 * mib, 3 * mib, vm, 3.6, 2.0)["reason"] == "straddles"  # L2 itself still decides
+    real = [{**c, "shared_by": "0-7"} if c["level"] == 3 else c for c in vm]
+    real[2]["bytes"] = 16 * mib
+    assert unseen_shares(real) == [] and cache_verdict(45 * mib, 90 * mib, real, 3.6, 2.0)["reason"] == "none"

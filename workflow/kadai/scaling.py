@@ -25,6 +25,41 @@ QUIET_SHARE = 0.05   # … and "does not" below this share
 GAP_MAX = 2.1
 
 
+# more cache per logical CPU that shares it than any processor has (the largest, stacked L3s hold
+# about 12 MiB per core): a cache this large per visible CPU is shared with cores this machine
+# does not see (a virtual machine on a larger host), and the share its processes get is unknown
+PLAUSIBLE_PER_CPU = 32 * 2**20
+
+
+def _cpu_count(cpu_list: str | None) -> int | None:
+    """Logical CPUs in a sysfs list such as "0-1,4" (None where there is no list)."""
+    if not cpu_list:
+        return None
+    count = 0
+    for part in str(cpu_list).split(","):
+        lo, _, hi = part.strip().partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            return None
+        count += int(hi) - int(lo) + 1 if hi else 1
+    return count or None
+
+
+def unseen_shares(caches: list) -> list[dict]:
+    """The data caches whose size per logical CPU sharing them (as this machine sees it) exceeds
+    :data:`PLAUSIBLE_PER_CPU`: shared with unseen cores, so how much of it a process here gets is
+    unknown. ``[{"mark", "value", "cpus", "per_cpu", "floor_mark", "floor"}]``, ``floor``: the next
+    smaller data cache's size (a working set below it is held by that cache whatever the share)."""
+    data = sorted(((f"L{c['level']}", c["bytes"], _cpu_count(c.get("shared_by"))) for c in caches
+                   if c.get("type") != "Instruction" and c.get("bytes")), key=lambda m: m[1])
+    out = []
+    for i, (mark, size, cpus) in enumerate(data):
+        if cpus and size / cpus > PLAUSIBLE_PER_CPU:
+            floor_mark, floor = data[i - 1][:2] if i else (None, 0)
+            out.append({"mark": mark, "value": size, "cpus": cpus, "per_cpu": size / cpus,
+                        "floor_mark": floor_mark, "floor": floor})
+    return out
+
+
 def cache_marks(caches: list) -> dict:
     """``{"L2": bytes, …}`` of the data caches (instruction caches left out)."""
     return {f"L{c['level']}": c["bytes"] for c in caches if c.get("type") != "Instruction" and c.get("bytes")}
@@ -153,8 +188,16 @@ def cache_verdict(b_left: float, b_right: float, caches: list, local_k: float | 
     cost), the cache is neither shown nor ruled out (UNKNOWN "fall_slowed"). ``dilution``: for
     that case, how much the time per operation fell across the change (``fall``, a share) and the
     fitted fixed cost's share of the time at the left size (``fixed_share``): spreading that cost
-    over more operations cannot make each one cheaper by more than that share."""
+    over more operations cannot make each one cheaper by more than that share. Where no cache's
+    size is near but the working sets lie below a cache shared with unseen cores
+    (:func:`unseen_shares`) and above the next smaller one, UNKNOWN "share_unknown": the share a
+    process here gets could lie between them."""
     v = verdicts.boundary(b_left, b_right, cache_marks(caches))
+    if v.outcome == verdicts.NO:
+        # no cache's nominal size is near, but a cache shared with unseen cores may hold less here
+        shared = next((u for u in unseen_shares(caches) if b_right > u["floor"] and b_left < u["value"]), None)
+        if shared:
+            return verdicts.Verdict(UNKNOWN, "share_unknown", {**v.numbers, "shared": shared}).to_dict()
     if v.outcome == verdicts.NO or v.reason == "no_marks":
         return v.to_dict()
     slope = {"local_k": local_k} if local_k is not None and math.isfinite(local_k) else {}
