@@ -133,7 +133,8 @@ def test_out_of_memory_is_recorded_not_fatal():
     table = run_series(s, cfg(per_run_budget_s=100), clock=clock, progress=quiet)
     assert raw.stop_reason(table) == {"status": "oom", "kind": "oom", "N": 64,
                                         "predicted_s": None,
-                                        "note": "MemoryError: fake allocator: out of memory"}
+                                        "note": "MemoryError: fake allocator: out of memory", "over_N": None,
+                                        "over_s": None}
     assert freed == [True]
     assert set(raw.summarise(table, 0.05).N) == {8, 16, 32}
 
