@@ -328,14 +328,15 @@ def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
     md = (built / "report/kadai2.md").read_text(encoding="utf-8")
     f = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
     said = re.findall(r"^(行列積|畳み込み)の(.+?) ?の速度比は、N = (\d+)〜(\d+) の (\d+) サイズで (\S+)〜(\S+) 倍"
-                      r"である。\n(代表値ではどの N でも NumPy より遅い|代表値ではどの N でも NumPy より速い"
+                      r"である。\n(代表値ではどの N でも NumPy より遅く、NumPy の方が (\S+)〜(\S+) 倍速い"
+                      r"|代表値ではどの N でも NumPy より速い"
                       r"|代表値では (\d+) サイズで NumPy より速く、(\d+) サイズで遅い。"
                       r"最も遅いのは N = (\d+)（\S+ 倍）、最も速いのは N = (\d+)（)",
                       md, re.M)
     expected = sum(len(o["speeds"]) for o in f["ops"].values())
     assert len(said) == expected > 0
     labels = {"行列積": "matmul", "畳み込み": "conv"}
-    for label, name, n_first, n_last, count, lo, hi, side, faster, slower, n_lo, n_hi in said:
+    for label, name, n_first, n_last, count, lo, hi, side, inv_lo, inv_hi, faster, slower, n_lo, n_hi in said:
         op = labels[label]
         impl = next(k for k, s in f["ops"][op]["series"].items() if s["name"] == name.strip())
         s_op = summary[summary.op == op]
@@ -343,10 +344,30 @@ def test_kadai2_reads_the_speed_ratio_figure_from_the_raw_times(built):
         r = base[g.index.intersection(base.index)] / g[g.index.intersection(base.index)]
         assert (int(n_first), int(n_last), int(count)) == (r.index.min(), r.index.max(), len(r))
         assert number(lo) == pytest.approx(r.min(), rel=6e-3) and number(hi) == pytest.approx(r.max(), rel=6e-3)
-        assert side.endswith("遅い") is bool(r.max() < 1) and side.endswith("速い") is bool(r.min() > 1)
+        assert side.startswith("代表値ではどの N でも NumPy より遅く") is bool(r.max() < 1)
+        assert (side == "代表値ではどの N でも NumPy より速い") is bool(r.min() > 1)
+        if inv_lo:  # always slower: NumPy's speed-up over it, the ratio's inverse
+            assert number(inv_lo) == pytest.approx(1 / r.max(), rel=6e-3)
+            assert number(inv_hi) == pytest.approx(1 / r.min(), rel=6e-3)
         if faster:  # both sides of 1: how many sizes on each, and the N of either end
             assert (int(faster), int(slower)) == ((r > 1).sum(), (r < 1).sum())
             assert (int(n_lo), int(n_hi)) == (r.idxmin(), r.idxmax())
+
+
+def test_nini1_concludes_every_hypothesis_as_decided_supported_rejected_or_undecided(built):
+    """The conclusion names the supported, the rejected and the undecided hypotheses, each from its
+    verdict in findings.json, so an undecided one is not silently dropped."""
+    from kadai import verdicts
+
+    f = findings(built, "nini1")
+    names = {"order": "アクセス順", "cache": "キャッシュ容量", "simd": "SIMD 命令", "opt": "最適化",
+             "threads": "コア数", "gap": "SIMD の幅"}
+    by = {o: [k for k in names if verdicts.of(f["hypotheses"][k])["outcome"] == o] for o in ("yes", "no", "unknown")}
+    assert (f["supported"], f["rejected"], f["undecided"]) == (by["yes"], by["no"], by["unknown"])
+    conclusion = (built / "report/nini1.md").read_text(encoding="utf-8").split("# 結論", 1)[1]
+    listed = lambda keys: "・".join(f"「{names[k]}」" for k in keys)  # noqa: E731
+    assert (f"計測で否定されたのは{listed(by['no'])}である。" in conclusion) is bool(by["no"])
+    assert (f"{listed(by['unknown'])}は、この計測では判定できなかった" in conclusion) is bool(by["unknown"])
 
 
 @pytest.mark.parametrize("repeat", ["no", "yes"])

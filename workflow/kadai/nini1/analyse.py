@@ -34,6 +34,7 @@ from . import isa
 from .labels import LADDER_STEPS
 from .plan import ALTERNATED
 
+HYPOTHESES = ("order", "cache", "simd", "opt", "threads", "gap")  # H1–H6, as the report numbers them
 ORDER_SPEEDUP = 1.5   # H1: the i-k-j order must be at least this much faster than i-j-k
 MISS_DROP = 4.0       # H1: i-j-k must miss L1 at least this many times as often as i-k-j (one miss per
 #                       element of B's column against one per 8-element line, halved for A's and C's misses)
@@ -799,7 +800,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         findings["verdicts"].append(verdicts.record(  # what the conclusion states
             "nini1/gpu/goal_both", f"GPU: our last kernel reaches {GPU_GOAL} of cuBLAS in both orders of running",
             findings["gpu"]["goal"]))
-    findings["supported"] = [k for k in ("order", "cache", "simd", "opt", "threads", "gap")
-                             if verdicts.of(h[k])["outcome"] == verdicts.YES]
+    outcome = {k: verdicts.of(h[k])["outcome"] for k in HYPOTHESES}
+    findings["supported"] = [k for k in HYPOTHESES if outcome[k] == verdicts.YES]
+    findings["rejected"] = [k for k in HYPOTHESES if outcome[k] == verdicts.NO]
+    findings["undecided"] = [k for k in HYPOTHESES if outcome[k] == verdicts.UNKNOWN]
     write_json(out_json, findings)
     return findings
