@@ -662,14 +662,18 @@ def test_a_layer_study_compares_its_time_change_with_its_added_arithmetic(lo, hi
     assert (line["fixed_s"], line["per_param_s"]) == pytest.approx((0.3, 2e-6))
     assert line["fixed_share"] == pytest.approx(0.3 / (0.3 + 2e-6 * 50890))
     assert time_line(sizes[:2]) is None
-    st = {"rows": [{"value": "1", "params": 50890}, {"value": "4", "params": 63370}],
+    st = {"rows": [{"value": "1", "params": 50890, "time": 0.4}, {"value": "4", "params": 63370, "time": 0.54}],
           "time_effect": {"reason": "exceeds"},
           "time_largest": {"a": "1", "b": "4", "a_label": "1", "b_label": "4", "estimate": 0.34, "lo": lo, "hi": hi}}
-    out = size_vs_time(st, line)
+    out = size_vs_time(st, line, 470)
     assert out["param_change"] == pytest.approx(63370 / 50890 - 1)  # 24.5 %
     # predicted: 2 µs × 12480 / (0.3 + 2 µs × 50890) = 6.2 %
     assert out["predicted"] == pytest.approx(2e-6 * 12480 / (0.3 + 2e-6 * 50890))
     assert out["where"] == where
+    # beyond the prediction: the excess (34 % − 6.2 %) of the 1-layer time, per added layer and update
+    excess = (0.34 - out["predicted"]) * 0.4 / 3 / 470
+    assert out["extra_per_layer_update_s"] == (pytest.approx(excess) if where == "below" else None)
+    assert size_vs_time(st, line)["extra_per_layer_update_s"] is None  # no update count: nothing per update
     assert size_vs_time({**st, "time_effect": {"reason": "busy"}}, line) is None
     assert size_vs_time(st, None) is None
 

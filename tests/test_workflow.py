@@ -598,6 +598,16 @@ def test_kadai4_words_follow_the_verdicts(built):
         assert n.get("side") == side, st["name"]
         sure = f"ただし{st['name']}では、"
         assert (sure in text.replace("\n", "")) is (side is not None), st["name"]
+    # the layer study beyond its added arithmetic: the excess per added layer and update, recomputed
+    lc = f["layer_cost"]
+    said = re.search(r"加えた 1 層・更新 1 回あたり (\S+) µs", (built / "report/kadai4.md").read_text(encoding="utf-8"))
+    assert (said is not None) is bool(lc and lc["extra_per_layer_update_s"])
+    if said:
+        t_a = next(r["time"] for r in f["study"]["layers"]["rows"] if r["value"] == lc["a"])
+        excess = (lc["time_change"] - lc["predicted"]) * t_a / (float(lc["b"]) - float(lc["a"])) / lc["updates"]
+        assert number(said[1]) == pytest.approx(excess * 1e6, rel=6e-3)
+        timing = pd_read(built / "results/kadai4/timing/layers.csv")
+        assert lc["updates"] == int(timing[timing.status == "ok"].updates.iloc[0])
     # the batch-size explanation: the fitted time per update and its share, as decided and as measured
     uc = f["update_cost"]
     md = (built / "report/kadai4.md").read_text(encoding="utf-8")

@@ -491,6 +491,13 @@ def update_cost(timing: pd.DataFrame) -> dict | None:
             "verdict": verdicts.guard(verdict, *raw.load_of(timing))}
 
 
+def same_updates(timing: pd.DataFrame) -> int | None:
+    """The optimiser steps of one run where every ok run of the timing took the same number (None
+    otherwise)."""
+    counts = timing[timing.status == "ok"].updates.unique()
+    return int(counts[0]) if len(counts) == 1 else None
+
+
 def fixed_by_updates(line: dict | None, uc: dict | None, timing: pd.DataFrame) -> dict | None:
     """Is the hidden-size line's fixed time (``line``, :func:`time_line`) the time its runs spend
     per update, measured apart in the batch-size study (``uc``, :func:`update_cost`)? The cost of
@@ -500,10 +507,9 @@ def fixed_by_updates(line: dict | None, uc: dict | None, timing: pd.DataFrame) -
     the batch-size study's cost per update also holds arithmetic that grows with the parameters,
     so it is no measure of the fixed part). None where either is missing or the runs' update
     counts differ."""
-    counts = timing[timing.status == "ok"].updates.unique()
-    if not line or not uc or len(counts) != 1:
+    u = same_updates(timing)
+    if not line or not uc or u is None:
         return None
-    u = int(counts[0])
     lo, mid, hi = (uc[k] * u for k in ("per_update_lo", "per_update", "per_update_hi"))
     where = "below" if hi < line["fixed_lo"] else ("above" if lo > line["fixed_hi"] else "inside")
     return {"updates": u, "time": mid, "lo": lo, "hi": hi, "where": where}
@@ -629,13 +635,16 @@ def time_line(rows: list[dict], t_base: float | None = None) -> dict | None:
             "fixed_share": float(c / t_base) if t_base and c > 0 else None}
 
 
-def size_vs_time(st: dict, line: dict | None) -> dict | None:
+def size_vs_time(st: dict, line: dict | None, updates: int | None = None) -> dict | None:
     """A structural study (the layer count): is its largest time change what its added arithmetic
     predicts? The prediction is the hidden-size study's :func:`time_line` against the parameter
     count (for fully connected layers the multiply–adds per image plus the biases).
     ``where``: the predicted change lies "inside" the measured change's 95 % interval, "below" it
     (time grew more than the arithmetic explains: a cost per layer beyond it) or "above" it.
-    None where the time verdict could not be trusted or there is no line to predict with."""
+    None where the time verdict could not be trusted or there is no line to predict with.
+    ``extra_per_layer_update_s``: where the time grew beyond the prediction ("below"), that excess
+    (the measured change minus the predicted one, times the median time of the fewer layers) per
+    added layer and per update of one run (``updates``), else None."""
     tl = st["time_largest"]
     if tl["estimate"] is None or tl["lo"] is None or st["time_effect"]["reason"] in ("busy", "too_few") \
             or line is None:
@@ -645,10 +654,18 @@ def size_vs_time(st: dict, line: dict | None) -> dict | None:
     pa, pb = params[tl["a"]], params[tl["b"]]
     predicted = float(slope * (pb - pa) / (intercept + slope * pa))
     where = "inside" if tl["lo"] <= predicted <= tl["hi"] else "below" if predicted < tl["lo"] else "above"
+    t_a = next((r.get("time") for r in st["rows"] if r["value"] == tl["a"]), None)
+    try:
+        added = float(tl["b"]) - float(tl["a"])
+    except (TypeError, ValueError):
+        added = None
+    extra = ((tl["estimate"] - predicted) * t_a / added / updates
+             if where == "below" and t_a and added and added > 0 and updates else None)
     return {"a": tl["a"], "b": tl["b"], "a_label": tl["a_label"], "b_label": tl["b_label"],
             "params_a": pa, "params_b": pb, "param_change": pb / pa - 1, "predicted": predicted,
             "time_change": tl["estimate"],
-            "lo": tl["lo"], "hi": tl["hi"], "where": where}
+            "lo": tl["lo"], "hi": tl["hi"], "where": where, "updates": updates,
+            "extra_per_layer_update_s": float(extra) if extra is not None else None}
 
 
 def strength(largest_pair: dict) -> float:
@@ -700,7 +717,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
          "proportional": None}
     if "hidden" in study:
         f["proportional"] = proportional(study["hidden"]["rows"], timing["hidden"], cfg["baseline"]["hidden"])
-    f["layer_cost"] = (size_vs_time(study["layers"], f["proportional"]["line"])
+    f["layer_cost"] = (size_vs_time(study["layers"], f["proportional"]["line"], same_updates(timing["layers"]))
                        if "layers" in study and f["proportional"] else None)
     if f["update_cost"]:
         f["update_cost"].update(fewest_updates_least_accurate(study["batch_size"], cfg["baseline"]))
