@@ -173,6 +173,13 @@ def test_paired_ratio_robust_to_common_drift():
     assert v.ratio(a, b, 1.5).outcome == UNKNOWN  # unpaired cannot tell through the drift
 
 
+def test_a_few_rounds_interval_is_their_range_and_says_its_real_coverage():
+    seven = v.rounds_interval(7)
+    assert seven["is_range"] and seven["coverage"] == pytest.approx(1 - 2 / 2**7)  # 98.4 %
+    many = v.rounds_interval(21)
+    assert not many["is_range"] and 0.95 <= many["coverage"] < 0.984
+
+
 def test_median_interval_order_statistics():
     x = np.arange(1.0, 11.0)  # n = 10: j = 2, coverage 1 − 2·P(Bin(10, ½) ≤ 1) = 1 − 22/1024
     med, lo, hi, cov = v.median_interval(x[::-1])

@@ -216,6 +216,13 @@ def median_interval(x, confidence: float = CONFIDENCE) -> tuple[float, float, fl
     return float(np.median(x)), float(x[j - 1]), float(x[n - j]), coverage
 
 
+def rounds_interval(rounds: int, confidence: float = CONFIDENCE) -> dict:
+    """What :func:`median_interval` gives for ``rounds`` samples, for a report's method section:
+    ``is_range`` where it is the smallest to the largest sample, and its real ``coverage``."""
+    _, lo, hi, coverage = median_interval(range(rounds), confidence)
+    return {"rounds": int(rounds), "is_range": (lo, hi) == (0, rounds - 1), "coverage": coverage}
+
+
 def _bootstrap_ratio(num, den, est, confidence, n_boot, seed) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
     num_b = est(num[rng.integers(0, num.size, (n_boot, num.size))], axis=1)

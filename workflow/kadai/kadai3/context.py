@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import tables
+from .. import tables, verdicts
 from ..io import read_json, write_json
 from ..train.data import DATASETS
 
@@ -93,7 +93,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     summaries = read_json(inputs["models"])
     sysinfo = read_json(inputs["sysinfo"])
     cfg = settings["kadai3"]
-    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "dataset_name": DATASETS[cfg["dataset"]][2],
+    ctx = {**findings, "cfg": cfg, "timing": settings["timing"],
+           "rounds_interval": verdicts.rounds_interval(cfg["timing_rounds"]),
+           "dataset_name": DATASETS[cfg["dataset"]][2],
            "table_fc": model_table(findings["per_model"], "fc", findings["keeps"]),
            "table_pairs": pairs_table(findings["size_matched"]),
            "table_cnn": model_table(findings["per_model"], "cnn", findings["keeps"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import verdicts
 from ..io import read_json, write_json
 from ..tables import interval, sig, signed, spaced
 from .labels import LABELS
@@ -98,7 +99,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     if card:
         fonts = {"columns": [{"name": "フォント", "kind": "text"}, {"name": "使用枚数", "kind": "int"}],
                  "rows": [[f, n] for f, n in zip(card["fonts"], card["font_use"])]}
-    ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "card": card, "fonts_table": fonts,
+    ctx = {**findings, "cfg": cfg, "timing": settings["timing"],
+           "rounds_interval": verdicts.rounds_interval(cfg["timing_rounds"]),
+           "card": card, "fonts_table": fonts,
            "tables": {p: setting_table(st) for p, st in findings["study"].items()},
            "effects": effects_table(findings["study"], findings["ranking"]),
            "ladder": ladder_table((findings["contrasts"]["activation"] or {}).get("ladder")),

@@ -142,7 +142,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"], "ladder": ladder_table(values, with_numpy, unsure),
            "ladder_with_numpy": with_numpy,
            # with this few rounds the 95 % interval of a median is the whole range (kadai.verdicts.median_interval)
-           "rounds_interval_is_range": verdicts.median_interval(range(cfg["rounds"]))[1:3] == (0, cfg["rounds"] - 1),
+           "rounds_interval": verdicts.rounds_interval(cfg["rounds"]),
            "stop_groups": stop_groups(findings.get("stops", {})),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"],
                                            findings["cachegrind"]),
