@@ -192,6 +192,22 @@ def test_kadai2_counts_the_remeasured_outliers_of_each_operation_from_the_raw_ru
             assert f"ほかの {len(noisy) - 2} 系列では {noisy[2][0]} 回以下である。" in md, op
 
 
+def test_kadai2_tallies_the_exponent_verdicts_naming_only_the_counts_that_occur(built):
+    """The conclusion's tally per operation: each nonzero count of series whose largest-N exponent
+    lies inside, outside or undecided against the expected one, and no '0 系列'."""
+    md = (built / "report/kadai2.md").read_text(encoding="utf-8")
+    ctx = json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8"))
+    for o in ctx["ops"].values():
+        t = o["tally"]
+        if t["all_yes"] or not t["total"]:
+            continue
+        words = (("yes", "範囲に収まったのは"), ("no", "範囲の外にあったのは"),
+                 ("unknown", "範囲に収まるか判定できなかったのは"))
+        line = f"{o['label']}では、最も大きい N の領域の指数が予想した N^{t['expected']}^ の" + "、".join(
+            f"{w} {t[k]} 系列" for k, w in words if t[k]) + "である。"
+        assert line in md and " 0 系列" not in md, line
+
+
 def test_kadai2_states_every_relation_and_skip_reason_once(built):
     from kadai.backends.availability import availability
     from kadai.backends.registry import IMPLEMENTATIONS
