@@ -9,6 +9,7 @@ from ..backends.registry import ordered
 from ..io import read_json, write_json
 from ..measure import SweepConfig
 from ..rows import OK, OUTLIER, WARMUP, WRONG
+from .analyse import PYTHON_FLOAT_BYTES
 from .figures import FORMULATIONS
 from .plan import OPS
 
@@ -117,6 +118,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "registry_rows": rows, "skipped": skipped, "tolerance": checks.tolerance(cfg["dtype"]),
            "tolerance_float64": checks.tolerance("float64"),
            "padding": cfg["padding"], "itemsize": int(np.dtype(cfg["dtype"]).itemsize),
+           "python_float_bytes": PYTHON_FLOAT_BYTES,  # the figures' cache lines are the libraries' dtype
            # how the measured series ended, and the longest single run (the course's 1-minute rule)
            "stop_kinds": sorted({s["stop"]["kind"] for o in ops.values() for s in o["series"].values()
                                  if s["measured"]}),
