@@ -773,3 +773,17 @@ def test_a_cache_shared_with_unseen_cores_leaves_the_sizes_below_it_undecided():
     real = [{**c, "shared_by": "0-7"} if c["level"] == 3 else c for c in vm]
     real[2]["bytes"] = 16 * mib
     assert unseen_shares(real) == [] and cache_verdict(45 * mib, 90 * mib, real, 3.6, 2.0)["reason"] == "none"
+
+
+@pytest.mark.parametrize("rounds, said", [
+    (7, "周回が 7 回のときは最小値から最大値までになり、中央値を含む確率は 98.4 % である。"),
+    (3, "ただし 3 回の周回ではそのような組を作れないので、最小値から最大値までとした（中央値を含む確率は 75.0 %）。"),
+    (21, None)])
+def test_the_method_says_what_a_few_rounds_median_interval_is(rounds, said):
+    from kadai import render, verdicts
+
+    env = render.make_env(render.Numbering(), None, 3)
+    text = env.from_string('{% from "_macros.md.j2" import rounds_interval_note %}{{ rounds_interval_note(r) }}'
+                           ).render(r=verdicts.rounds_interval(rounds))
+    assert text.startswith("中央値の 95 % 区間は、中央値を 95 % 以上の確率で含む最も狭い順序統計量の組とした。")
+    assert (said in text) if said else "最小値から最大値" not in text

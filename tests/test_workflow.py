@@ -443,7 +443,7 @@ def test_nini1_prints_the_verdicts_it_decided(built):
     assert rounds == {peak["rounds"]} and peak["c_packed"]["n"] == peak["numpy"]["n"] == bench_n
     # with the quick build's few rounds the median's interval is the whole range, and the method says so
     n_rounds = yaml.safe_load((ROOT / "config/quick.yaml").read_text(encoding="utf-8"))["nini1"]["rounds"]
-    assert ("最小値から最大値までになる" in md) == (verdicts.median_interval(range(n_rounds))[1] == 0)
+    assert ("最小値から最大値まで" in md) == (verdicts.median_interval(range(n_rounds))[1] == 0)
     # the micro-kernel and the whole product of one round: the round where the product ran at its median speed
     shown = re.search(r"マイクロカーネル単独が ([0-9.]+) GFLOPS、行列積全体の C が ([0-9.]+) GFLOPS", md)
     c = peak["c_packed"]["gflops_samples"]
