@@ -120,3 +120,20 @@ def test_a_fitted_exponent_is_labelled_with_its_interval_as_the_text_prints_it(k
         {"a": 1e-3 / 512, "k": k, "k_halfwidth": half, "n_first": 8, "n_last": 32}]})
     (line,) = ax.get_lines()
     assert line.get_label().endswith(label) and not line.get_label().endswith("± 0.00")
+
+
+def test_log_axes_within_a_plain_range_are_labelled_with_plain_numbers(tmp_path):
+    fig, ax = figures.new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("時間", "ns", "log"))
+    ax.plot([8, 512], [10, 60])
+    ax.set_ylim(9, 70)
+    figures.save(fig, tmp_path / "plain.svg")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]
+    assert "20" in labels and not any("times" in lbl or "^" in lbl for lbl in labels), labels
+    # far from 1 (1e-6 s): the powers of ten stay
+    fig, ax = figures.new_figure(Axis("行列サイズ N", NO_UNIT, "log"), Axis("時間", "s", "log"))
+    ax.plot([8, 512], [1e-6, 1e-2])
+    figures.save(fig, tmp_path / "sci.svg")
+    fig.canvas.draw()
+    assert any("10^" in t.get_text() or "10^{" in t.get_text() for t in ax.yaxis.get_ticklabels()), \
+        [t.get_text() for t in ax.yaxis.get_ticklabels()]

@@ -290,6 +290,34 @@ def layout(fig: Figure) -> dict:
             "min_font_pt": min((float(t.get_fontsize()) for t, _ in boxes), default=None), "overlaps": overlaps}
 
 
+PLAIN_RANGE = (1e-3, 1e5)  # log-axis labels inside this range are printed as plain numbers
+
+
+def plain_log_labels(axis) -> None:
+    """On a logarithmic axis whose view lies inside :data:`PLAIN_RANGE`, label the ticks matplotlib
+    chose to label as plain numbers (20, 0.3) instead of 2×10¹, 3×10⁻¹; other axes unchanged."""
+    from matplotlib.ticker import Formatter
+
+    class Plain(Formatter):
+        """The wrapped formatter decides which ticks get a label (it thins the minor ones in
+        set_locs); the label itself is the plain number."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def set_locs(self, locs):
+            self.inner.set_locs(locs)
+
+        def __call__(self, v, pos=None):
+            return f"{v:g}" if self.inner(v, pos) else ""
+
+    lo, hi = sorted(axis.get_view_interval())
+    if axis.get_scale() != "log" or lo <= 0 or lo < PLAIN_RANGE[0] or hi > PLAIN_RANGE[1]:
+        return
+    axis.set_major_formatter(Plain(axis.get_major_formatter()))
+    axis.set_minor_formatter(Plain(axis.get_minor_formatter()))
+
+
 def save(fig: Figure, path, *, caption: str = "") -> None:
     """Write ``path`` (SVG) and ``path`` + ``.json`` (labels, units, scales of every axes)."""
     path = Path(path)
@@ -299,6 +327,8 @@ def save(fig: Figure, path, *, caption: str = "") -> None:
         if declared is None:
             raise ValueError(f"{path.name}: an axes was drawn without declared Axis labels; "
                              "create figures with kadai.figures.new_figure")
+        for axis in (ax.xaxis, ax.yaxis):
+            plain_log_labels(axis)
         x, y = declared
         axes_meta.append({
             "x": {"label": x.label, "unit": x.unit, "scale": ax.get_xscale(),
