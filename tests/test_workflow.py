@@ -614,6 +614,10 @@ def test_kadai4_words_follow_the_verdicts(built):
         assert n.get("side") == side, st["name"]
         sure = f"ただし{st['name']}では、"
         assert (sure in text.replace("\n", "")) is (side is not None), st["name"]
+    # the effects figure's caption explains the ▼ (an interval holding 0) only where one is drawn
+    shown = [st[k] for st in f["study"].values() for k in ("acc_shown", "time_shown")]
+    hold = any((n.get("lo") or 0) * (n.get("hi") or 0) <= 0 for n in shown)
+    assert ("▼ は 0 を含む区間" in (built / "report/kadai4.md").read_text(encoding="utf-8")) is hold
     # the layer study beyond its added arithmetic: the excess per added layer and update, recomputed
     lc = f["layer_cost"]
     said = re.search(r"加えた 1 層・更新 1 回あたり (\S+) µs", (built / "report/kadai4.md").read_text(encoding="utf-8"))

@@ -140,6 +140,11 @@ def study_of(runs, timing, param: str, values, baseline: dict) -> dict:
             "accs": {k: v.tolist() for k, v in accs.items()}}
 
 
+def holds_zero(numbers: dict) -> bool:
+    """Does the interval of a shown difference (``lo``, ``hi``; missing ends as 0) hold 0?"""
+    return (numbers.get("lo") or 0) * (numbers.get("hi") or 0) <= 0
+
+
 def side_of_zero(effect: dict) -> str | None:
     """An undecided effect whose interval lies wholly above or below 0: "up" or "down" (the setting
     surely changes the accuracy that way; only whether by more than the threshold is open). None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import verdicts
 from ..io import read_json, write_json
 from ..tables import interval, sig, signed, spaced
+from .analyse import holds_zero
 from .labels import LABELS
 
 # dataset.render_digit scales every glyph so that its longer side is this many pixels, whatever
@@ -101,6 +102,9 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
                  "rows": [[f, n] for f, n in zip(card["fonts"], card["font_use"])]}
     ctx = {**findings, "cfg": cfg, "timing": settings["timing"],
            "rounds_interval": verdicts.rounds_interval(cfg["timing_rounds"]),
+           # the effects figure marks an interval that holds 0 (▼): its caption explains the mark only then
+           "effects_hold_zero": any(holds_zero(st[k]) for st in findings["study"].values()
+                                    for k in ("acc_shown", "time_shown")),
            "card": card, "fonts_table": fonts,
            "tables": {p: setting_table(st) for p, st in findings["study"].items()},
            "effects": effects_table(findings["study"], findings["ranking"]),

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import figures
 from ..figures import NO_UNIT, Axis
 from ..io import read_json
-from .analyse import ACC_RANGE
+from .analyse import ACC_RANGE, holds_zero
 
 LOG_AXIS = ("hidden", "batch_size")  # settings that grow geometrically
 
@@ -58,7 +58,7 @@ def strength_bar(num: dict, limit: float | None = None, relative: bool = False) 
         est, lo, hi = (abs(math.log1p(num.get(k) or 0.0)) / scale for k in ("estimate", "lo", "hi"))
     else:
         est, lo, hi = (abs(num.get(k) or 0.0) / m for k in ("estimate", "lo", "hi"))
-    low = 0.0 if (num.get("lo") or 0) * (num.get("hi") or 0) <= 0 else min(lo, hi)
+    low = 0.0 if holds_zero(num) else min(lo, hi)
     high = max(lo, hi) if limit is None else min(max(lo, hi), limit / m)
     return est, low, high
 
@@ -76,6 +76,7 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
     size = Axis("効果の大きさ（閾値 = 1）", NO_UNIT, "log")
     fig, ax = figures.new_figure(Axis("パラメータ", NO_UNIT), size, wide=True, aspect=0.55)
     xs = np.arange(len(order))
+    floors, marked = [], False
     for shift, key, label, color, limit, relative in ((-0.2, "acc_shown", "テスト精度", "#1f77b4", ACC_RANGE, False),
                                                       (0.2, "time_shown", "学習時間", "#d62728", None, True)):
         bars = np.array([strength_bar(study[p][key], limit, relative) for p in order])
@@ -91,10 +92,13 @@ def draw_effects(inputs: dict, settings: dict, out) -> None:
                     label=label if rises else None)
         zero = bars[:, 1] <= 0
         ax.plot((xs + shift)[zero], np.full(int(zero.sum()), EFFECT_FLOOR), "v", color=color, ms=6, ls="none")
+        floors.append(EFFECT_FLOOR if zero.any() else float(np.min(lo)))
+        marked = marked or bool(zero.any())
     ax.plot([], [], "o", color="0.3", mfc="white", ls="none",
             label="白抜き：基準より減る（精度が下がる・時間が短くなる）")
-    ax.plot([], [], "v", color="0.3", ls="none", label="区間が 0 を含む")
-    ax.set_ylim(bottom=EFFECT_FLOOR / 1.5)
+    if marked:  # the ▼ explained only where one is drawn
+        ax.plot([], [], "v", color="0.3", ls="none", label="区間が 0 を含む")
+    ax.set_ylim(bottom=min(floors) / 1.5)
     ax.axhline(1.0, color="k", ls="--", lw=1, label="判定の閾値（区間の下端が超えると影響あり）")
     ax.set_xticks(xs)
     ax.set_xticklabels([study[p]["name"] for p in order], fontsize=8, rotation=20, ha="right")
