@@ -848,6 +848,30 @@ def _render_context(repo, report: str, ctx: dict, out: str | None = None) -> str
     return text
 
 
+@pytest.mark.parametrize("faster", ["no", "unknown"])
+def test_kadai2_says_torch_arithmetic_is_not_slower_and_whether_it_is_faster(built, faster):
+    """PyTorch's own shifted sum not 1.1× slower than NumPy's: said as such (not 'its time does not
+    reach 1.1×'), then whether it is 1.1× faster: not, or undecided with NumPy's time ratio."""
+    import copy
+
+    from kadai.tables import interval, sig
+
+    ctx = copy.deepcopy(json.loads((built / "results/kadai2/context.json").read_text(encoding="utf-8")))
+    sizes = ctx["explain"]["torch_conv"]
+    assert sizes, "the quick build compares conv2d's formulations at some size"
+    for e in sizes.values():
+        e["torch_shift_vs_numpy"].update(outcome="no", reason="below")
+        e["torch_shift_vs_numpy"]["numbers"].update(ratio=0.731, lo=0.621, hi=0.980, threshold=1.1)
+        e["numpy_vs_torch_shift"].update(outcome=faster, reason="below" if faster == "no" else "straddles")
+        e["numpy_vs_torch_shift"]["numbers"].update(ratio=1.37, lo=1.02, hi=1.61, threshold=1.1)
+    text = _render_context(built, "kadai2", ctx, f"kadai2.shift_{faster}.md")
+    assert text.count("PyTorch のテンソル演算そのものは、NumPy より 1.1 倍以上遅くはない。") == len(sizes)
+    said = ("NumPy より 1.1 倍以上速くもない。" if faster == "no" else
+            f"NumPy の時間は PyTorch の {sig(1.37)} 倍であり（95 % 区間 {interval(1.02, 1.61)} 倍）、"
+            "1.1 倍以上速いかは判定できない。")
+    assert text.count(said) == len(sizes) and "倍に届かない" not in text
+
+
 @pytest.mark.parametrize("torch_shift, numpy_shift", [(0.0, 0.0), (0.0, 0.635), (9.99, 0.0), (9.99, 0.635)])
 def test_kadai2_says_which_formulations_touch_no_new_memory_instead_of_zero_times(built, torch_shift, numpy_shift):
     """The memory each conv2d formulation touches anew, as a multiple of the image: a formulation
