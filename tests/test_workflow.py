@@ -384,6 +384,12 @@ def test_nini1_concludes_every_hypothesis_as_decided_supported_rejected_or_undec
     listed = lambda keys: "・".join(f"「{names[k]}」" for k in keys)  # noqa: E731
     assert (f"計測で否定されたのは{listed(by['no'])}である。" in conclusion) is bool(by["no"])
     assert (f"{listed(by['unknown'])}は、この計測では判定できなかった" in conclusion) is bool(by["unknown"])
+    # whether the C-vs-NumPy ratio changes with the size, as analyse.sizes_differ decided it
+    words = {"differ": "倍より離れている。\nしたがって、C と NumPy の速さの比は行列の大きさによって変わる。",
+             "within_repeat": "倍以下であり、比が行列の大きさによって変わるとは言えない。",
+             "apart_no_repeat": "（同じ大きさでの測り直しはしていない）"}
+    assert [k for k, w in words.items() if w in conclusion] == ([f["bench_sizes_differ"]]
+                                                                if f["bench_sizes_differ"] in words else [])
 
 
 @pytest.mark.parametrize("repeat", ["no", "yes"])

@@ -35,6 +35,10 @@ from .labels import LADDER_STEPS
 from .plan import ALTERNATED
 
 HYPOTHESES = ("order", "cache", "simd", "opt", "threads", "gap")  # H1–H6, as the report numbers them
+# a ratio at another size "differs" only where its interval lies farther from both measurements at
+# the first size than twice their own distance: one observed difference between two experiments
+# is a rough yardstick of how far experiments drift, so a margin, not a knife-edge comparison
+SIZE_GAP_FACTOR = 2.0
 ORDER_SPEEDUP = 1.5   # H1: the i-k-j order must be at least this much faster than i-j-k
 MISS_DROP = 4.0       # H1: i-j-k must miss L1 at least this many times as often as i-k-j (one miss per
 #                       element of B's column against one per 8-element line, halved for A's and C's misses)
@@ -223,8 +227,9 @@ def sizes_differ(a: dict, b: dict | None, repeat: dict | None = None) -> str | N
     """Does the C-vs-NumPy ratio change with the size? Two alternated comparisons (:func:`bench_facts`)
     at different sizes, and ``repeat`` (:func:`bench_repeat`), the comparison made again at ``a``'s
     size: "differ" where ``b``'s interval lies apart from both intervals at ``a``'s size by more than
-    those two lie apart from each other (the experiment-to-experiment spread that no interval
-    holds), "within_repeat" where it lies apart but not by more than that, "apart_no_repeat" where
+    :data:`SIZE_GAP_FACTOR` times the distance those two lie apart (the experiment-to-experiment
+    spread that no interval holds, seen once), "within_repeat" where it lies apart but not by that
+    much, "apart_no_repeat" where
     the intervals lie apart and nothing measured ``a``'s size again, "overlap" where they overlap;
     None without both intervals."""
     if not b:
@@ -237,7 +242,7 @@ def sizes_differ(a: dict, b: dict | None, repeat: dict | None = None) -> str | N
     if not repeat or repeat.get("gap") is None:
         return "apart_no_repeat"
     to_repeat = interval_gap(repeat["c_vs_numpy"]["numbers"], b["c_vs_numpy"]["numbers"])
-    return "differ" if min(gap, to_repeat or 0.0) > repeat["gap"] else "within_repeat"
+    return "differ" if min(gap, to_repeat or 0.0) > SIZE_GAP_FACTOR * repeat["gap"] else "within_repeat"
 
 
 def speed_difference(v: dict) -> dict:

@@ -6,6 +6,7 @@ import math
 
 from .. import tables, verdicts
 from ..io import read_json, write_json
+from .analyse import SIZE_GAP_FACTOR
 from .labels import LADDER_STEPS, step_name
 
 WORDS = {"yes": "支持された", "no": "支持されない", "unknown": "判定できない"}
@@ -143,6 +144,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
            "ladder_with_numpy": with_numpy,
            # with this few rounds the 95 % interval of a median is the whole range (kadai.verdicts.median_interval)
            "rounds_interval": verdicts.rounds_interval(cfg["rounds"]),
+           "size_gap_factor": SIZE_GAP_FACTOR,
            "stop_groups": stop_groups(findings.get("stops", {})),
            "table_verdicts": verdict_table(findings["hypotheses"], cfg["ladder_n"], cfg["bench_n"],
                                            findings["cachegrind"]),
