@@ -187,15 +187,21 @@ def speed_ratios(summary, op: str, impl: str):
 def speed_range(summary, op: str, impl: str) -> dict | None:
     """What the speed-ratio figure shows for one series (:func:`speed_ratios`): its range, the N of
     either end (``n_lo``, ``n_hi``), where it lies against 1 (``side``: "below", "above" or "both")
-    and how many sizes lie on each side (``faster``: above 1, ``slower``: below). None without a
-    common size, or for NumPy itself."""
+    and how many sizes lie on each side (``faster``: above 1, ``slower``: below). The figure draws
+    every size; ``unconfirmed``: how many of them lack a minimum seen twice in either series (the
+    table's *), and ``ends_unconfirmed``: which ends ("lo", "hi") lie at such a size. None without
+    a common size, or for NumPy itself."""
     r = speed_ratios(summary, op, impl)
     if impl == "numpy" or r.empty:
         return None
     side = "below" if r.max() < 1 else "above" if r.min() > 1 else "both"
+    s_op = summary[summary.op == op]
+    sure = {i: set(s_op[(s_op.implementation == i) & s_op.confirmed].N.astype(int)) for i in ("numpy", impl)}
+    unsure = [int(n) for n in r.index if int(n) not in sure["numpy"] or int(n) not in sure[impl]]
     return {"lo": float(r.min()), "hi": float(r.max()), "n_first": int(r.index.min()), "n_last": int(r.index.max()),
             "n_lo": int(r.idxmin()), "n_hi": int(r.idxmax()), "sizes": int(len(r)), "side": side,
-            "faster": int((r > 1).sum()), "slower": int((r < 1).sum())}
+            "faster": int((r > 1).sum()), "slower": int((r < 1).sum()), "unconfirmed": len(unsure),
+            "ends_unconfirmed": [e for e, n in (("lo", int(r.idxmin())), ("hi", int(r.idxmax()))) if n in unsure]}
 
 
 def series_findings(table, summary, op: str, impl: str, law: dict | None, settings: dict, sysinfo: dict,
