@@ -135,7 +135,7 @@ def test_kadai1_claims_which_loop_is_faster_only_where_its_runs_decide(built):
     import copy
 
     from kadai import raw
-    from kadai.tables import sig
+    from kadai.tables import interval, sig
 
     ctx = json.loads((built / "results/kadai1/context.json").read_text(encoding="utf-8"))
     table = raw.load_raw(sorted((built / "results/kadai1/raw").glob("*.csv")))
@@ -162,8 +162,9 @@ def test_kadai1_claims_which_loop_is_faster_only_where_its_runs_decide(built):
         assert (f"{naive}の時間は {quick}の {sig(r['ratio'])} 倍である（最小値どうしの比）" in part) is not claimed, how
         if v.get("reason") == "too_few":
             assert f"試行は {naive}が {runs['n_slow']} 回、{quick}が {runs['n_fast']} 回で" in part, how
-            ranges = (f"{naive}の {runs['n_slow']} 回（{sig(runs['slow'][0])}〜{sig(runs['slow'][1])} s）",
-                      f"{quick}の {runs['n_fast']} 回（{sig(runs['fast'][0])}〜{sig(runs['fast'][1])} s）")
+            # printed as interval() prints them: more figures where 3 would show both ends the same
+            ranges = (f"{naive}の {runs['n_slow']} 回（{interval(*runs['slow'])} s）",
+                      f"{quick}の {runs['n_fast']} 回（{interval(*runs['fast'])} s）")
             assert all(x in part for x in ranges), how
             assert ("はどれも" in part) is runs["apart"] and ("は範囲が重なる" in part) is not runs["apart"], how
 
