@@ -20,6 +20,7 @@ import japanize_matplotlib  # noqa: F401  (sets the IPAexGothic font family)
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
 
 from . import tables
 from .io import atomic_path, write_text
@@ -293,29 +294,28 @@ def layout(fig: Figure) -> dict:
 PLAIN_RANGE = (1e-3, 1e5)  # log-axis labels inside this range are printed as plain numbers
 
 
+class PlainLabels(Formatter):
+    """Plain numbers for the ticks the wrapped formatter labels (it thins the minor ones in
+    set_locs, so that decision stays its own)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+    def __call__(self, v, pos=None):
+        return f"{v:g}" if self.inner(v, pos) else ""
+
+
 def plain_log_labels(axis) -> None:
     """On a logarithmic axis whose view lies inside :data:`PLAIN_RANGE`, label the ticks matplotlib
     chose to label as plain numbers (20, 0.3) instead of 2×10¹, 3×10⁻¹; other axes unchanged."""
-    from matplotlib.ticker import Formatter
-
-    class Plain(Formatter):
-        """The wrapped formatter decides which ticks get a label (it thins the minor ones in
-        set_locs); the label itself is the plain number."""
-
-        def __init__(self, inner):
-            self.inner = inner
-
-        def set_locs(self, locs):
-            self.inner.set_locs(locs)
-
-        def __call__(self, v, pos=None):
-            return f"{v:g}" if self.inner(v, pos) else ""
-
     lo, hi = sorted(axis.get_view_interval())
     if axis.get_scale() != "log" or lo <= 0 or lo < PLAIN_RANGE[0] or hi > PLAIN_RANGE[1]:
         return
-    axis.set_major_formatter(Plain(axis.get_major_formatter()))
-    axis.set_minor_formatter(Plain(axis.get_minor_formatter()))
+    axis.set_major_formatter(PlainLabels(axis.get_major_formatter()))
+    axis.set_minor_formatter(PlainLabels(axis.get_minor_formatter()))
 
 
 def save(fig: Figure, path, *, caption: str = "") -> None:

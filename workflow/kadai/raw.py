@@ -97,8 +97,8 @@ def stop_reason(raw: pd.DataFrame) -> dict:
     pred = float(last.seconds) if last.status == STOP and pd.notna(last.seconds) else None
     out = {"status": str(last.status), "kind": kind, "N": int(last.N), "predicted_s": pred, "note": note,
            "over_N": None, "over_s": None}
-    ok = raw[(raw.status == OK) & (raw.N <= last.N)]
-    if kind == "measured_over" and not ok.empty:
+    ok = raw[(raw.status == OK) & (raw.N <= last.N)] if kind == "measured_over" else raw.iloc[:0]
+    if not ok.empty:
         over = ok[ok.N == ok.N.max()].sort_values("repeat")
         out.update(over_N=int(over.N.iloc[0]), over_s=float(over.seconds.iloc[0]))
         if out["over_N"] == out["N"]:

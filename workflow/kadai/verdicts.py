@@ -218,9 +218,11 @@ def median_interval(x, confidence: float = CONFIDENCE) -> tuple[float, float, fl
 
 def rounds_interval(rounds: int, confidence: float = CONFIDENCE) -> dict:
     """What :func:`median_interval` gives for ``rounds`` samples, for a report's method section:
-    ``is_range`` where it is the smallest to the largest sample, and its real ``coverage``."""
+    ``is_range`` where it is the smallest to the largest sample, its real ``coverage``, and
+    ``short`` where even the range covers less than ``confidence``."""
     _, lo, hi, coverage = median_interval(range(rounds), confidence)
-    return {"rounds": int(rounds), "is_range": (lo, hi) == (0, rounds - 1), "coverage": coverage}
+    return {"rounds": int(rounds), "is_range": (lo, hi) == (0, rounds - 1), "coverage": coverage,
+            "short": coverage < confidence}
 
 
 def _bootstrap_ratio(num, den, est, confidence, n_boot, seed) -> tuple[float, float]:

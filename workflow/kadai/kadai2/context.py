@@ -86,6 +86,19 @@ def longest_run(table) -> float | None:
     return float(ran.max()) if len(ran) else None
 
 
+def outlier_note(series: dict, shown: int = 2) -> dict | None:
+    """The series with the most re-measured outliers (``top``, at most ``shown``: name, count, runs
+    used and the count's share of them) and, for the others that had any, how many (``rest``) and
+    the largest count among them (``rest_max``); None where no series had one."""
+    noisy = sorted((s for s in series.values() if s["measured"] and s.get("outliers")),
+                   key=lambda s: -s["outliers"])
+    if not noisy:
+        return None
+    return {"top": [{"name": s["name"], "outliers": s["outliers"], "runs": s["runs"],
+                     "share": s["outliers"] / s["runs"]} for s in noisy[:shown]],
+            "rest": len(noisy) - len(noisy[:shown]), "rest_max": noisy[shown]["outliers"] if noisy[shown:] else None}
+
+
 def run(inputs: dict, settings: dict, out_json) -> dict:
     findings = read_json(inputs["findings"])
     table = raw.load_raw(inputs["raw"])
@@ -109,6 +122,7 @@ def run(inputs: dict, settings: dict, out_json) -> dict:
         compared = {o["series"][k]["name"]: o["series"][k]["models"] for k in measured if o["series"][k].get("models")}
         o["table_models"] = tables.models({name: m["comparison"] for name, m in compared.items()},
                                           {name: (m["n_first"], m["n_last"]) for name, m in compared.items()}, "系列")
+        o["outliers"] = outlier_note(o["series"])
     rows, skipped = registry_rows(ops)
     longest = longest_run(table)
     ctx = {**findings,
